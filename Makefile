@@ -1,0 +1,53 @@
+# 民声 Minsheng. Two commands do everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PO := $(wildcard translations/*/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
+
+.PHONY: run test install migrate seed translations catalogues bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed catalogues
+
+# Compiled catalogues are build output (not committed): rebuilt whenever a .po file changes.
+catalogues: $(MO)
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --use-fuzzy -d translations -l $* >/dev/null
+
+migrate: install
+	$(FLASK) db upgrade
+
+seed: migrate
+	$(FLASK) seed-demo --if-empty
+
+run: seed
+	@echo ""
+	@echo "  民声 Minsheng is serving at http://$(HOST):$(PORT)/   (staff console: http://$(HOST):$(PORT)/console/)"
+	@echo ""
+	$(FLASK) demo-logins
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install
+	$(VENV)/bin/pytest
+
+# extract -> update -> fill zh_Hant from zh_Hans where empty -> compile
+translations: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot . >/dev/null
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(PY) -m portal.catalogues fill-hant
+	$(VENV)/bin/pybabel compile -d translations
+
+bench: install
+	$(PY) -m tests.bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache

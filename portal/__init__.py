@@ -1,0 +1,104 @@
+"""民声 Minsheng: the application factory. Nothing happens at import time; ``create_app`` builds the app."""
+import logging
+
+from flask import Flask
+
+from portal.config import DEFAULTS, ROOT, config_from_env, normalise_database_url
+
+
+def create_app(config=None):
+    """Build the app. ``config`` (a dict) replaces the environment entirely, which is what tests do."""
+    app = Flask(
+        __name__,
+        static_folder=str(ROOT / "static"),
+        static_url_path="/static",
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_mapping(DEFAULTS)
+    app.config.update(config_from_env(app.instance_path) if config is None else config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+
+    configure_logging(app)
+    init_extensions(app)
+    register_blueprints(app)
+
+    from portal import errors, cli, templating
+
+    errors.init_app(app)
+    cli.init_app(app)
+    templating.init_app(app)
+    return app
+
+
+def configure_logging(app):
+    level = getattr(logging, str(app.config["LOG_LEVEL"]).upper(), logging.INFO)
+    app.logger.setLevel(level)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def init_extensions(app):
+    from portal import i18n
+    from portal.auth.services import load_user
+    from portal.city import get_city_settings
+    from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        timezone_selector=lambda: get_city_settings().timezone,
+    )
+    app.after_request(i18n.remember_locale)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+    login_manager.login_message = None  # the login page says why
+    login_manager.user_loader(load_user)
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _tune_sqlite(app)
+
+    # Importing the models registers them on the metadata (for migrations and create_all).
+    import portal.auth.models  # noqa: F401
+    import portal.city  # noqa: F401
+    import portal.registry.models  # noqa: F401
+
+
+def _tune_sqlite(app):
+    from sqlalchemy import event
+
+    from portal.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        if ":memory:" not in str(engine.url):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def register_blueprints(app):
+    from complaints.views import bp as complaints_bp
+    from portal.auth.views import bp as auth_bp
+    from portal.console.views import bp as console_bp
+    from portal.home import bp as home_bp
+    from portal.registry.qr_views import bp as qr_bp
+    from portal.registry.transfer_views import bp as transfer_bp
+    from portal.registry.views import bp as registry_bp
+    from surveys.views import bp as surveys_bp
+
+    for bp in (home_bp, auth_bp, console_bp, registry_bp, qr_bp, transfer_bp, complaints_bp, surveys_bp):
+        app.register_blueprint(bp)
+
+

@@ -1,0 +1,80 @@
+"""City settings editable by admins: name, hotline, timezone, default language, satisfaction scale."""
+import secrets
+from zoneinfo import available_timezones
+
+from flask import g, has_request_context
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+from portal.i18n import LOCALES, localized
+from portal.models import TimestampMixin
+
+SATISFACTION_SCALES = {
+    3: [_l("Satisfied"), _l("Basically satisfied"), _l("Dissatisfied")],
+    5: [_l("Very satisfied"), _l("Satisfied"), _l("Basically satisfied"), _l("Dissatisfied"), _l("Very dissatisfied")],
+}
+
+
+class CitySettings(TimestampMixin, db.Model):
+    """A single row (id 1) of settings that admins edit in the console."""
+
+    __tablename__ = "city_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city_name: Mapped[str] = mapped_column(db.String(100), nullable=False, default="示范市")
+    city_name_zh_hant: Mapped[str | None] = mapped_column(db.String(100))
+    city_name_en: Mapped[str | None] = mapped_column(db.String(100))
+    hotline: Mapped[str] = mapped_column(db.String(40), nullable=False, default="12345")
+    timezone: Mapped[str] = mapped_column(db.String(60), nullable=False, default="Asia/Shanghai")
+    default_locale: Mapped[str] = mapped_column(db.String(10), nullable=False, default="zh_Hans")
+    satisfaction_scale: Mapped[int] = mapped_column(nullable=False, default=3)
+    # Key for signing QR codes; kept in the database so printed placards survive a SECRET_KEY rotation.
+    qr_key: Mapped[str | None] = mapped_column(db.String(64))
+
+    @property
+    def display_city_name(self):
+        return localized(self.city_name, self.city_name_zh_hant, self.city_name_en)
+
+
+DEFAULTS = {
+    "city_name": "示范市",
+    "hotline": "12345",
+    "timezone": "Asia/Shanghai",
+    "default_locale": "zh_Hans",
+    "satisfaction_scale": 3,
+}
+
+
+def get_city_settings():
+    """The settings row (cached for the request); unsaved defaults if the row does not exist yet."""
+    if has_request_context() and "city_settings" in g:
+        return g.city_settings
+    settings = db.session.get(CitySettings, 1)
+    if settings is None:
+        settings = CitySettings(id=1, **DEFAULTS)
+    if has_request_context():
+        g.city_settings = settings
+    return settings
+
+
+def ensure_city_settings():
+    """Make sure the settings row exists and has a QR signing key; the caller commits."""
+    settings = db.session.get(CitySettings, 1)
+    if settings is None:
+        settings = CitySettings(id=1, **DEFAULTS)
+        db.session.add(settings)
+    if not settings.qr_key:
+        settings.qr_key = secrets.token_hex(32)
+    db.session.flush()
+    if has_request_context():
+        g.city_settings = settings
+    return settings
+
+
+def valid_timezone(name):
+    return name in available_timezones()
+
+
+def valid_locale(code):
+    return code in LOCALES

@@ -1,0 +1,69 @@
+"""Configuration: safe defaults, overridden by environment variables (read only inside ``create_app``)."""
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "BABEL_DEFAULT_LOCALE": "zh_Hans",
+    "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+    "BABEL_DOMAIN": "messages",
+    "WTF_CSRF_TIME_LIMIT": None,  # forms on a phone may stay open for a long time
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+    "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+    "PUBLIC_BASE_URL": "",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "LOGIN_RATE_LIMIT": "10 per minute",
+    "LOG_LEVEL": "INFO",
+    "SCHEDULER_ENABLED": False,
+}
+
+# Environment variable -> (config key, converter). Every one is documented in the README.
+ENV_SETTINGS = {
+    "SECRET_KEY": ("SECRET_KEY", str),
+    "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
+    "PUBLIC_BASE_URL": ("PUBLIC_BASE_URL", str),
+    "REDIS_URL": ("RATELIMIT_STORAGE_URI", str),
+    "LOGIN_RATE_LIMIT": ("LOGIN_RATE_LIMIT", str),
+    "LOG_LEVEL": ("LOG_LEVEL", str),
+    "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in ("1", "true", "yes")),
+}
+
+
+def normalise_database_url(url):
+    """Accept the usual ``postgres://`` forms and use the psycopg 3 driver for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def secret_key_from_instance(instance_path):
+    """Read the secret key kept in ``instance/``, generating it once on first start."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def config_from_env(instance_path, environ=None):
+    environ = os.environ if environ is None else environ
+    config = {}
+    for name, (key, convert) in ENV_SETTINGS.items():
+        if environ.get(name):
+            config[key] = convert(environ[name])
+    if "SQLALCHEMY_DATABASE_URI" not in config:
+        Path(instance_path).mkdir(parents=True, exist_ok=True)
+        config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(instance_path) / "minsheng.db")
+    if "SECRET_KEY" not in config:
+        config["SECRET_KEY"] = secret_key_from_instance(instance_path)
+    return config

@@ -1,0 +1,27 @@
+"""City settings form."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+
+from portal.city import valid_timezone
+from portal.i18n import LOCALE_LABELS, LOCALES
+
+
+class CitySettingsForm(FlaskForm):
+    city_name = StringField(_l("City name (简体)"), validators=[DataRequired(), Length(max=100)])
+    city_name_zh_hant = StringField(_l("City name (繁體, optional)"), validators=[Optional(), Length(max=100)])
+    city_name_en = StringField(_l("City name (English, optional)"), validators=[Optional(), Length(max=100)])
+    hotline = StringField(_l("Hotline number"), validators=[
+        DataRequired(), Length(max=40),
+        Regexp(r"^[0-9+\-() ]+$", message=_l("Use digits, spaces, +, - and brackets only."))])
+    timezone = StringField(_l("Timezone"), validators=[DataRequired(), Length(max=60)])
+    default_locale = SelectField(_l("Default language"), choices=[(c, LOCALE_LABELS[c]) for c in LOCALES])
+    satisfaction_scale = SelectField(_l("Satisfaction scale"), coerce=int, choices=[
+        (3, _l("3 levels: satisfied / basically satisfied / dissatisfied")),
+        (5, _l("5 levels: very satisfied … very dissatisfied")),
+    ])
+
+    def validate_timezone(self, field):
+        if not valid_timezone(field.data):
+            raise ValidationError(_l("Unknown timezone; use a name such as Asia/Shanghai."))

@@ -1,0 +1,97 @@
+"""Languages: which locale a request gets, names stored in three languages, and 简/繁-blind search keys."""
+from functools import lru_cache
+
+from flask import current_app, g, request
+from flask_babel import get_locale
+
+LOCALES = ("zh_Hans", "zh_Hant", "en")
+LOCALE_LABELS = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "English"}
+HTML_LANG = {"zh_Hans": "zh-Hans", "zh_Hant": "zh-Hant", "en": "en"}
+LANG_COOKIE = "lang"
+
+# Accept-Language tags -> our locales. Region tags decide the script when none is given.
+_HANT_REGIONS = {"tw", "hk", "mo"}
+
+
+def locale_from_tag(tag):
+    """Map a BCP 47 tag such as ``zh-TW`` or ``zh-Hant-HK`` or ``en-US`` to one of LOCALES, or None."""
+    parts = tag.replace("_", "-").lower().split("-")
+    if parts[0] == "en":
+        return "en"
+    if parts[0] != "zh":
+        return None
+    if "hant" in parts or _HANT_REGIONS.intersection(parts):
+        return "zh_Hant"
+    return "zh_Hans"
+
+
+def normalise_locale(value):
+    if not value:
+        return None
+    for code in LOCALES:
+        if value.lower() == code.lower():
+            return code
+    return locale_from_tag(value)
+
+
+def select_locale():
+    """Babel's locale selector: ?lang=, then the switcher's cookie, then Accept-Language, then the city default."""
+    from portal.city import get_city_settings  # the settings model imports this module
+
+    chosen = normalise_locale(request.args.get("lang"))
+    if chosen:
+        g.lang_to_remember = chosen
+        return chosen
+    chosen = normalise_locale(request.cookies.get(LANG_COOKIE))
+    if chosen:
+        return chosen
+    for tag, _quality in request.accept_languages:
+        chosen = locale_from_tag(tag)
+        if chosen:
+            return chosen
+    return get_city_settings().default_locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def remember_locale(response):
+    """After a ``?lang=`` request, keep the choice in a cookie for a year."""
+    chosen = g.get("lang_to_remember")
+    if chosen:
+        response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
+def current_locale():
+    locale = get_locale()
+    return str(locale) if locale else "zh_Hans"
+
+
+@lru_cache(maxsize=1)
+def _converter(config):
+    import opencc
+
+    return opencc.OpenCC(config)
+
+
+def to_traditional(text):
+    """Automatic 简→繁 conversion with OpenCC (used when no zh_Hant name was typed)."""
+    return _converter("s2t").convert(text) if text else text
+
+
+def to_simplified(text):
+    return _converter("t2s").convert(text) if text else text
+
+
+def search_key(*texts):
+    """A lower-cased, simplified form so that 简体 and 繁體 spellings match the same record."""
+    joined = " ".join(t for t in texts if t)
+    return to_simplified(joined).lower()
+
+
+def localized(zh_hans, zh_hant=None, en=None, locale=None):
+    """Pick the text for ``locale``: its own version, else 简→繁 for zh_Hant, else zh_Hans."""
+    locale = locale or current_locale()
+    if locale == "zh_Hant":
+        return zh_hant or to_traditional(zh_hans)
+    if locale == "en":
+        return en or zh_hans
+    return zh_hans

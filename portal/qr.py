@@ -1,0 +1,1 @@
+"""QR codes for points: signed, revocable tokens and their images. (Being written.)"""

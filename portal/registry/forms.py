@@ -1,0 +1,87 @@
+"""Input shapes for the registry console pages."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, FloatField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from portal.registry.models import AreaLevel, CategoryKind, PointKind, UnitKind
+
+CODE_RULE = Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Use letters, digits, dot, dash or underscore."))
+
+# Messages for RegistryError codes raised by the services.
+ERROR_MESSAGES = {
+    "cycle": _l("An area cannot be placed under itself or one of its sub-areas."),
+    "group": _l("Choose a top-level group as the parent."),
+    "urgent": _l("The urgent limit must not be longer than the normal limit."),
+    "scope": _l("A rule applies to an area or to a point, not both."),
+    "duplicate_rule": _l("A rule for this category and scope already exists."),
+    "code_taken": _l("This code is already in use."),
+    "point_unknown": _l("No active point has this code."),
+}
+
+
+def optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+def id_select(label, required=False):
+    validators = [DataRequired()] if required else [Optional()]
+    return SelectField(label, coerce=optional_int, validators=validators, validate_choice=False)
+
+
+class NamedForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40), CODE_RULE])
+    name = StringField(_l("Name (简体)"), validators=[DataRequired(), Length(max=200)])
+    name_zh_hant = StringField(_l("Name (繁體, optional)"), validators=[Optional(), Length(max=200)])
+    name_en = StringField(_l("Name (English, optional)"), validators=[Optional(), Length(max=200)])
+    active = BooleanField(_l("Active"), default=True)
+
+
+class AreaForm(NamedForm):
+    level = SelectField(_l("Level"), choices=AreaLevel.choices)
+    parent_id = id_select(_l("Parent area"))
+    office_unit_id = id_select(_l("Territorial office (属地单位)"))
+
+
+class UnitForm(NamedForm):
+    kind = SelectField(_l("Kind"), choices=UnitKind.choices)
+    area_id = id_select(_l("Area of jurisdiction"))
+    contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=100)])
+    contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=40)])
+
+
+class PointForm(NamedForm):
+    kind = SelectField(_l("Kind"), choices=PointKind.choices)
+    area_id = id_select(_l("Area"), required=True)
+    owner_unit_id = id_select(_l("Owner unit"))
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    latitude = FloatField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90)])
+    longitude = FloatField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
+
+
+class CategoryForm(NamedForm):
+    parent_id = id_select(_l("Group (empty for a top-level group)"))
+    kind = SelectField(_l("Kind"), choices=CategoryKind.choices)
+    limit_hours = IntegerField(_l("Handling limit, working hours"), default=24,
+                               validators=[DataRequired(), NumberRange(1, 2000)])
+    urgent_limit_hours = IntegerField(_l("Urgent limit, working hours (empty: no urgent track)"),
+                                      validators=[Optional(), NumberRange(1, 2000)])
+    sort_order = IntegerField(_l("Sort order"), default=0, validators=[Optional(), NumberRange(0, 10000)])
+
+
+class RoutingRuleForm(FlaskForm):
+    category_id = id_select(_l("Category or group"), required=True)
+    area_id = id_select(_l("Area (empty: whole city)"))
+    point_code = StringField(_l("Point code (instead of an area)"), validators=[Optional(), Length(max=40)])
+    unit_id = id_select(_l("Responsible unit"), required=True)
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
+    active = BooleanField(_l("Active"), default=True)
+
+
+class RouteTestForm(FlaskForm):
+    class Meta:
+        csrf = False  # a read-only query form
+
+    category_id = id_select(_l("Category"), required=True)
+    point_code = StringField(_l("Point code"), validators=[Optional(), Length(max=40)])
+    area_id = id_select(_l("Area"))

@@ -1,0 +1,38 @@
+"""Template helpers: local time, the language switcher, permissions, and the city settings on every page."""
+from flask import request, url_for
+from flask_babel import format_datetime
+from flask_login import current_user
+
+from portal.auth.permissions import Permission, can
+from portal.city import get_city_settings
+from portal.i18n import HTML_LANG, LOCALE_LABELS, LOCALES, current_locale
+
+
+def localtime(value, format="yyyy-MM-dd HH:mm"):
+    """Show a stored UTC time in the city's timezone (Babel's timezone selector is the city's)."""
+    return format_datetime(value, format) if value else ""
+
+
+def url_with_lang(code):
+    args = dict(request.view_args or {})
+    args.update(request.args.to_dict())
+    args["lang"] = code
+    return url_for(request.endpoint or "home.index", **args)
+
+
+def init_app(app):
+    app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    @app.context_processor
+    def inject():
+        locale = current_locale()
+        return {
+            "city": get_city_settings(),
+            "current_locale": locale,
+            "html_lang": HTML_LANG.get(locale, "zh-Hans"),
+            "locales": [(code, LOCALE_LABELS[code]) for code in LOCALES],
+            "url_with_lang": url_with_lang,
+            "can": lambda name: can(current_user, Permission[name]),
+            "Permission": Permission,
+        }

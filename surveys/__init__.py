@@ -1,0 +1,1 @@
+"""Surveys: 满意率 questionnaires and 知识问答 quizzes."""

@@ -1,0 +1,118 @@
+"""Fixtures: every test runs on SQLite, and again on PostgreSQL when TEST_DATABASE_URL points at one."""
+import os
+
+import pytest
+from flask_migrate import upgrade
+
+from portal import create_app
+from portal.city import ensure_city_settings
+from portal.extensions import db
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+def _pg_unavailable_reason():
+    if not PG_URL:
+        return "TEST_DATABASE_URL is not set (PostgreSQL tests run in CI via .ci/run)"
+    try:
+        import psycopg
+
+        psycopg.connect(PG_URL.replace("postgresql+psycopg://", "postgresql://"), connect_timeout=3).close()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        return f"PostgreSQL at TEST_DATABASE_URL is not reachable: {exc}"
+    return None
+
+
+def base_config(url, **overrides):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "PUBLIC_BASE_URL": "http://minsheng.test",
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory):
+    """A migrated, empty database per backend, shared by the session; tests empty it after themselves."""
+    if request.param == "postgresql":
+        reason = _pg_unavailable_reason()
+        if reason:
+            pytest.skip(reason)
+        url = PG_URL
+        app = create_app(base_config(url))
+        with app.app_context():
+            db.drop_all()
+            db.session.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
+            db.session.commit()
+    else:
+        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+        app = create_app(base_config(url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _empty_all_tables():
+    db.session.rollback()
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in tables)
+        db.session.execute(db.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        db.session.execute(db.text("PRAGMA foreign_keys=OFF"))
+        for table in tables:
+            db.session.execute(table.delete())
+        db.session.execute(db.text("PRAGMA foreign_keys=ON"))
+    db.session.commit()
+
+
+@pytest.fixture
+def make_app(database_url):
+    """Build an app on the test database with extra config (e.g. CSRF on)."""
+    apps = []
+
+    def factory(**overrides):
+        app = create_app(base_config(database_url, **overrides))
+        apps.append(app)
+        with app.app_context():
+            ensure_city_settings()
+            db.session.commit()
+        return app
+
+    yield factory
+    for app in apps:
+        with app.app_context():
+            _empty_all_tables()
+            db.engine.dispose()
+        break
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def login(client):
+    """Sign ``user`` in through the real login form (the password is the factory default)."""
+
+    def do_login(user, password="password123"):
+        response = client.post("/login", data={"username": user.username, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return do_login
