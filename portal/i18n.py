@@ -1,7 +1,7 @@
 """Languages: which locale a request gets, names stored in three languages, and 简/繁-blind search keys."""
 from functools import lru_cache
 
-from flask import current_app, g, request
+from flask import current_app, g, has_request_context, request
 from flask_babel import get_locale
 
 LOCALES = ("zh_Hans", "zh_Hant", "en")
@@ -38,6 +38,8 @@ def select_locale():
     """Babel's locale selector: ?lang=, then the switcher's cookie, then Accept-Language, then the city default."""
     from portal.city import get_city_settings  # the settings model imports this module
 
+    if not has_request_context():  # CLI commands and jobs speak the city's default language
+        return get_city_settings().default_locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = normalise_locale(request.args.get("lang"))
     if chosen:
         g.lang_to_remember = chosen

@@ -2,6 +2,8 @@
 import os
 
 import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from portal import create_app
@@ -21,6 +23,21 @@ def _pg_unavailable_reason():
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
         return f"PostgreSQL at TEST_DATABASE_URL is not reachable: {exc}"
     return None
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose requests don't see each other's ``g`` or stale ORM state.
+
+    Tests hold an app context so they can use the database; Flask then reuses that context for each request,
+    which would let ``g`` (the signed-in user, cached settings) leak from one request to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            for key in list(g):
+                g.pop(key)
+            db.session.expire_all()
+        return super().open(*args, **kwargs)
 
 
 def base_config(url, **overrides):
@@ -80,6 +97,7 @@ def make_app(database_url):
 
     def factory(**overrides):
         app = create_app(base_config(database_url, **overrides))
+        app.test_client_class = IsolatedClient
         apps.append(app)
         with app.app_context():
             ensure_city_settings()

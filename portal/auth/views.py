@@ -56,7 +56,7 @@ def password():
             form.current.errors.append(_("The current password is wrong."))
         else:
             db.session.commit()
-            login_user(current_user)  # the session version changed; keep this session signed in
+            login_user(current_user._get_current_object())  # new session version: keep this session signed in
             flash(_("Your password has been changed. Other sessions have been signed out."), "success")
             return redirect(url_for("console.dashboard"))
     return render_template("auth/password.html", form=form)

@@ -116,13 +116,13 @@ def new_user():
     return _save_user(None)
 
 
-@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@bp.route("/users/<int(max=2147483647):user_id>/edit", methods=["GET", "POST"])
 @require(Permission.USERS_MANAGE)
 def edit_user(user_id):
     return _save_user(db.get_or_404(User, user_id))
 
 
-@bp.post("/users/<int:user_id>/active")
+@bp.post("/users/<int(max=2147483647):user_id>/active")
 @require(Permission.USERS_MANAGE)
 def set_user_active_view(user_id):
     user = db.get_or_404(User, user_id)

@@ -243,14 +243,14 @@ def new_record(name):
     return _edit(_registry(name), None)
 
 
-@bp.route("/<any(areas, units, points, categories, rules):name>/<int:record_id>/edit", methods=["GET", "POST"])
+@bp.route("/<any(areas, units, points, categories, rules):name>/<int(max=2147483647):record_id>/edit", methods=["GET", "POST"])
 @require(Permission.REGISTRY_EDIT)
 def edit_record(name, record_id):
     registry = _registry(name)
     return _edit(registry, db.get_or_404(registry.model, record_id))
 
 
-@bp.post("/<any(areas, units, points, categories, rules):name>/<int:record_id>/active")
+@bp.post("/<any(areas, units, points, categories, rules):name>/<int(max=2147483647):record_id>/active")
 @require(Permission.REGISTRY_EDIT)
 def set_active(name, record_id):
     registry = _registry(name)

@@ -1,0 +1,110 @@
+"""Translation catalogues: fill zh_Hant from zh_Hans, and check that every catalogue is complete and current.
+
+English is the source language of the message ids; the en catalogue repeats them so wording can be tuned
+without touching code. ``python -m portal.catalogues fill-hant`` and ``check`` are used by ``make translations``
+and by the test suite.
+"""
+import sys
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po, write_po
+
+from portal.config import ROOT
+from portal.i18n import LOCALES, to_traditional
+
+TRANSLATIONS = ROOT / "translations"
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+METHOD_MAP = [
+    ("portal/**.py", "python"),
+    ("complaints/**.py", "python"),
+    ("surveys/**.py", "python"),
+    ("**/templates/**.html", "jinja2"),
+]
+
+
+def po_path(locale):
+    return TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
+
+
+def load(locale):
+    with open(po_path(locale), "rb") as fh:
+        return read_po(fh, locale=locale)
+
+
+def save(catalog, locale):
+    with open(po_path(locale), "wb") as fh:
+        write_po(fh, catalog, omit_header=False, sort_output=True, width=120, include_lineno=False)
+
+
+def source_messages():
+    """Message ids used in the code and templates right now."""
+    found = set()
+    for _filename, _lineno, message, _comments, context in extract_from_dir(
+        str(ROOT), METHOD_MAP, keywords=KEYWORDS,
+        options_map={"**/templates/**.html": {"extensions": "jinja2.ext.do"}},
+    ):
+        if context:
+            continue
+        found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def _is_empty(message):
+    if isinstance(message.string, (tuple, list)):
+        return not all(message.string)
+    return not message.string
+
+
+def problems():
+    """Everything that would make a language show English or stale text: one line per problem."""
+    issues = []
+    wanted = source_messages()
+    for locale in LOCALES:
+        if not po_path(locale).exists():
+            issues.append(f"{locale}: catalogue missing (run `make translations`)")
+            continue
+        catalog = load(locale)
+        have = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}
+        for msgid in sorted(wanted - have):
+            issues.append(f"{locale}: not in catalogue (stale, run `make translations`): {msgid!r}")
+        for msgid in sorted(have - wanted):
+            issues.append(f"{locale}: no longer used in the code (run `make translations`): {msgid!r}")
+        for message in catalog:
+            if message.id and (_is_empty(message) or message.fuzzy):
+                issues.append(f"{locale}: untranslated: {message.id!r}")
+    return issues
+
+
+def fill():
+    """zh_Hant from zh_Hans by OpenCC where empty; en from the message id where empty."""
+    hans = {m.id: m.string for m in load("zh_Hans") if m.id}
+    for locale in ("zh_Hant", "en"):
+        catalog = load(locale)
+        for message in catalog:
+            if not message.id or not _is_empty(message):
+                continue
+            if locale == "en":
+                message.string = message.id
+            elif hans.get(message.id):
+                source = hans[message.id]
+                message.string = tuple(to_traditional(s) for s in source) if isinstance(source, tuple) \
+                    else to_traditional(source)
+            message.flags.discard("fuzzy")
+        save(catalog, locale)
+
+
+def main(argv):
+    if argv[1:] == ["fill-hant"]:
+        fill()
+        return 0
+    if argv[1:] == ["check"]:
+        found = problems()
+        print("\n".join(found) or "catalogues complete")
+        return 1 if found else 0
+    print("usage: python -m portal.catalogues fill-hant|check")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
