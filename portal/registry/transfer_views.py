@@ -1,7 +1,12 @@
-"""CSV import and export of areas, units and points. (Being written.)"""
-from flask import Blueprint, abort
+"""Console pages for the CSV import and export of areas, units and points."""
+from flask import Blueprint, Response, render_template, request
+from flask_login import current_user
 
 from portal.auth.permissions import Permission, require
+from portal.city import get_city_settings
+from portal.clock import to_local, utcnow
+from portal.extensions import db
+from portal.registry import transfer
 
 bp = Blueprint("transfer", __name__, url_prefix="/console")
 
@@ -9,10 +14,24 @@ bp = Blueprint("transfer", __name__, url_prefix="/console")
 @bp.route("/import", methods=["GET", "POST"])
 @require(Permission.REGISTRY_EDIT)
 def import_page():
-    abort(404)
+    result = None
+    if request.method == "POST":
+        uploads = {kind: request.files[kind] for kind in transfer.KINDS if request.files.get(kind)}
+        # One byte over the limit is enough for the service to say the file is too large.
+        result = transfer.import_registry({kind: f.read(transfer.MAX_BYTES + 1) for kind, f in uploads.items()},
+                                          actor=current_user, dry_run=bool(request.form.get("dry_run")),
+                                          filenames={kind: f.filename for kind, f in uploads.items()})
+        if result.written:
+            db.session.commit()
+        else:
+            db.session.rollback()
+    return render_template("registry/import.html", result=result, specs=transfer.SPECS,
+                           max_mb=transfer.MAX_BYTES // (1024 * 1024), max_rows=transfer.MAX_ROWS)
 
 
 @bp.get("/export/<any(areas, units, points):kind>.csv")
 @require(Permission.REGISTRY_EDIT)
 def export_csv(kind):
-    abort(404)
+    day = to_local(utcnow(), get_city_settings().timezone).date().isoformat()
+    return Response(transfer.export_csv(kind), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={kind}-{day}.csv"})
