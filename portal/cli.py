@@ -29,3 +29,4 @@ def init_app(app):
 
     app.cli.add_command(create_admin)
     app.cli.add_command(demo.seed_demo_command)
+    app.cli.add_command(demo.demo_logins_command)
