@@ -105,11 +105,11 @@ def make_app(database_url):
         return app
 
     yield factory
-    for app in apps:
+    for index, app in enumerate(apps):
         with app.app_context():
-            _empty_all_tables()
+            if index == 0:  # every app shares the database: empty it once
+                _empty_all_tables()
             db.engine.dispose()
-        break
 
 
 @pytest.fixture
@@ -134,3 +134,13 @@ def login(client):
         return user
 
     return do_login
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line per skip reason instead of one per test (every test skips the same way without PostgreSQL)."""
+    reasons = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reasons[reason] = reasons.get(reason, 0) + 1
+    for reason, count in sorted(reasons.items()):
+        terminalreporter.write_line(f"skipped {count}: {reason}")

@@ -138,12 +138,14 @@ class Suggestion:
 
 
 def suggest_unit(category, point=None, area=None):
-    """Which unit should handle ``category`` at ``point`` or in ``area``?
+    """Which unit should handle ``category`` at ``point`` or in ``area``, and why.
 
     A rule naming the point wins. Otherwise components (部件) go to their owner first, then the territory
     (部件先属主后属地); events (事件) go to the territory first, then the sector (事件先属地后属主).
-    Territory = the most specific area rule, else the nearest area's territorial office; sector = a
-    citywide rule for the category. A rule on the exact category beats one on its group at the same scope.
+    Territory = the most specific area rule, else the nearest area's territorial office (属地单位); sector =
+    a citywide rule. A citywide rule for the exact category is an explicit choice of the admins and so comes
+    before the implicit office; a citywide rule for the whole group comes after it. At equal scope a rule on
+    the exact category beats one on its group.
     """
     area = point.area if point is not None else area
     category_ids = [category.id] + ([category.parent_id] if category.parent_id else [])
@@ -175,15 +177,20 @@ def suggest_unit(category, point=None, area=None):
         office_area = max(offices, key=lambda a: a.depth, default=None)
         if office_area is not None and office_area.office_unit.active:
             office = office_area.office_unit
-    sector_rule = best([r for r in rules if r.area_id is None and r.point_id is None])
+    citywide = [r for r in rules if r.area_id is None and r.point_id is None]
+    exact_rule = next((r for r in citywide if r.category_id == category.id), None)
+    group_rule = next((r for r in citywide if r.category_id != category.id), None)
     owner = point.owner_unit if point is not None and point.owner_unit and point.owner_unit.active else None
 
+    def rule_step(rule, reason):
+        return (rule.unit if rule else None, reason, rule)
+
+    territory = [rule_step(area_rule, "area_rule"), rule_step(exact_rule, "sector_rule"),
+                 (office, "territory", None), rule_step(group_rule, "sector_rule")]
     if category.kind == CategoryKind.COMPONENT:
-        ladder = [(owner, "owner", None), (area_rule and area_rule.unit, "area_rule", area_rule),
-                  (office, "territory", None), (sector_rule and sector_rule.unit, "sector_rule", sector_rule)]
+        ladder = [(owner, "owner", None)] + territory
     else:
-        ladder = [(area_rule and area_rule.unit, "area_rule", area_rule), (office, "territory", None),
-                  (sector_rule and sector_rule.unit, "sector_rule", sector_rule), (owner, "owner", None)]
+        ladder = territory + [(owner, "owner", None)]
     for unit, reason, rule in ladder:
         if unit is not None:
             return Suggestion(unit, reason, rule)

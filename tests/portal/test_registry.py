@@ -94,9 +94,16 @@ class TestRouting:
 
     def test_event_goes_to_the_territory_before_the_sector_and_the_owner(self, city):
         stalls = make_category("占道经营", kind=CategoryKind.EVENT)
-        make_rule(stalls, city["urban"])
+        make_rule(stalls.parent, city["urban"])  # the sector's rule for the whole group
         suggestion = services.suggest_unit(stalls, point=city["toilet"])
         assert (suggestion.unit, suggestion.reason) == (city["office"], "territory")
+
+    def test_an_explicit_citywide_rule_for_the_category_beats_the_implicit_office(self, city):
+        jaywalking = make_category("乱穿马路", kind=CategoryKind.EVENT)
+        police = make_unit("交警支队")
+        make_rule(jaywalking, police)
+        suggestion = services.suggest_unit(jaywalking, point=city["toilet"])
+        assert (suggestion.unit, suggestion.reason) == (police, "sector_rule")
 
     def test_deepest_area_rule_wins_and_exact_category_beats_group(self, city):
         stalls = make_category("占道经营", kind=CategoryKind.EVENT)
@@ -116,7 +123,7 @@ class TestRouting:
 
     def test_inactive_units_and_rules_are_skipped(self, city):
         stalls = make_category("占道经营", kind=CategoryKind.EVENT)
-        make_rule(stalls, city["urban"])
+        make_rule(stalls.parent, city["urban"])
         services.set_active(city["office"], False, actor=None)
         db.session.commit()
         assert services.suggest_unit(stalls, area=city["grid"]).unit == city["urban"]
