@@ -8,7 +8,7 @@ PORT ?= 5000
 PO := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test install migrate seed translations catalogues bench clean
+.PHONY: run test install migrate seed translations catalogues bench lint clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,9 @@ translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 	$(PY) -m portal.catalogues fill-hant
 	$(VENV)/bin/pybabel compile -d translations
+
+lint: install
+	$(VENV)/bin/ruff check --select F,E,W,I,B --line-length 120 portal complaints surveys tests wsgi.py
 
 bench: install
 	$(PY) -m tests.bench

@@ -22,7 +22,7 @@ def create_app(config=None):
     init_extensions(app)
     register_blueprints(app)
 
-    from portal import errors, cli, templating
+    from portal import cli, errors, templating
 
     errors.init_app(app)
     cli.init_app(app)

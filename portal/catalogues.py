@@ -5,7 +5,6 @@ without touching code. ``python -m portal.catalogues fill-hant`` and ``check`` a
 and by the test suite.
 """
 import sys
-from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po

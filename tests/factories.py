@@ -3,8 +3,17 @@ import itertools
 
 from portal.auth.models import Role, User
 from portal.extensions import db
-from portal.registry.models import (Area, AreaLevel, Category, CategoryKind, Point, PointKind, RoutingRule, Unit,
-                                    UnitKind)
+from portal.registry.models import (
+    Area,
+    AreaLevel,
+    Category,
+    CategoryKind,
+    Point,
+    PointKind,
+    RoutingRule,
+    Unit,
+    UnitKind,
+)
 from portal.registry.services import save
 
 _seq = itertools.count(1)

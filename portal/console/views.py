@@ -97,7 +97,8 @@ def _save_user(user):
             data = {k: form[k].data for k in ("username", "display_name", "phone", "active")}
             data["role"] = Role(form.role.data)
             data["unit_id"] = form.unit_id.data
-            data["areas"] = db.session.execute(db.select(Area).where(Area.id.in_(form.areas.data or []))).scalars().all()
+            chosen = db.select(Area).where(Area.id.in_(form.areas.data or []))
+            data["areas"] = db.session.execute(chosen).scalars().all()
             try:
                 saved = save_user(user or User(), data, actor=current_user, password=form.password.data)
             except AuthError:

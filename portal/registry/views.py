@@ -10,13 +10,22 @@ from flask_login import current_user
 from portal.auth.permissions import Permission, require
 from portal.extensions import db
 from portal.registry import services
-from portal.registry.forms import (ERROR_MESSAGES, AreaForm, CategoryForm, PointForm, RouteTestForm,
-                                   RoutingRuleForm, UnitForm)
+from portal.registry.forms import (
+    ERROR_MESSAGES,
+    AreaForm,
+    CategoryForm,
+    PointForm,
+    RouteTestForm,
+    RoutingRuleForm,
+    UnitForm,
+)
 from portal.registry.models import Area, AreaLevel, Category, Point, PointKind, RoutingRule, Unit, UnitKind
 
 bp = Blueprint("registry", __name__, url_prefix="/console")
 
 BLANK = [("", "—")]
+RECORDS = "/<any(areas, units, points, categories, rules):name>"
+RECORD = RECORDS + "/<int(max=2147483647):record_id>"  # ids beyond the column type are a 404, not a 500
 PER_PAGE = 50
 
 
@@ -178,7 +187,7 @@ def _active_arg():
     return {"1": True, "0": False}.get(request.args.get("active", "1"))
 
 
-@bp.get("/<any(areas, units, points, categories, rules):name>/")
+@bp.get(f"{RECORDS}/")
 @require(Permission.REGISTRY_VIEW)
 def list_records(name):
     registry = _registry(name)
@@ -237,20 +246,20 @@ def _edit(registry, obj):
     return render_template("registry/form.html", registry=registry, form=form, obj=obj)
 
 
-@bp.route("/<any(areas, units, points, categories, rules):name>/new", methods=["GET", "POST"])
+@bp.route(f"{RECORDS}/new", methods=["GET", "POST"])
 @require(Permission.REGISTRY_EDIT)
 def new_record(name):
     return _edit(_registry(name), None)
 
 
-@bp.route("/<any(areas, units, points, categories, rules):name>/<int(max=2147483647):record_id>/edit", methods=["GET", "POST"])
+@bp.route(f"{RECORD}/edit", methods=["GET", "POST"])
 @require(Permission.REGISTRY_EDIT)
 def edit_record(name, record_id):
     registry = _registry(name)
     return _edit(registry, db.get_or_404(registry.model, record_id))
 
 
-@bp.post("/<any(areas, units, points, categories, rules):name>/<int(max=2147483647):record_id>/active")
+@bp.post(f"{RECORD}/active")
 @require(Permission.REGISTRY_EDIT)
 def set_active(name, record_id):
     registry = _registry(name)

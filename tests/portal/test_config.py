@@ -11,8 +11,9 @@ def test_defaults_use_sqlite_in_instance_and_generate_a_secret_once(tmp_path):
 
 
 def test_environment_overrides(tmp_path):
-    config = config_from_env(tmp_path, environ={"SECRET_KEY": "k", "DATABASE_URL": "postgresql://u@h/db",
-                                                  "REDIS_URL": "redis://127.0.0.1:6379/0", "SESSION_COOKIE_SECURE": "1"})
+    environ = {"SECRET_KEY": "k", "DATABASE_URL": "postgresql://u@h/db", "REDIS_URL": "redis://127.0.0.1:6379/0",
+               "SESSION_COOKIE_SECURE": "1"}
+    config = config_from_env(tmp_path, environ=environ)
     assert config["SECRET_KEY"] == "k"
     assert config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
     assert config["SESSION_COOKIE_SECURE"] is True

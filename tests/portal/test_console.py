@@ -42,7 +42,7 @@ def test_duplicate_code_is_refused_on_the_code_field(app, client, login):
 def test_deactivated_records_leave_the_default_list_but_stay_findable(app, client, login):
     login(make_user(Role.ADMIN))
     unit = make_unit("市园林局")
-    client.post(f"/console/units/{unit.id}/active", data={"active": "0"})
+    client.post(f"/console/units/{unit.id}/active?lang=en", data={"active": "0"})
     assert db.session.get(Unit, unit.id).active is False
     assert "Deactivated: 市园林局" in client.get("/console/units/?lang=en").get_data(as_text=True)  # the flash
     assert "市园林局" not in client.get("/console/units/").get_data(as_text=True)
@@ -91,7 +91,8 @@ def test_routing_rule_by_point_code_and_the_route_tester(app, client, login):
     assert response.status_code == 302
     rule = db.session.execute(db.select(RoutingRule)).scalar_one()
     assert rule.point_id == point.id and rule.area_id is None
-    page = client.get(f"/console/rules/?category_id={category.id}&point_code={point.code}&lang=en").get_data(as_text=True)
+    url = f"/console/rules/?category_id={category.id}&point_code={point.code}&lang=en"
+    page = client.get(url).get_data(as_text=True)
     assert "洁美保洁公司" in page.split('id="route-result"', 1)[1]
 
 

@@ -5,8 +5,17 @@ from portal.auth.models import AuditEntry, Role, User
 from portal.demo import DEMO_PASSWORD, USERS, seed_demo_city
 from portal.extensions import db
 from portal.i18n import to_simplified
-from portal.registry.models import (Area, AreaLevel, Category, CategoryKind, Point, PointKind, RoutingRule,
-                                    Unit, UnitKind)
+from portal.registry.models import (
+    Area,
+    AreaLevel,
+    Category,
+    CategoryKind,
+    Point,
+    PointKind,
+    RoutingRule,
+    Unit,
+    UnitKind,
+)
 from portal.registry.services import find_by_code, suggest_unit
 from portal.taxonomy import GROUPS, install_taxonomy
 from tests.factories import make_area

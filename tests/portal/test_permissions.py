@@ -95,7 +95,8 @@ def test_every_staff_route_is_in_the_table(app):
 
 
 def test_every_staff_route_names_a_permission(app):
-    missing = [rule for _m, rule, endpoint, _r in staff_routes(app) if not hasattr(app.view_functions[endpoint], "permission")]
+    missing = [rule for _m, rule, endpoint, _r in staff_routes(app)
+               if not hasattr(app.view_functions[endpoint], "permission")]
     assert missing == []
 
 

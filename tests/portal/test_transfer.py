@@ -74,6 +74,14 @@ def audit_actions(object_type):
 
 
 @pytest.fixture
+def client(app):
+    """An English-speaking browser, so assertions read the English messages."""
+    client = app.test_client()
+    client.set_cookie("lang", "en")
+    return client
+
+
+@pytest.fixture
 def admin(login):
     return login(make_user(Role.ADMIN))
 
@@ -365,7 +373,7 @@ def test_files_and_rows_over_the_limits_are_refused_whole(app, monkeypatch):
 
     assert where(too_many) == [("points.csv", None, None)] and just_enough.ok
     assert where(too_big) == [("points.csv", None, None)]
-    with app.test_request_context():
+    with app.test_request_context("/?lang=en"):
         assert "more than 3 rows" in str(too_many.problems[0].message)
 
 
