@@ -99,6 +99,13 @@ class Area(NamedMixin, TimestampMixin, db.Model):
         return [int(part) for part in self.path.strip("/").split("/") if part]
 
     @property
+    def short_path(self):
+        """The area with its parent ("柳荫社区 / 第3网格"): enough to tell same-named grid cells apart."""
+        if self.parent is None or self.parent.parent is None:
+            return self.display_name
+        return f"{self.parent.display_name} / {self.display_name}"
+
+    @property
     def full_name(self):
         names = []
         node = self

@@ -159,7 +159,7 @@ REGISTRIES = {
                  prepare=_prepare_unit, filters=[_kind_filter, _area_filter]),
         Registry("points", Point, PointForm, _l("Points"),
                  [(_l("Code"), "code"), (_l("Name"), "display_name"), (_l("Kind"), "kind.label"),
-                  (_l("Area"), "area"), (_l("Owner unit"), "owner_unit"), (_l("Address"), "address")],
+                  (_l("Area"), "area.short_path"), (_l("Owner unit"), "owner_unit"), (_l("Address"), "address")],
                  prepare=_prepare_point, filters=[_kind_filter, _area_filter]),
         Registry("categories", Category, CategoryForm, _l("Categories"),
                  [(_l("Code"), "code"), (_l("Name"), "display_name"), (_l("Group"), "parent"),
