@@ -21,7 +21,6 @@ DEFAULTS = {
     "RATELIMIT_HEADERS_ENABLED": True,
     "LOGIN_RATE_LIMIT": "10 per minute",
     "LOG_LEVEL": "INFO",
-    "SCHEDULER_ENABLED": False,
 }
 
 # Environment variable -> (config key, converter). Every one is documented in the README.

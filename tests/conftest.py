@@ -11,6 +11,21 @@ from portal.city import ensure_city_settings
 from portal.extensions import db
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+
+
+@pytest.fixture
+def redis_url():
+    """A Redis for shared counters (rate limits), or a skip saying why there is none."""
+    if not REDIS_URL:
+        pytest.skip("TEST_REDIS_URL is not set (Redis tests run in CI via .ci/run)")
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        pytest.skip(f"Redis at TEST_REDIS_URL is not reachable: {exc}")
+    return REDIS_URL
 
 
 def _pg_unavailable_reason():

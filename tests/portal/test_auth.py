@@ -61,6 +61,17 @@ def test_sign_in_attempts_are_rate_limited(make_app):
     assert codes == [200, 200, 200, 429]
 
 
+def test_sign_in_limits_are_shared_through_redis_across_workers(make_app, redis_url):
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    config = {"RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "3 per minute", "RATELIMIT_STORAGE_URI": redis_url}
+    first, second = make_app(**config), make_app(**config)  # two workers, one counter
+    codes = [app.test_client().post("/login", data={"username": "x", "password": "y"}).status_code
+             for app in (first, second, first, second)]
+    assert codes == [200, 200, 200, 429]
+
+
 def test_admin_creates_a_handler_who_must_belong_to_a_unit(app, login, client):
     login(make_user(Role.ADMIN))
     data = {"username": "wang.handler", "display_name": "王经办", "role": "handler", "password": "handler-pass-1",
