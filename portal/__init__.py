@@ -64,7 +64,9 @@ def init_extensions(app):
         _tune_sqlite(app)
 
     # Importing the models registers them on the metadata (for migrations and create_all).
+    import complaints.models  # noqa: F401
     import portal.auth.models  # noqa: F401
+    import portal.notify_models  # noqa: F401
     import portal.city  # noqa: F401
     import portal.registry.models  # noqa: F401
 

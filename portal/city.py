@@ -29,6 +29,10 @@ class CitySettings(TimestampMixin, db.Model):
     timezone: Mapped[str] = mapped_column(db.String(60), nullable=False, default="Asia/Shanghai")
     default_locale: Mapped[str] = mapped_column(db.String(10), nullable=False, default="zh_Hans")
     satisfaction_scale: Mapped[int] = mapped_column(nullable=False, default=3)
+    # Working time for handling limits (处置时限), e.g. "08:30-12:00,13:30-17:30"; holidays come from the calendar.
+    working_periods: Mapped[str] = mapped_column(db.String(100), nullable=False, default="08:30-12:00,13:30-17:30")
+    # 黄灯: a case turns amber once this share (percent) of its handling limit has passed.
+    warning_percent: Mapped[int] = mapped_column(nullable=False, default=80)
     # Key for signing QR codes; kept in the database so printed placards survive a SECRET_KEY rotation.
     qr_key: Mapped[str | None] = mapped_column(db.String(64))
 
@@ -43,6 +47,8 @@ DEFAULTS = {
     "timezone": "Asia/Shanghai",
     "default_locale": "zh_Hans",
     "satisfaction_scale": 3,
+    "working_periods": "08:30-12:00,13:30-17:30",
+    "warning_percent": 80,
 }
 
 

@@ -77,3 +77,18 @@ def make_user(role=Role.ADMIN, username=None, password="password123", unit=None,
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def make_case(category=None, point=None, area=None, channel="web", description="路边有垃圾没人清理", actor=None,
+              **kw):
+    """A case in 受理, reported at ``point`` (a fresh one by default)."""
+    from complaints.models import Channel
+    from complaints.services import submit_report
+
+    category = category or make_category(limit_hours=kw.pop("limit_hours", 8), urgent_limit_hours=2)
+    if point is None and area is None:
+        point = make_point()
+    case, _created = submit_report(category=category, description=description, channel=Channel(channel),
+                                   point=point, area=area, actor=actor, **kw)
+    db.session.commit()
+    return case

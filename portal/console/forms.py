@@ -1,10 +1,11 @@
 """City settings form."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from portal.city import valid_timezone
+from portal.workdays import parse_periods
 from portal.i18n import LOCALE_LABELS, LOCALES
 
 
@@ -21,6 +22,16 @@ class CitySettingsForm(FlaskForm):
         (3, _l("3 levels: satisfied / basically satisfied / dissatisfied")),
         (5, _l("5 levels: very satisfied … very dissatisfied")),
     ])
+
+    working_periods = StringField(_l("Working hours for handling limits"), validators=[DataRequired(), Length(max=100)])
+    warning_percent = IntegerField(_l("Amber light after this share of the limit (%)"), default=80,
+                                   validators=[DataRequired(), NumberRange(1, 99)])
+
+    def validate_working_periods(self, field):
+        try:
+            parse_periods(field.data)
+        except ValueError:
+            raise ValidationError(_l("Write periods like 08:30-12:00,13:30-17:30 (in order, not overlapping).")) from None
 
     def validate_timezone(self, field):
         if not valid_timezone(field.data):

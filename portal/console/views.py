@@ -17,7 +17,7 @@ from portal.registry.models import Area, Category, Point, RoutingRule, Unit
 bp = Blueprint("console", __name__, url_prefix="/console")
 
 SETTINGS_FIELDS = ("city_name", "city_name_zh_hant", "city_name_en", "hotline", "timezone",
-                   "default_locale", "satisfaction_scale")
+                   "default_locale", "satisfaction_scale", "working_periods", "warning_percent")
 
 
 @bp.get("/")

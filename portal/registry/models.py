@@ -160,6 +160,9 @@ class Category(NamedMixin, TimestampMixin, db.Model):
     limit_hours: Mapped[int] = mapped_column(nullable=False, default=24)
     urgent_limit_hours: Mapped[int | None] = mapped_column()
     sort_order: Mapped[int] = mapped_column(nullable=False, default=0)
+    # Extra questions asked when reporting (like FixMyStreet's category questions): a list of
+    # {"key", "label" (zh_Hans), "label_zh_hant", "label_en", "type": text|choice|yesno, "choices", "required"}.
+    questions: Mapped[list | None] = mapped_column(db.JSON)
 
     parent = relationship("Category", remote_side=[id], back_populates="children")
     children = relationship("Category", back_populates="parent", order_by="[Category.sort_order, Category.code]")

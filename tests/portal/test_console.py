@@ -100,10 +100,11 @@ def test_admin_edits_city_settings_and_public_pages_show_the_hotline(app, client
     login(make_user(Role.ADMIN))
     response = client.post("/console/settings", data={
         "city_name": "临江市", "hotline": "0571-12345", "timezone": "Asia/Shanghai", "default_locale": "zh_Hant",
-        "satisfaction_scale": "5"})
+        "satisfaction_scale": "5", "working_periods": "09:00-12:00,13:00-17:00", "warning_percent": "75"})
     assert response.status_code == 302
     settings = db.session.get(CitySettings, 1)
     assert (settings.city_name, settings.hotline, settings.satisfaction_scale) == ("临江市", "0571-12345", 5)
+    assert (settings.working_periods, settings.warning_percent) == ("09:00-12:00,13:00-17:00", 75)
     anonymous = app.test_client()
     page = anonymous.get("/").get_data(as_text=True)
     assert "0571-12345" in page and "臨江市" in page  # default language is now zh_Hant
@@ -113,9 +114,18 @@ def test_settings_refuse_an_unknown_timezone(app, client, login):
     login(make_user(Role.ADMIN))
     response = client.post("/console/settings?lang=en", data={
         "city_name": "临江市", "hotline": "12345", "timezone": "Mars/Olympus", "default_locale": "zh_Hans",
-        "satisfaction_scale": "3"})
+        "satisfaction_scale": "3", "working_periods": "08:30-12:00", "warning_percent": "80"})
     assert "Unknown timezone" in response.get_data(as_text=True)
     assert db.session.get(CitySettings, 1).timezone == "Asia/Shanghai"
+
+
+def test_settings_refuse_overlapping_working_hours(app, client, login):
+    login(make_user(Role.ADMIN))
+    response = client.post("/console/settings?lang=en", data={
+        "city_name": "临江市", "hotline": "12345", "timezone": "Asia/Shanghai", "default_locale": "zh_Hans",
+        "satisfaction_scale": "3", "working_periods": "08:30-12:00,11:00-17:00", "warning_percent": "80"})
+    assert "Write periods like" in response.get_data(as_text=True)
+    assert db.session.get(CitySettings, 1).working_periods == "08:30-12:00,13:30-17:30"
 
 
 def test_audit_log_shows_local_time(app, client, login):

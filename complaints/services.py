@@ -1,0 +1,410 @@
+"""What the complaints side does: take a report, move a case through its lifecycle, and keep its history.
+
+Every function takes domain objects and an explicit ``actor`` (None for the reporter or the system), changes
+the case only through ``Case.transition`` and ends with a flush; the caller commits once. Views, the JSON/Open311
+API and scheduled jobs all call these, so each rule exists once.
+"""
+import secrets
+from datetime import timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from complaints.models import (
+    Case,
+    CaseEvent,
+    CaseNumberCounter,
+    CasePhoto,
+    CaseState,
+    Channel,
+    EventKind,
+    ExtensionRequest,
+    MeToo,
+)
+from portal.auth.models import Role
+from portal.city import get_city_settings
+from portal.clock import to_local, utcnow
+from portal.extensions import db
+from portal.workdays import add_working_hours, parse_periods
+
+MAX_DESCRIPTION = 2000
+MAX_NOTE = 2000
+
+
+class CaseError(Exception):
+    """A request the complaints side refuses. ``code`` picks the message; ``field`` the form field, if any."""
+
+    def __init__(self, code, field=None):
+        super().__init__(code)
+        self.code, self.field = code, field
+
+
+# ---------------------------------------------------------------- numbers and codes
+
+def next_case_number(now=None):
+    """The next readable case number for the city's local day, e.g. ``20261122-0042``; safe under concurrency."""
+    day = to_local(now or utcnow(), get_city_settings().timezone).strftime("%Y%m%d")
+    table = CaseNumberCounter.__table__
+    for _attempt in range(20):
+        bumped = db.session.execute(
+            table.update().where(table.c.day == day).values(last=table.c.last + 1).returning(table.c.last)
+        ).scalar()
+        if bumped is not None:
+            return f"{day}-{bumped:04d}"
+        try:
+            with db.session.begin_nested():
+                db.session.execute(table.insert().values(day=day, last=1))
+            return f"{day}-0001"
+        except IntegrityError:
+            continue  # another request created the day's row first: bump it
+    raise RuntimeError("could not allocate a case number")
+
+
+def new_query_code():
+    """An 8-digit 查询码: easy to read out on the phone, and with the case number hard to guess."""
+    return f"{secrets.randbelow(10**8):08d}"
+
+
+def find_by_number(number, query_code):
+    """The case for a number and its query code, or None (the same answer for a wrong code as for no case)."""
+    case = db.session.execute(db.select(Case).where(Case.number == (number or "").strip())).scalar_one_or_none()
+    if case is None or not secrets.compare_digest(case.query_code, (query_code or "").strip()):
+        return None
+    return case
+
+
+# ---------------------------------------------------------------- intake
+
+def submit_report(*, category, description, channel, point=None, area=None, latitude=None, longitude=None,
+                  location_text=None, urgent=False, anonymous=False, reporter_name=None, reporter_phone=None,
+                  answers=None, photos=(), actor=None, idempotency_key=None, now=None):
+    """Create a case (受理) from a report, or return the case already made for ``idempotency_key``.
+
+    Returns ``(case, created)``. Staff channels record the staff member; a grid inspector's patrol report is
+    filed at once (they are the city's own eyes), others wait in 受理 for the dispatcher to file or reject.
+    """
+    if idempotency_key:
+        existing = db.session.execute(db.select(Case).where(Case.idempotency_key == idempotency_key)).scalar()
+        if existing is not None:
+            return existing, False
+    if category is None or not category.active or category.is_group:
+        raise CaseError("category", field="category")
+    if point is not None and not point.active:
+        raise CaseError("point", field="point")
+    if urgent and not category.allows_urgent:
+        urgent = False
+    if anonymous:
+        reporter_name = reporter_phone = None
+    now = now or utcnow()
+    case = Case(
+        number=next_case_number(now), query_code=new_query_code(), idempotency_key=idempotency_key,
+        channel=channel, category=category, point=point, area=point.area if point is not None else area,
+        latitude=latitude, longitude=longitude, location_text=location_text, description=description.strip(),
+        answers=answers or None, urgent=bool(urgent), anonymous=bool(anonymous), reporter_name=reporter_name,
+        reporter_phone=reporter_phone, created_by_id=getattr(actor, "id", None), state=CaseState.RECEIVED,
+    )
+    if case.area is None and point is None:
+        raise CaseError("place", field="area")
+    event = _receive(case, actor, now)
+    for photo in photos:
+        _attach_photo(case, event, photo, "before")
+    db.session.add(case)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        if idempotency_key:  # the same key won a race in another request: hand back that case
+            db.session.expunge(case)
+            existing = db.session.execute(db.select(Case).where(Case.idempotency_key == idempotency_key)).scalar()
+            if existing is not None:
+                return existing, False
+        raise
+    if channel == Channel.PATROL and actor is not None and actor.role == Role.INSPECTOR:
+        file_case(case, actor, note=None)
+    return case, True
+
+
+def _receive(case, actor, now):
+    """The first event of every case (there is no state before 受理, so it bypasses the transition table)."""
+    event = CaseEvent(kind=EventKind.RECEIVE, actor_id=getattr(actor, "id", None), from_state=CaseState.RECEIVED,
+                      to_state=CaseState.RECEIVED, at=now, public=True, data={"channel": case.channel.value})
+    if actor is not None:
+        case.first_owner_id = actor.id
+    case.events.append(event)
+    return event
+
+
+def _attach_photo(case, event, photo, stage):
+    record = CasePhoto(stage=stage, key=photo.key, thumb_key=photo.thumb_key, width=photo.width, height=photo.height)
+    case.photos.append(record)
+    if event is not None:
+        event.photos.append(record)
+    return record
+
+
+def add_me_too(case, phone=None, idempotency_key=None):
+    """"Me too" on an open case instead of a new report: counted, and the resident is told of progress too."""
+    if idempotency_key:
+        existing = db.session.execute(db.select(MeToo).where(MeToo.idempotency_key == idempotency_key)).scalar()
+        if existing is not None:
+            return existing
+    if not case.is_open:
+        raise CaseError("closed")
+    me_too = MeToo(case_id=case.id, phone=phone or None, idempotency_key=idempotency_key)
+    db.session.add(me_too)
+    case.me_too_count += 1
+    case.transition(EventKind.ME_TOO, None, public=True)
+    db.session.flush()
+    return me_too
+
+
+# ---------------------------------------------------------------- dispatcher steps
+
+def file_case(case, actor, note=None):
+    case.transition(EventKind.FILE, actor, note=note)
+    db.session.flush()
+    return case
+
+
+def reject_case(case, actor, reason):
+    """不予立案 / 作废: the reason is shown to the reporter."""
+    if not (reason or "").strip():
+        raise CaseError("reason_required", field="reason")
+    case.transition(EventKind.REJECT, actor, note=reason.strip())
+    case.reject_reason = reason.strip()[:500]
+    db.session.flush()
+    return case
+
+
+def due_time(case, start):
+    """When the handling limit runs out, counted in the city's working hours from ``start``."""
+    settings = get_city_settings()
+    hours = case.category.urgent_limit_hours if case.urgent and case.category.urgent_limit_hours else \
+        case.category.limit_hours
+    return add_working_hours(start, hours, settings.timezone, parse_periods(settings.working_periods))
+
+
+def dispatch_case(case, unit, actor, note=None, now=None):
+    """派遣: give the case to ``unit``; the handling clock starts now (and restarts on re-dispatch)."""
+    if unit is None or not unit.active:
+        raise CaseError("unit", field="unit")
+    now = now or utcnow()
+    case.transition(EventKind.DISPATCH, actor, note=note, data={"unit_id": unit.id})
+    case.unit = unit
+    case.dispatched_at = now
+    case.due_at = due_time(case, now)
+    case.postponed = False
+    db.session.flush()
+    return case
+
+
+def _check_unit(case, actor):
+    """A unit handler acts only on their own unit's cases; dispatchers and admins may act for any unit."""
+    if actor is not None and actor.role == Role.HANDLER and actor.unit_id != case.unit_id:
+        raise CaseError("not_your_unit")
+
+
+def accept_case(case, actor):
+    _check_unit(case, actor)
+    case.transition(EventKind.ACCEPT, actor)
+    db.session.flush()
+    return case
+
+
+def return_case(case, actor, reason):
+    """退回: the unit says it is not theirs; back to the dispatcher to re-dispatch."""
+    _check_unit(case, actor)
+    if not (reason or "").strip():
+        raise CaseError("reason_required", field="reason")
+    case.transition(EventKind.RETURN, actor, note=reason.strip(), public=False, data={"unit_id": case.unit_id})
+    case.unit = None
+    case.due_at = None
+    case.dispatched_at = None
+    db.session.flush()
+    return case
+
+
+def add_note(case, actor, note, public=False):
+    if not (note or "").strip():
+        raise CaseError("note_required", field="note")
+    _check_unit(case, actor)
+    case.transition(EventKind.NOTE, actor, note=note.strip()[:MAX_NOTE], public=public)
+    db.session.flush()
+    return case
+
+
+def handle_case(case, actor, note, photos=()):
+    """The unit reports the problem fixed, with a note and after-photos; it now waits for 核查."""
+    _check_unit(case, actor)
+    if not (note or "").strip():
+        raise CaseError("note_required", field="note")
+    event = case.transition(EventKind.HANDLE, actor, note=note.strip()[:MAX_NOTE])
+    for photo in photos:
+        _attach_photo(case, event, photo, "after")
+    case.handled_at = utcnow()
+    db.session.flush()
+    return case
+
+
+def verify_case(case, actor, passed, note):
+    """核查: pass closes the case with a public outcome (办结记录); fail sends it back for 返工 (counted)."""
+    if not (note or "").strip():
+        raise CaseError("note_required", field="note")
+    if passed:
+        case.transition(EventKind.CLOSE, actor, note=note.strip())
+        case.outcome = note.strip()[:MAX_NOTE]
+        case.closed_at = utcnow()
+        case.reopen_requested = False
+    else:
+        case.transition(EventKind.VERIFY_FAIL, actor, note=note.strip())
+        case.rework_count += 1
+        case.handled_at = None
+    db.session.flush()
+    return case
+
+
+def request_extension(case, actor, kind, reason, hours=None):
+    """A unit asks for more time: ``extend`` by ``hours`` working hours, or ``postpone`` (缓办)."""
+    _check_unit(case, actor)
+    if kind not in ("extend", "postpone"):
+        raise CaseError("extension_kind", field="kind")
+    if kind == "extend" and (not hours or hours < 1 or hours > 2000):
+        raise CaseError("extension_hours", field="hours")
+    if not (reason or "").strip():
+        raise CaseError("reason_required", field="reason")
+    if pending_extension(case) is not None:
+        raise CaseError("extension_pending")
+    request = ExtensionRequest(case=case, kind=kind, hours=hours if kind == "extend" else None,
+                               reason=reason.strip()[:500], requested_by_id=getattr(actor, "id", None))
+    db.session.add(request)
+    case.transition(EventKind.EXTENSION_REQUEST, actor, note=reason.strip(), public=False,
+                    data={"kind": kind, "hours": request.hours})
+    db.session.flush()
+    return request
+
+
+def pending_extension(case):
+    return db.session.execute(
+        db.select(ExtensionRequest).where(ExtensionRequest.case_id == case.id, ExtensionRequest.decision.is_(None))
+    ).scalar()
+
+
+def decide_extension(request, actor, approve, note=None):
+    """The dispatcher approves (延期 moves the due time; 缓办 takes the case out of 应结案) or denies."""
+    case = request.case
+    if request.decision is not None:
+        raise CaseError("extension_decided")
+    request.decision = "approved" if approve else "denied"
+    request.decided_by_id = getattr(actor, "id", None)
+    request.decided_at = utcnow()
+    request.decision_note = (note or "").strip()[:500] or None
+    data = {"kind": request.kind, "approved": bool(approve)}
+    if approve and request.kind == "extend":
+        settings = get_city_settings()
+        case.due_at = add_working_hours(case.due_at or utcnow(), request.hours, settings.timezone,
+                                        parse_periods(settings.working_periods))
+        data["due_at"] = case.due_at.isoformat()
+    elif approve:
+        case.postponed = True
+    case.transition(EventKind.EXTENSION_DECISION, actor, note=request.decision_note, public=bool(approve),
+                    data=data)
+    db.session.flush()
+    return request
+
+
+def merge_cases(duplicate, target, actor):
+    """合并: ``duplicate`` reports the same problem as ``target``; its reporter follows ``target`` from now on."""
+    if duplicate.id == target.id or target.duplicate_of_id == duplicate.id:
+        raise CaseError("merge_self")
+    if not target.is_open:
+        raise CaseError("merge_target_closed")
+    duplicate.transition(EventKind.MERGE, actor, data={"into": target.number})
+    duplicate.duplicate_of = target
+    target.me_too_count += 1 + duplicate.me_too_count
+    target.transition(EventKind.ME_TOO, actor, public=True, data={"merged": duplicate.number})
+    db.session.flush()
+    return duplicate
+
+
+# ---------------------------------------------------------------- 回访 and afterwards
+
+def rate_case(case, rating, comment=None, ask_reopen=False, actor=None):
+    """回访: the reporter (or an operator on the phone, ``actor``) rates a closed case once.
+
+    ``rating`` is 1 (best) .. scale, on the city's scale at the time; the worst level may ask for 重办.
+    """
+    scale = get_city_settings().satisfaction_scale
+    if case.rating is not None:
+        raise CaseError("already_rated")
+    if not isinstance(rating, int) or not 1 <= rating <= scale:
+        raise CaseError("rating", field="rating")
+    case.transition(EventKind.RATE, actor, note=(comment or "").strip()[:500] or None, public=False,
+                    data={"rating": rating, "scale": scale, "by_phone": actor is not None})
+    case.rating, case.rating_scale = rating, scale
+    case.rating_comment = (comment or "").strip()[:500] or None
+    case.rated_at = utcnow()
+    if ask_reopen:
+        if not is_dissatisfied(rating, scale):
+            raise CaseError("reopen_needs_dissatisfied", field="ask_reopen")
+        case.transition(EventKind.REOPEN_REQUEST, actor, public=True)
+        case.reopen_requested = True
+    db.session.flush()
+    return case
+
+
+def is_dissatisfied(rating, scale):
+    """不满意 on a 3-level scale is 3; on a 5-level scale 4 and 5."""
+    return rating >= (3 if scale == 3 else 4)
+
+
+def reopen_case(case, actor, note):
+    """重办: the dispatcher reopens a closed case (usually after 不满意); it is filed again for dispatch."""
+    if not (note or "").strip():
+        raise CaseError("note_required", field="note")
+    case.transition(EventKind.REOPEN, actor, note=note.strip())
+    case.reopen_count += 1
+    _reset_for_redispatch(case)
+    return case
+
+
+def decline_reopen(case, actor, note):
+    if not case.reopen_requested:
+        raise CaseError("no_reopen_request")
+    case.reopen_requested = False
+    add_note(case, actor, note, public=True)
+    return case
+
+
+def mark_rebound(case, actor, note):
+    """反弹: the problem came back after closure; the case is filed again and counted."""
+    if not (note or "").strip():
+        raise CaseError("note_required", field="note")
+    case.transition(EventKind.REBOUND, actor, note=note.strip())
+    case.rebound_count += 1
+    _reset_for_redispatch(case)
+    return case
+
+
+def _reset_for_redispatch(case):
+    case.unit = None
+    case.due_at = case.dispatched_at = case.handled_at = case.closed_at = None
+    case.rating = case.rating_scale = case.rated_at = None
+    case.rating_comment = None
+    case.reopen_requested = False
+    case.postponed = False
+    db.session.flush()
+
+
+# ---------------------------------------------------------------- timing lights
+
+def light(case, now=None):
+    """'red' when overdue, 'amber' past the city's warning share of the limit, 'green' otherwise; None if no clock."""
+    if case.state not in (CaseState.DISPATCHED, CaseState.IN_PROGRESS) or case.due_at is None or case.postponed:
+        return None
+    now = now or utcnow()
+    if now > case.due_at:
+        return "red"
+    total = (case.due_at - case.dispatched_at) if case.dispatched_at else timedelta()
+    share = get_city_settings().warning_percent / 100
+    if total and now >= case.dispatched_at + total * share:
+        return "amber"
+    return "green"
