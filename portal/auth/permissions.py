@@ -17,6 +17,14 @@ class Permission(enum.Enum):
     USERS_MANAGE = "users_manage"
     SETTINGS_EDIT = "settings_edit"
     AUDIT_VIEW = "audit_view"
+    CASES_VIEW = "cases_view"  # case lists and details (handlers: their unit; inspectors: their areas)
+    CASES_INTAKE = "cases_intake"  # the hotline console: type in calls, letters, box, media, superior cases
+    CASES_DISPATCH = "cases_dispatch"  # file, reject, dispatch, verify, close, merge, reopen, decide extensions
+    CASES_HANDLE = "cases_handle"  # a unit's work: accept, note, handle with after-photos, return, ask for time
+    CASES_FOLLOWUP = "cases_followup"  # record a 回访 made by phone
+    PHONE_REVEAL = "phone_reveal"  # see a reporter's full phone number (each reveal is audit-logged)
+    CASES_EXPORT = "cases_export"  # the ledger (台账) as CSV/XLSX and printable records
+    NOTIFICATIONS_VIEW = "notifications_view"  # the delivery log of outbound messages
 
 
 ALL_STAFF = frozenset(Role)
@@ -30,6 +38,14 @@ ALLOWED = {
     Permission.USERS_MANAGE: frozenset({Role.ADMIN}),
     Permission.SETTINGS_EDIT: frozenset({Role.ADMIN}),
     Permission.AUDIT_VIEW: frozenset({Role.ADMIN}),
+    Permission.CASES_VIEW: ALL_STAFF,
+    Permission.CASES_INTAKE: frozenset({Role.ADMIN, Role.DISPATCHER, Role.OPERATOR}),
+    Permission.CASES_DISPATCH: frozenset({Role.ADMIN, Role.DISPATCHER}),
+    Permission.CASES_HANDLE: frozenset({Role.HANDLER}),
+    Permission.CASES_FOLLOWUP: frozenset({Role.ADMIN, Role.DISPATCHER, Role.OPERATOR}),
+    Permission.PHONE_REVEAL: frozenset({Role.DISPATCHER, Role.OPERATOR}),
+    Permission.CASES_EXPORT: frozenset({Role.ADMIN, Role.DISPATCHER, Role.LEADER}),
+    Permission.NOTIFICATIONS_VIEW: frozenset({Role.ADMIN, Role.DISPATCHER}),
 }
 
 
