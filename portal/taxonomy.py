@@ -149,11 +149,35 @@ def entries():
         yield from group.categories
 
 
+# Extra questions asked when reporting some categories (Category.questions; labels in three languages).
+QUESTIONS = {
+    "SZ02": [{"key": "traffic", "type": "yesno", "required": True,
+              "label": "是否位于机动车道上？", "label_zh_hant": "是否位於機動車道上？",
+              "label_en": "Is it on a carriageway used by cars?"}],
+    "SZ03": [{"key": "lamps", "type": "choice", "required": True,
+              "label": "不亮的路灯有几盏？", "label_zh_hant": "不亮的路燈有幾盞？",
+              "label_en": "How many lamps are out?",
+              "choices": [{"value": "1", "label": "1盏", "label_zh_hant": "1盞", "label_en": "One"},
+                          {"value": "2-5", "label": "2–5盏", "label_zh_hant": "2–5盞", "label_en": "Two to five"},
+                          {"value": "more", "label": "整条路", "label_zh_hant": "整條路",
+                           "label_en": "The whole street"}]},
+             {"key": "lamp_number", "type": "text", "required": False,
+              "label": "灯杆编号（灯杆上的牌子）", "label_zh_hant": "燈桿編號（燈桿上的牌子）",
+              "label_en": "Lamp-post number (on its plate)"}],
+    "HJ01": [{"key": "when", "type": "choice", "required": True,
+              "label": "噪声主要在什么时候？", "label_zh_hant": "噪聲主要在什麼時候？",
+              "label_en": "When is the noise?",
+              "choices": [{"value": "day", "label": "白天", "label_zh_hant": "白天", "label_en": "Daytime"},
+                          {"value": "night", "label": "夜间（22时至次日6时）", "label_zh_hant": "夜間（22時至次日6時）",
+                           "label_en": "At night (22:00–06:00)"}]}],
+}
+
+
 def _data(entry, parent_id, sort_order):
     return {
         "code": entry.code, "name": entry.name, "name_zh_hant": entry.name_zh_hant, "name_en": entry.name_en,
         "kind": entry.kind, "parent_id": parent_id, "limit_hours": entry.limit_hours,
-        "urgent_limit_hours": entry.urgent_hours, "sort_order": sort_order,
+        "urgent_limit_hours": entry.urgent_hours, "sort_order": sort_order, "questions": QUESTIONS.get(entry.code),
     }
 
 

@@ -1,7 +1,9 @@
 """Input shapes for the registry console pages."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FloatField, IntegerField, SelectField, StringField
+import json
+
+from wtforms import BooleanField, FloatField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from portal.registry.models import AreaLevel, CategoryKind, PointKind, UnitKind
@@ -17,7 +19,30 @@ ERROR_MESSAGES = {
     "duplicate_rule": _l("A rule for this category and scope already exists."),
     "code_taken": _l("This code is already in use."),
     "point_unknown": _l("No active point has this code."),
+    "questions": _l("Extra questions must be a JSON list of {key, label, type: text|choice|yesno, choices}."),
 }
+
+
+class JSONField(TextAreaField):
+    """A textarea holding JSON: shown pretty-printed, parsed on submit (bad JSON is a field error)."""
+
+    def _value(self):
+        if isinstance(self.data, (list, dict)):
+            return json.dumps(self.data, ensure_ascii=False, indent=2)
+        return self.data or ""
+
+    def process_formdata(self, valuelist):
+        raw = (valuelist[0] if valuelist else "").strip()
+        if len(raw) > 20000:
+            raise ValueError(ERROR_MESSAGES["questions"])
+        if not raw:
+            self.data = None
+            return
+        try:
+            self.data = json.loads(raw)
+        except ValueError:
+            self.data = raw
+            raise ValueError(ERROR_MESSAGES["questions"]) from None
 
 
 def optional_int(value):
@@ -67,6 +92,8 @@ class CategoryForm(NamedForm):
     urgent_limit_hours = IntegerField(_l("Urgent limit, working hours (empty: no urgent track)"),
                                       validators=[Optional(), NumberRange(1, 2000)])
     sort_order = IntegerField(_l("Sort order"), default=0, validators=[Optional(), NumberRange(0, 10000)])
+    questions = JSONField(_l("Extra questions asked when reporting (JSON, optional)"),
+                          validators=[Optional()], render_kw={"rows": 6})
 
 
 class RoutingRuleForm(FlaskForm):

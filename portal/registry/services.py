@@ -10,7 +10,7 @@ FIELDS = {
     Area: NAME_FIELDS + ("parent_id", "level", "office_unit_id"),
     Unit: NAME_FIELDS + ("kind", "area_id", "contact_name", "contact_phone"),
     Point: NAME_FIELDS + ("kind", "area_id", "owner_unit_id", "address", "latitude", "longitude"),
-    Category: NAME_FIELDS + ("parent_id", "kind", "limit_hours", "urgent_limit_hours", "sort_order"),
+    Category: NAME_FIELDS + ("parent_id", "kind", "limit_hours", "urgent_limit_hours", "sort_order", "questions"),
     RoutingRule: ("category_id", "area_id", "point_id", "unit_id", "note", "active"),
 }
 
@@ -63,6 +63,7 @@ def _place_area(area):
 
 def _check(obj):
     if isinstance(obj, Category):
+        obj.questions = check_questions(obj.questions)
         if obj.parent_id is not None:
             parent = db.session.get(Category, obj.parent_id)
             if parent is None or parent.parent_id is not None or parent.id == obj.id:
@@ -83,6 +84,32 @@ def _check(obj):
             raise RegistryError("duplicate_rule", field="category_id")
     if hasattr(obj, "code") and code_taken(type(obj), obj.code, obj.id):
         raise RegistryError("code_taken", field="code")
+
+
+QUESTION_TYPES = ("text", "choice", "yesno")
+
+
+def check_questions(questions):
+    """Validate a category's extra questions; returns the list or raises RegistryError("questions")."""
+    if questions in (None, []):
+        return None
+    if not isinstance(questions, list) or len(questions) > 10:
+        raise RegistryError("questions", field="questions")
+    keys = set()
+    for question in questions:
+        if not isinstance(question, dict) or question.get("type") not in QUESTION_TYPES:
+            raise RegistryError("questions", field="questions")
+        key, label = question.get("key"), question.get("label")
+        if not isinstance(key, str) or not key.isidentifier() or key in keys or not isinstance(label, str) or not label:
+            raise RegistryError("questions", field="questions")
+        keys.add(key)
+        if question["type"] == "choice":
+            choices = question.get("choices")
+            if not isinstance(choices, list) or not choices or not all(
+                    isinstance(c, dict) and isinstance(c.get("value"), str) and isinstance(c.get("label"), str)
+                    for c in choices):
+                raise RegistryError("questions", field="questions")
+    return questions
 
 
 def save(obj, data, actor):

@@ -138,3 +138,19 @@ def test_audit_log_shows_local_time(app, client, login):
                               at=datetime(2026, 11, 22, 16, 30, tzinfo=timezone.utc)))
     db.session.commit()
     assert "2026-11-23 00:30" in client.get("/console/audit").get_data(as_text=True)  # UTC+8
+
+
+def test_category_extra_questions_are_edited_as_json_and_checked(app, client, login):
+    login(make_user(Role.ADMIN))
+    group = make_category("市政设施", as_group=True)
+    base = {"code": "SZ9", "name": "路灯不亮", "parent_id": str(group.id), "kind": "component", "limit_hours": "24"}
+    response = client.post("/console/categories/new?lang=en", data=dict(base, questions="[{not json"))
+    assert "Extra questions must be a JSON list" in response.get_data(as_text=True)
+    response = client.post("/console/categories/new?lang=en", data=dict(base, questions='[{"key": "x"}]'))
+    assert "Extra questions must be a JSON list" in response.get_data(as_text=True)
+    questions = '[{"key": "lamps", "label": "几盏灯不亮？", "type": "choice", "choices": [{"value": "1", "label": "1盏"}]}]'
+    assert client.post("/console/categories/new", data=dict(base, questions=questions)).status_code == 302
+    category = db.session.execute(db.select(Category).filter_by(code="SZ9")).scalar_one()
+    assert category.questions[0]["key"] == "lamps"
+    page = client.get(f"/console/categories/{category.id}/edit").get_data(as_text=True)
+    assert "几盏灯不亮？" in page and "&#34;key&#34;: &#34;lamps&#34;" in page
