@@ -25,6 +25,8 @@ class Permission(enum.Enum):
     PHONE_REVEAL = "phone_reveal"  # see a reporter's full phone number (each reveal is audit-logged)
     CASES_EXPORT = "cases_export"  # the ledger (台账) as CSV/XLSX and printable records
     NOTIFICATIONS_VIEW = "notifications_view"  # the delivery log of outbound messages
+    SURVEYS_MANAGE = "surveys_manage"  # build, open, close, clone surveys; tokens, quotas, posters
+    SURVEYS_RESULTS = "surveys_results"  # results, quality flags and exclusions, exports
 
 
 ALL_STAFF = frozenset(Role)
@@ -46,6 +48,8 @@ ALLOWED = {
     Permission.PHONE_REVEAL: frozenset({Role.DISPATCHER, Role.OPERATOR}),
     Permission.CASES_EXPORT: frozenset({Role.ADMIN, Role.DISPATCHER, Role.LEADER}),
     Permission.NOTIFICATIONS_VIEW: frozenset({Role.ADMIN, Role.DISPATCHER}),
+    Permission.SURVEYS_MANAGE: frozenset({Role.ADMIN}),
+    Permission.SURVEYS_RESULTS: frozenset({Role.ADMIN, Role.DISPATCHER, Role.LEADER}),
 }
 
 
