@@ -10,6 +10,9 @@ import unicodedata
 from dataclasses import dataclass
 
 import click
+
+from complaints.demo import seed_demo_cases
+from complaints.models import Case
 from flask.cli import with_appcontext
 from werkzeug.security import generate_password_hash
 
@@ -91,18 +94,18 @@ POINTS_PER_STREET = (
 
 # (username, role, display name); the handler works for the sanitation department, the inspector walks two grids.
 USERS = (
-    ("admin", Role.ADMIN, "系统管理员 李明"),
-    ("dispatcher", Role.DISPATCHER, "指挥中心调度员 王芳"),
-    ("operator", Role.OPERATOR, "12345坐席 张丽"),
-    ("handler", Role.HANDLER, "市环卫处经办人 刘强"),
-    ("inspector", Role.INSPECTOR, "网格员 赵磊"),
-    ("moderator", Role.MODERATOR, "曝光台编辑 孙悦"),
-    ("leader", Role.LEADER, "分管领导 周建国"),
+    ("admin", Role.ADMIN, "李明"),
+    ("dispatcher", Role.DISPATCHER, "王芳"),
+    ("operator", Role.OPERATOR, "张丽"),
+    ("handler", Role.HANDLER, "刘强"),
+    ("inspector", Role.INSPECTOR, "赵磊"),
+    ("moderator", Role.MODERATOR, "孙悦"),
+    ("leader", Role.LEADER, "周建国"),
 )
 HANDLER_UNIT = "U-HWC"
 INSPECTOR_GRIDS = ("DC-DH-LY-G1", "DC-DH-LY-G2")
 
-MODELS = (("areas", Area), ("units", Unit), ("points", Point), ("categories", Category),
+MODELS = (("cases", Case), ("areas", Area), ("units", Unit), ("points", Point), ("categories", Category),
           ("routing rules", RoutingRule), ("users", User))
 
 
@@ -332,6 +335,7 @@ def seed_demo_city():
     seeder.build_rules(categories, city, streets)
     _seed_users(seeder)
     db.session.flush()
+    seed_demo_cases()
     after = _counts()
     return SeedSummary(settings.city_name, {k: after[k] - before[k] for k in after}, after)
 

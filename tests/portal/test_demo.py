@@ -204,3 +204,18 @@ def test_demo_logins_leaves_out_an_account_whose_password_was_changed(city, app)
     output = app.test_cli_runner().invoke(args=["demo-logins"]).output
     listed = [line.split()[0] for line in output.splitlines()[2:]]
     assert listed == [u[0] for u in USERS if u[0] != "admin"]
+
+
+def test_demo_city_has_a_month_of_cases_in_every_stage(city):
+    from complaints.models import Case, CaseState
+
+    cases = db.session.execute(db.select(Case)).scalars().all()
+    assert len(cases) == 100
+    states = {c.state for c in cases}
+    assert {CaseState.FILED, CaseState.DISPATCHED, CaseState.IN_PROGRESS, CaseState.CLOSED} <= states
+    closed = [c for c in cases if c.state == CaseState.CLOSED]
+    assert all(c.outcome and c.closed_at and c.unit_id for c in closed)
+    assert any(c.rating for c in closed)
+    for case in cases:  # every history is in time order and starts at the report
+        times = [e.at for e in case.events]
+        assert times == sorted(times) and case.events[0].kind.value == "receive"
