@@ -107,13 +107,12 @@ def submit_report(*, category, description, channel, point=None, area=None, lati
     event = _receive(case, actor, now)
     for photo in photos:
         _attach_photo(case, event, photo, "before")
-    db.session.add(case)
     try:
-        with db.session.begin_nested():
+        with db.session.begin_nested():  # added inside the savepoint, so its rollback takes the case out again
+            db.session.add(case)
             db.session.flush()
     except IntegrityError:
         if idempotency_key:  # the same key won a race in another request: hand back that case
-            db.session.expunge(case)
             existing = db.session.execute(db.select(Case).where(Case.idempotency_key == idempotency_key)).scalar()
             if existing is not None:
                 return existing, False

@@ -1,0 +1,394 @@
+"""Resident intake: where a report is about, what the report form offers, "same problem already reported?",
+checking and filing a report with its photos all-or-nothing, and what the tracking page may show of a case."""
+import math
+import re
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from complaints import photos as photo_files
+from complaints import services
+from complaints.forms import normalise_phone, optional_id
+from complaints.models import Case, Channel, EventKind
+from portal import qr
+from portal.auth.models import Role
+from portal.extensions import db
+from portal.i18n import localized, search_key
+from portal.registry.models import Area, AreaLevel, Category, Point
+from portal.registry.services import area_choices, search
+
+SIMILAR_RADIUS_M = 50  # "the same place" for a problem reported by location
+AREA_GUESS_RADIUS_M = 300  # a shared location takes the area of the nearest point this close
+MAX_SIMILAR = 5
+MAX_RESULTS = 20
+MAX_QUERY = 50
+MAX_ANSWER = 200
+EARTH_RADIUS_M = 6_371_000
+# Public events whose note the reporter reads: the reason, the fix, the outcome, and notes staff made public.
+NOTE_KINDS = frozenset({EventKind.REJECT, EventKind.HANDLE, EventKind.CLOSE, EventKind.NOTE})
+_NUMBER_RUN = re.compile(r"(?:\d[\s-]?){6,}\d")  # phone numbers typed into a description
+
+
+# ---------------------------------------------------------------- where the report is about
+
+@dataclass(frozen=True)
+class Place:
+    """What the report page is bound to: a point from its QR code, a point chosen by search, or nothing yet.
+
+    ``problem`` says why a QR token (qr.UNKNOWN / REVOKED / INACTIVE) or a chosen point ("point") led nowhere.
+    """
+
+    point: Point | None = None
+    token: str | None = None
+    problem: str | None = None
+
+    @property
+    def via_qr(self):
+        return self.token is not None and self.point is not None
+
+    def url_args(self):
+        if self.token is not None:
+            return {"t": self.token}
+        return {"p": self.point.id} if self.point is not None else {}
+
+
+def resolve_place(token=None, point_id=None):
+    if token is not None:
+        resolution = qr.resolve_token(token)
+        return Place(point=resolution.point, token=token, problem=resolution.problem)
+    if point_id:
+        point_id = optional_id(point_id)
+        point = db.session.get(Point, point_id) if point_id else None
+        if point is None or not point.active:
+            return Place(problem="point")
+        return Place(point=point)
+    return Place()
+
+
+def area_options(include_grid=False):
+    """(id, indented name) of active areas in tree order. Residents don't know grid cells; inspectors do."""
+    hidden = set()
+    if not include_grid:
+        hidden = set(db.session.scalars(db.select(Area.id).where(Area.level == AreaLevel.GRID)))
+    return [(area_id, label) for area_id, label in area_choices() if area_id not in hidden]
+
+
+def search_points(text, limit=MAX_RESULTS):
+    """Active points whose code or name (any language, 简/繁 alike) contains ``text``."""
+    text = (text or "").strip()[:MAX_QUERY]
+    if not text:
+        return []
+    return db.session.scalars(search(Point, text, active=True).options(selectinload(Point.area)).limit(limit)).all()
+
+
+def distance_m(lat1, lng1, lat2, lng2):
+    """Great-circle (haversine) distance in metres."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlambda = phi2 - phi1, math.radians(lng2 - lng1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def bounding_box(lat, lng, radius_m):
+    """(south, north, west, east) of a box holding every point within ``radius_m``: a cheap SQL prefilter."""
+    dlat = math.degrees(radius_m / EARTH_RADIUS_M)
+    dlng = math.degrees(radius_m / (EARTH_RADIUS_M * max(math.cos(math.radians(lat)), 0.01)))
+    return lat - dlat, lat + dlat, lng - dlng, lng + dlng
+
+
+def _within(columns, box):
+    lat_column, lng_column = columns
+    south, north, west, east = box
+    return db.and_(lat_column.between(south, north), lng_column.between(west, east))
+
+
+def area_near(latitude, longitude, radius_m=AREA_GUESS_RADIUS_M):
+    """The area of the nearest active point within ``radius_m`` of a shared location, or None."""
+    box = bounding_box(latitude, longitude, radius_m)
+    points = db.session.scalars(db.select(Point).where(Point.active.is_(True),
+                                                       _within((Point.latitude, Point.longitude), box))).all()
+    ranked = sorted((distance_m(latitude, longitude, p.latitude, p.longitude), p.id, p) for p in points)
+    for distance, _id, point in ranked:
+        if distance <= radius_m and point.area is not None and point.area.active:
+            return point.area
+    return None
+
+
+# ---------------------------------------------------------------- the taxonomy on the form
+
+def category_groups():
+    """Active groups with their active categories, in taxonomy order: [(group, [category, ...])]."""
+    rows = db.session.scalars(db.select(Category).where(Category.active.is_(True))
+                              .order_by(Category.sort_order, Category.code)).all()
+    children = {}
+    for category in rows:
+        if category.parent_id is not None:
+            children.setdefault(category.parent_id, []).append(category)
+    return [(group, children[group.id]) for group in rows if group.parent_id is None and group.id in children]
+
+
+def search_categories(text):
+    """Categories whose own name or whose group's name matches ``text`` in 简体, 繁體 or English."""
+    key = search_key((text or "").strip()[:MAX_QUERY])
+    found = []
+    for group, categories in category_groups():
+        group_matches = not key or key in group.search_key
+        found.extend((group, c) for c in categories if group_matches or key in c.search_key)
+    return found
+
+
+@dataclass(frozen=True)
+class Question:
+    """One extra question of a category (Category.questions), ready for the form in the reader's language."""
+
+    category_id: int
+    key: str
+    label: str
+    type: str
+    choices: tuple
+    required: bool
+
+    @property
+    def field_name(self):
+        return f"q-{self.category_id}-{self.key}"
+
+
+def questions_of(category):
+    """The category's extra questions; entries an admin got wrong are skipped rather than breaking the form."""
+    questions = []
+    for item in (category.questions or []) if category is not None else []:
+        if not isinstance(item, dict) or not str(item.get("key") or "").strip():
+            continue
+        kind = item.get("type") if item.get("type") in ("text", "choice", "yesno") else "text"
+        choices = []
+        for choice in item.get("choices") or []:
+            if isinstance(choice, dict):
+                value = str(choice.get("value") or choice.get("label") or "")
+                choices.append((value, localized(choice.get("label") or value, choice.get("label_zh_hant"),
+                                                 choice.get("label_en"))))
+            else:
+                choices.append((str(choice), str(choice)))
+        if kind == "yesno":
+            choices = [("yes", _("Yes")), ("no", _("No"))]
+        if kind == "choice" and not choices:
+            kind = "text"
+        label = localized(item.get("label") or item["key"], item.get("label_zh_hant"), item.get("label_en"))
+        questions.append(Question(category.id, str(item["key"]).strip()[:40], label, kind, tuple(choices),
+                                  bool(item.get("required"))))
+    return questions
+
+
+def read_answers(category, formdata):
+    """The answers to ``category``'s questions in ``formdata``: ``(answers by key, errors by field name)``."""
+    answers, errors = {}, {}
+    for question in questions_of(category):
+        value = (formdata.get(question.field_name) or "").strip()
+        if not value:
+            if question.required:
+                errors[question.field_name] = _("Please answer: %(question)s", question=question.label)
+            continue
+        if question.type != "text" and value not in {v for v, _label in question.choices}:
+            errors[question.field_name] = _("Please choose one of the answers to: %(question)s",
+                                            question=question.label)
+        elif len(value) > MAX_ANSWER:
+            errors[question.field_name] = _("Please keep the answer under %(max)d characters.", max=MAX_ANSWER)
+        else:
+            answers[question.key] = value
+    return answers, errors
+
+
+# ---------------------------------------------------------------- "same problem already reported?"
+
+@dataclass(frozen=True)
+class Similar:
+    case: Case
+    distance_m: float
+
+    @property
+    def excerpt(self):
+        """The start of the description for other residents, with phone-like numbers blanked out."""
+        text = _NUMBER_RUN.sub("***", " ".join(self.case.description.split()))
+        return text if len(text) <= 60 else text[:60] + "…"
+
+
+def _location(case):
+    if case.latitude is not None and case.longitude is not None:
+        return case.latitude, case.longitude
+    if case.point is not None and case.point.latitude is not None and case.point.longitude is not None:
+        return case.point.latitude, case.point.longitude
+    return None
+
+
+def find_similar(category=None, point=None, latitude=None, longitude=None, radius_m=SIMILAR_RADIUS_M,
+                 limit=MAX_SIMILAR):
+    """Open cases (of ``category`` if given) at ``point`` or within ``radius_m`` of it or of the location.
+
+    SQL narrows by category and state (indexed) and a bounding box; the exact distance is computed here.
+    """
+    if point is not None and point.latitude is not None and point.longitude is not None:
+        latitude, longitude = point.latitude, point.longitude
+    near = []
+    if point is not None:
+        near.append(Case.point_id == point.id)
+    if latitude is not None and longitude is not None:
+        box = bounding_box(latitude, longitude, radius_m)
+        near.append(_within((Case.latitude, Case.longitude), box))
+        near.append(Case.point_id.in_(db.select(Point.id).where(_within((Point.latitude, Point.longitude), box))))
+    if not near:
+        return []
+    query = (db.select(Case).where(Case.is_open, db.or_(*near)).options(selectinload(Case.point))
+             .order_by(Case.id.desc()).limit(200))
+    if category is not None:
+        query = query.where(Case.category_id == category.id)
+    found = []
+    for case in db.session.scalars(query):
+        if point is not None and case.point_id == point.id:
+            found.append(Similar(case, 0.0))
+            continue
+        where = _location(case)
+        if where is None or latitude is None:
+            continue
+        distance = distance_m(latitude, longitude, *where)
+        if distance <= radius_m:
+            found.append(Similar(case, distance))
+    found.sort(key=lambda s: (s.distance_m, -s.case.id))
+    return found[:limit]
+
+
+def case_by_number(number):
+    number = (number or "").strip()[:20]
+    return db.session.scalars(db.select(Case).where(Case.number == number)).first() if number else None
+
+
+def case_for_key(idempotency_key):
+    """The case already filed with this form's key (a repeated submission), or None."""
+    if not idempotency_key:
+        return None
+    return db.session.scalars(db.select(Case).where(Case.idempotency_key == idempotency_key)).first()
+
+
+# ---------------------------------------------------------------- checking and filing a report
+
+def is_inspector(user):
+    return bool(user is not None and user.is_authenticated and user.active and user.role == Role.INSPECTOR)
+
+
+@dataclass
+class Report:
+    """A report that passed every check, ready to file."""
+
+    category: Category
+    channel: Channel
+    description: str
+    point: Point | None = None
+    area: Area | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    location_text: str | None = None
+    urgent: bool = False
+    anonymous: bool = False
+    reporter_name: str | None = None
+    reporter_phone: str | None = None
+    answers: dict = field(default_factory=dict)
+    photos: list = field(default_factory=list)
+    actor: object = None
+    idempotency_key: str | None = None
+
+
+def _add_error(form_field, message):
+    form_field.errors = list(form_field.errors or []) + [message]
+
+
+def check_report(form, place, formdata, uploads, user, idempotency_key):
+    """Check everything sent and attach every problem to its field at once (一次性告知).
+
+    Returns a Report, or None when the form must be shown again; question errors go to ``form.question_errors``.
+    """
+    form.validate()
+    category_id = form.category_id.data
+    category = db.session.get(Category, category_id) if category_id else None
+    if category is None or not category.active or category.is_group:
+        category = None
+        _add_error(form.category_id, _("Choose the type of problem from the list."))
+    latitude, longitude = form.coordinates()
+    point, area = place.point, None
+    if point is None:
+        area = db.session.get(Area, form.area_id.data) if form.area_id.data else None
+        if area is not None and not area.active:
+            area = None
+        if area is None and latitude is not None:
+            area = area_near(latitude, longitude)
+        if area is None:
+            _add_error(form.area_id, _("Choose the area where the problem is, or choose a place."))
+    answers, form.question_errors = read_answers(category, formdata) if category else ({}, {})
+    prepared, problems = photo_files.prepare_uploads(uploads)
+    for problem in problems:
+        _add_error(form.photos, problem.message)
+    if any(f.errors for f in form) or form.question_errors:
+        return None
+    inspector = is_inspector(user)
+    channel = Channel.PATROL if inspector else (Channel.QR if place.via_qr else Channel.WEB)
+    keep_contact = not inspector and not form.anonymous.data
+    return Report(
+        category=category, channel=channel, description=form.description.data, point=point, area=area,
+        latitude=latitude, longitude=longitude, location_text=form.location_text.data or None,
+        urgent=bool(form.urgent.data) and category.allows_urgent, anonymous=bool(form.anonymous.data),
+        reporter_name=(form.reporter_name.data or None) if keep_contact else None,
+        reporter_phone=normalise_phone(form.reporter_phone.data) if keep_contact else None,
+        answers=answers, photos=prepared, actor=user if inspector else None, idempotency_key=idempotency_key,
+    )
+
+
+def file_report(report):
+    """Store the photos, create the case and commit: all or nothing. Returns the case.
+
+    A repeated idempotency key returns the case filed first and deletes the files just written, also when the
+    two requests raced each other to the database. This commits (unlike services) because the files and the
+    rows must land together: a failed commit deletes the files.
+    """
+    stored = photo_files.store_photos(report.photos)
+    try:
+        case, created = services.submit_report(
+            category=report.category, description=report.description, channel=report.channel,
+            point=report.point, area=report.area, latitude=report.latitude, longitude=report.longitude,
+            location_text=report.location_text, urgent=report.urgent, anonymous=report.anonymous,
+            reporter_name=report.reporter_name, reporter_phone=report.reporter_phone, answers=report.answers,
+            photos=stored, actor=report.actor, idempotency_key=report.idempotency_key)
+        db.session.commit()
+    except BaseException as error:
+        db.session.rollback()
+        photo_files.discard(stored)
+        winner = case_for_key(report.idempotency_key) if isinstance(error, Exception) else None
+        if winner is None:
+            raise
+        return winner  # the same form, sent twice at once: the other request filed it
+    if not created:
+        photo_files.discard(stored)
+    return case
+
+
+# ---------------------------------------------------------------- what the reporter sees of a case
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    label: str
+    at: object
+    note: str | None = None
+
+
+def public_timeline(case):
+    """The public events in plain language: what happened and when, never who (staff stay unnamed)."""
+    entries = []
+    for event in case.events:
+        if not event.public:
+            continue
+        note = event.note if event.kind in NOTE_KINDS else None
+        if event.kind == EventKind.MERGE and (event.data or {}).get("into"):
+            note = _("Now followed as case %(number)s.", number=event.data["into"])
+        entries.append(TimelineEntry(event.kind.label, event.at, note))
+    return entries
+
+
+def photos_at(case, stage):
+    return [photo for photo in case.photos if photo.stage == stage]
