@@ -1,0 +1,193 @@
+"""Case lists for the console: which cases a staff member may see, the list filters, the order and the counts.
+
+Scoping: a unit handler sees their unit's cases, a grid inspector the cases in their areas' subtrees (and their
+own reports), everyone else every case. A case outside one's scope is a 404, never a 403 (no probing numbers).
+"""
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from urllib.parse import parse_qsl, urlencode
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import selectinload
+
+from complaints.models import WITH_UNIT_STATES, Case, CaseState, Channel, SavedFilter
+from portal.auth.models import Role
+from portal.city import get_city_settings
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.i18n import to_simplified, to_traditional
+from portal.registry.models import Area, Category
+
+FILTER_KEYS = ("q", "state", "overdue", "unit", "area", "category", "channel", "created_from", "created_to")
+OPEN = "open"  # the state filter's value for "any open state"
+
+
+def _values(states):
+    return [s.value for s in states]
+
+
+# ---------------------------------------------------------------- scope
+
+def visible_cases(user):
+    """A select of the cases ``user`` may see."""
+    query = db.select(Case)
+    if user.role == Role.HANDLER:
+        return query.where(Case.unit_id == user.unit_id) if user.unit_id else query.where(db.false())
+    if user.role == Role.INSPECTOR:
+        mine = [Case.created_by_id == user.id]
+        if user.areas:
+            in_areas = db.select(Area.id).where(
+                db.or_(*[Area.path.startswith(area.path, autoescape=True) for area in user.areas]))
+            mine.append(Case.area_id.in_(in_areas))
+        return query.where(db.or_(*mine))
+    return query
+
+
+def find_visible(user, number):
+    """The case numbered ``number`` if ``user`` may see it, else None."""
+    return db.session.execute(visible_cases(user).where(Case.number == (number or "").strip())).scalar()
+
+
+# ---------------------------------------------------------------- filters
+
+@dataclass
+class CaseFilter:
+    """What the case list is narrowed to; every field is optional."""
+
+    text: str = ""
+    state: str = ""  # a CaseState value, or OPEN
+    overdue: bool = False
+    unit_id: int | None = None
+    area_id: int | None = None
+    category_id: int | None = None  # a category, or a group meaning all its categories
+    channel: str = ""
+    created_from: date | None = None  # local days in the city's timezone, both inclusive
+    created_to: date | None = None
+
+
+def overdue_clause(now=None):
+    """SQL for Case.is_overdue: with a unit, not postponed, past the due time."""
+    return db.and_(Case.state.in_(_values(WITH_UNIT_STATES)), Case.postponed.is_(False),
+                   Case.due_at.is_not(None), Case.due_at < (now or utcnow()))
+
+
+def local_day_start(day, tz_name):
+    """The UTC instant a local day begins in the city."""
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(tz_name))
+
+
+def apply_filter(query, spec, now=None):
+    if spec.text:
+        text = spec.text.strip()
+        variants = {text, to_simplified(text), to_traditional(text)}  # 简/繁 alike
+        query = query.where(db.or_(*[column.icontains(v, autoescape=True)
+                                     for v in variants for column in (Case.number, Case.description)]))
+    if spec.state == OPEN:
+        query = query.where(Case.is_open)
+    elif spec.state in _values(CaseState):
+        query = query.where(Case.state == spec.state)
+    if spec.overdue:
+        query = query.where(overdue_clause(now))
+    if spec.unit_id:
+        query = query.where(Case.unit_id == spec.unit_id)
+    if spec.area_id:
+        area = db.session.get(Area, spec.area_id)
+        if area is not None:
+            query = query.where(Case.area_id.in_(
+                db.select(Area.id).where(Area.path.startswith(area.path, autoescape=True))))
+    if spec.category_id:
+        category = db.session.get(Category, spec.category_id)
+        if category is not None and category.is_group:
+            query = query.where(Case.category_id.in_(
+                db.select(Category.id).where(Category.parent_id == category.id)))
+        elif category is not None:
+            query = query.where(Case.category_id == category.id)
+    if spec.channel in _values(Channel):
+        query = query.where(Case.channel == spec.channel)
+    tz = get_city_settings().timezone
+    if spec.created_from:
+        query = query.where(Case.created_at >= local_day_start(spec.created_from, tz))
+    if spec.created_to:
+        query = query.where(Case.created_at < local_day_start(spec.created_to + timedelta(days=1), tz))
+    return query
+
+
+def list_order(query):
+    """Cases on the clock first, overdue and due soonest on top; then the rest of the open cases, oldest
+    first (they wait for the command centre); then finished cases, newest first."""
+    on_clock = db.and_(Case.state.in_(_values(WITH_UNIT_STATES)), Case.postponed.is_(False),
+                       Case.due_at.is_not(None))
+    rank = db.case((on_clock, 0), (Case.is_open, 1), else_=2)
+    return query.order_by(
+        rank,
+        db.case((on_clock, Case.due_at), else_=None),
+        db.case((db.and_(db.not_(on_clock), Case.is_open), Case.id), else_=None),
+        Case.id.desc(),
+    )
+
+
+def with_list_relations(query):
+    """Load what a list row shows in a few queries instead of several per row."""
+    return query.options(selectinload(Case.category), selectinload(Case.point), selectinload(Case.area),
+                         selectinload(Case.unit))
+
+
+def unit_queue(user):
+    """A handler's work: their unit's dispatched and accepted cases, due soonest first, postponed ones last."""
+    if not user.unit_id:
+        return db.select(Case).where(db.false())
+    return (db.select(Case)
+            .where(Case.unit_id == user.unit_id, Case.state.in_(_values(WITH_UNIT_STATES)))
+            .order_by(Case.postponed, Case.due_at, Case.id))
+
+
+# ---------------------------------------------------------------- counts
+
+def counts(query, now=None):
+    """How many of the cases in ``query`` are open and how many overdue (for the list's quick links)."""
+    def count(clause):
+        narrowed = query.where(clause).order_by(None).with_only_columns(Case.id).subquery()
+        return db.session.scalar(db.select(db.func.count()).select_from(narrowed))
+
+    return {"open": count(Case.is_open), "overdue": count(overdue_clause(now))}
+
+
+# ---------------------------------------------------------------- saved filters
+
+def filter_query_string(pairs):
+    """The case list's query string kept to the filter keys (no page, no language), in a stable order."""
+    pairs = [(k, v) for k, v in pairs if k in FILTER_KEYS and v]
+    return urlencode(sorted(pairs, key=lambda kv: FILTER_KEYS.index(kv[0])))
+
+
+def saved_filters(user):
+    return db.session.execute(
+        db.select(SavedFilter).where(SavedFilter.user_id == user.id).order_by(SavedFilter.name)
+    ).scalars().all()
+
+
+def save_filter(user, name, query_string):
+    """Keep the list's current filter under ``name``; saving under an existing name replaces it."""
+    name = (name or "").strip()[:60]
+    query = filter_query_string(parse_qsl(query_string or ""))[:1000]
+    saved = db.session.execute(
+        db.select(SavedFilter).where(SavedFilter.user_id == user.id, SavedFilter.name == name)
+    ).scalar()
+    if saved is None:
+        saved = SavedFilter(user_id=user.id, name=name, query=query)
+        db.session.add(saved)
+    else:
+        saved.query = query
+    db.session.flush()
+    return saved
+
+
+def delete_filter(user, filter_id):
+    """Delete one of ``user``'s own saved filters; False if there is no such filter of theirs."""
+    saved = db.session.get(SavedFilter, filter_id)
+    if saved is None or saved.user_id != user.id:
+        return False
+    db.session.delete(saved)
+    db.session.flush()
+    return True
+
