@@ -1,0 +1,311 @@
+"""The case ledger (台账): filters from a query string, one row per case as CSV or XLSX, and the printable record.
+
+Rows are built from a few queries whatever the number of cases: the cases in id batches with their point and
+unit joined, and the area and category trees once. Reporter phones and names are never part of a row.
+"""
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter
+from sqlalchemy.orm import aliased, joinedload, selectinload
+from werkzeug.routing import BuildError
+
+from complaints.models import OPEN_STATES, Case, CaseEvent, CaseState, Channel, EventKind
+from portal.city import SATISFACTION_SCALES, get_city_settings
+from portal.clock import to_local, utcnow
+from portal.extensions import db
+from portal.i18n import localized
+from portal.masking import mask_name, mask_phone
+from portal.registry.models import Area, Category, Unit
+
+BATCH = 500
+# (key, header, width in characters)
+COLUMNS = (
+    ("number", _l("Case number"), 15), ("created", _l("Received at"), 17), ("channel", _l("Channel"), 14),
+    ("category", _l("Category"), 24), ("area", _l("Area"), 36), ("point", _l("Point"), 28),
+    ("description", _l("Description"), 50), ("state", _l("State"), 14), ("unit", _l("Unit"), 22),
+    ("dispatched", _l("Dispatched at"), 17), ("due", _l("Due at"), 17), ("handled", _l("Handled at"), 17),
+    ("closed", _l("Closed at"), 17), ("on_time", _l("On time"), 10), ("rework", _l("Rework count"), 8),
+    ("reopen", _l("Reopen count"), 8), ("rebound", _l("Rebound count"), 8), ("me_too", _l("Me too count"), 8),
+    ("rating", _l("Rating"), 14), ("outcome", _l("Outcome"), 50),
+)
+TIME_COLUMNS = frozenset({"created", "dispatched", "due", "handled", "closed"})
+# Characters a spreadsheet reads as the start of a formula (CSV injection), and those XLSX cannot hold.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+@dataclass
+class LedgerFilter:
+    """What the ledger shows; built leniently from the query string (unknown values are ignored)."""
+
+    states: list = field(default_factory=list)
+    unit_id: int | None = None
+    area_id: int | None = None
+    category_id: int | None = None
+    channel: Channel | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+
+    @classmethod
+    def from_args(cls, args):
+        states = [CaseState(v) for v in args.getlist("state") if v in {s.value for s in CaseState}]
+        channel = args.get("channel")
+        return cls(states=states, unit_id=_int(args.get("unit")), area_id=_int(args.get("area")),
+                   category_id=_int(args.get("category")),
+                   channel=Channel(channel) if channel in {c.value for c in Channel} else None,
+                   created_from=_day(args.get("from")), created_to=_day(args.get("to")))
+
+    def apply(self, query, tz_name):
+        if self.states:
+            query = query.where(Case.state.in_(self.states))
+        if self.unit_id:
+            query = query.where(Case.unit_id == self.unit_id)
+        if self.area_id:
+            chosen = aliased(Area)  # the chosen area; its subtree shares its path prefix
+            root = db.select(chosen.path).where(chosen.id == self.area_id).correlate(None).scalar_subquery()
+            query = query.where(Case.area_id.in_(db.select(Area.id).where(Area.path.startswith(root))))
+        if self.category_id:
+            children = db.select(Category.id).where(Category.parent_id == self.category_id)
+            query = query.where(db.or_(Case.category_id == self.category_id, Case.category_id.in_(children)))
+        if self.channel:
+            query = query.where(Case.channel == self.channel)
+        zone = ZoneInfo(tz_name)
+        if self.created_from:
+            query = query.where(Case.created_at >= _day_start(self.created_from, zone))
+        if self.created_to:
+            query = query.where(Case.created_at < _day_start(self.created_to + timedelta(days=1), zone))
+        return query
+
+
+def _int(value):
+    return int(value) if value and value.isdigit() and len(value) < 10 else None
+
+
+def _day(value):
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _day_start(day, zone):
+    return datetime.combine(day, time.min, tzinfo=zone).astimezone(timezone.utc)
+
+
+# ---------------------------------------------------------------- rows
+
+class Lookups:
+    """Area paths and category names for every row, from one query each."""
+
+    def __init__(self):
+        self.areas = {a.id: a for a in db.session.execute(db.select(Area)).scalars()}
+        self.categories = {c.id: c for c in db.session.execute(db.select(Category)).scalars()}
+
+    def area_path(self, area_id):
+        area = self.areas.get(area_id)
+        if area is None:
+            return ""
+        return " / ".join(self.areas[i].display_name for i in area.ancestor_ids() if i in self.areas)
+
+    def category_name(self, category_id):
+        category = self.categories.get(category_id)
+        if category is None:
+            return ""
+        group = self.categories.get(category.parent_id)
+        return f"{group.display_name} / {category.display_name}" if group else category.display_name
+
+
+def on_time(case, now):
+    """按期: closed by the due time; an open case past it is overdue; otherwise not decided yet."""
+    if case.due_at is None:
+        return ""
+    if case.closed_at is not None and case.state == CaseState.CLOSED:
+        return _("Yes") if case.closed_at <= case.due_at else _("No")
+    if case.state in OPEN_STATES and case.postponed:
+        return _("Postponed")
+    if case.is_overdue(now):
+        return _("Overdue")
+    return ""
+
+
+def rating_label(case):
+    labels = SATISFACTION_SCALES.get(case.rating_scale or 0)
+    if case.rating is None or not labels or not 1 <= case.rating <= len(labels):
+        return ""
+    return str(labels[case.rating - 1])
+
+
+def case_row(case, lookups, tz_name, now):
+    """One ledger row: a dict keyed like COLUMNS, times as naive local datetimes."""
+
+    def local(value):
+        return to_local(value, tz_name).replace(tzinfo=None) if value else None
+
+    point = case.point
+    return {
+        "number": case.number, "created": local(case.created_at), "channel": case.channel.label,
+        "category": lookups.category_name(case.category_id), "area": lookups.area_path(case.area_id),
+        "point": f"{point.code} {point.display_name}" if point is not None else (case.location_text or ""),
+        "description": case.description, "state": case.state.label,
+        "unit": case.unit.display_name if case.unit is not None else "",
+        "dispatched": local(case.dispatched_at), "due": local(case.due_at), "handled": local(case.handled_at),
+        "closed": local(case.closed_at), "on_time": on_time(case, now), "rework": case.rework_count,
+        "reopen": case.reopen_count, "rebound": case.rebound_count, "me_too": case.me_too_count,
+        "rating": rating_label(case), "outcome": case.outcome or "",
+    }
+
+
+def ledger_rows(filters):
+    """Rows for every case matching ``filters``, oldest first, fetched in id batches (a few queries in all)."""
+    tz_name = get_city_settings().timezone
+    lookups = Lookups()
+    now = utcnow()
+    base = filters.apply(db.select(Case), tz_name).options(joinedload(Case.point), joinedload(Case.unit))
+    last_id = 0
+    while True:
+        batch = db.session.execute(base.where(Case.id > last_id).order_by(Case.id).limit(BATCH)).scalars().all()
+        for case in batch:
+            yield case_row(case, lookups, tz_name, now)
+        if len(batch) < BATCH:
+            return
+        last_id = batch[-1].id
+        for case in batch:  # keep memory flat on big exports (points and units stay: they repeat)
+            db.session.expunge(case)
+
+
+def headers():
+    return [str(label) for _key, label, _width in COLUMNS]
+
+
+def _text(value):
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return ILLEGAL_XML.sub("", str(value)) if isinstance(value, str) else value
+
+
+def csv_chunks(rows):
+    """The ledger as CSV text, chunk by chunk: a BOM first so that Excel reads it as UTF-8."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    yield "\ufeff"
+    writer.writerow(headers())
+    for count, row in enumerate(rows, 1):
+        values = [_text(row[key]) for key, _label, _width in COLUMNS]
+        writer.writerow(["'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v for v in values])
+        if count % 200 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def xlsx_file(rows):
+    """The ledger as an XLSX workbook (write-only: rows are not kept as cells); returns an in-memory file."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Case ledger"))
+    for index, (_key, _label, width) in enumerate(COLUMNS, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    sheet.append(headers())
+    for row in rows:
+        cells = []
+        for key, _label, _width in COLUMNS:
+            value = row[key]
+            cell = WriteOnlyCell(sheet, value=_text(value) if isinstance(value, str) else value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # text stays text, even when it starts with "="
+            elif key in TIME_COLUMNS and value is not None:
+                cell.number_format = "yyyy-mm-dd hh:mm"
+            cells.append(cell)
+        sheet.append(cells)
+    output = io.BytesIO()  # compressed, so even a year of cases is a few megabytes
+    workbook.save(output)
+    output.seek(0)
+    return output
+
+
+def export_filename(extension):
+    day = to_local(utcnow(), get_city_settings().timezone).strftime("%Y%m%d")
+    return f"case-ledger-{day}.{extension}"
+
+
+# ---------------------------------------------------------------- the printable record
+
+def record_case(number):
+    """A case with everything its printable record shows, or None."""
+    return db.session.execute(
+        db.select(Case).where(Case.number == number).options(
+            joinedload(Case.category), joinedload(Case.point), joinedload(Case.area), joinedload(Case.unit),
+            selectinload(Case.events).joinedload(CaseEvent.actor), selectinload(Case.photos),
+        )
+    ).unique().scalar_one_or_none()
+
+
+PHOTO_ENDPOINTS = ("cases.photo", "cases.case.photo")  # the staff case console's photo view, where it lives
+
+
+def photo_url(photo, case, thumb=True):
+    """The photo's address on the staff photo endpoint, when that endpoint exists; None means show no image."""
+    for endpoint in PHOTO_ENDPOINTS:
+        if endpoint not in current_app.view_functions:
+            continue
+        for arguments in ({"number": case.number, "photo_id": photo.id}, {"photo_id": photo.id}):
+            try:
+                return url_for(endpoint, **arguments, **({"thumb": True} if thumb else {}))
+            except BuildError:
+                continue
+    return None
+
+
+def masked_reporter(case):
+    """The reporter as the printed record shows them: first character of the name, the phone as 138****5678."""
+    if case.anonymous:
+        return ""
+    return " ".join(part for part in (mask_name(case.reporter_name), mask_phone(case.reporter_phone)) if part)
+
+
+def answers_shown(case):
+    """(question label, answer) for the category's extra questions, in the order they are asked."""
+    answers = case.answers or {}
+    shown = []
+    for question in case.category.questions or []:
+        if question.get("key") not in answers:
+            continue
+        label = localized(question.get("label", question["key"]), question.get("label_zh_hant"),
+                          question.get("label_en"))
+        value = answers[question["key"]]
+        choices = {c.get("value"): c for c in question.get("choices") or [] if isinstance(c, dict)}
+        if question.get("type") == "choice" and value in choices:
+            choice = choices[value]
+            value = localized(choice["label"], choice.get("label_zh_hant"), choice.get("label_en"))
+        elif isinstance(value, bool):
+            value = _("Yes") if value else _("No")
+        elif isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        shown.append((label, value))
+    return shown
+
+
+def closing_record(case):
+    """The 办结记录: dispatches (with unit names), handling notes, verifications, in order."""
+    unit_ids = {e.data["unit_id"] for e in case.events if e.data and e.data.get("unit_id")}
+    units = {u.id: u for u in db.session.execute(db.select(Unit).where(Unit.id.in_(unit_ids))).scalars()} \
+        if unit_ids else {}
+    dispatches = [(e, units.get(e.data["unit_id"]) if e.data else None)
+                  for e in case.events if e.kind == EventKind.DISPATCH]
+    handlings = [e for e in case.events if e.kind == EventKind.HANDLE]
+    verifications = [e for e in case.events if e.kind in (EventKind.CLOSE, EventKind.VERIFY_FAIL)]
+    return {"dispatches": dispatches, "handlings": handlings, "verifications": verifications,
+            "rating": rating_label(case)}

@@ -1,0 +1,254 @@
+"""Outbound notifications: queue messages in the delivery log, then send them through the configured gateways.
+
+``queue`` adds a pending ``Delivery`` in the caller's transaction (so a message exists only if the step that
+caused it commits); ``deliver_pending`` sends what is due and records every outcome on the row, never raising.
+Deliveries committed during a request are sent right after it (one quick try each); the rest wait for
+``flask --app wsgi deliver-notifications`` (cron, or the scheduler later).
+"""
+import logging
+
+import click
+from flask import current_app, g, has_request_context, request
+from flask.cli import with_appcontext
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.http import OutboundError, get_client
+from portal.masking import mask_phone
+from portal.notify_models import Delivery
+
+log = logging.getLogger(__name__)
+
+CHANNEL_URL_KEYS = {"sms": "NOTIFY_SMS_URL", "wechat": "NOTIFY_WECHAT_URL", "robot": "NOTIFY_ROBOT_URL"}
+STATUSES = ("pending", "sent", "failed")
+ROBOT = "robot"  # the recipient of group-robot messages: the unit's group, not a person
+INLINE_LIMIT = 20  # deliveries sent straight after a request; anything more waits for the command
+
+
+# ---------------------------------------------------------------- which channel, and the message texts
+
+def channel_url(channel):
+    return current_app.config.get(CHANNEL_URL_KEYS.get(channel, ""), "") or ""
+
+
+def person_channel():
+    """How a resident with a phone is told: the SMS gateway, else the WeChat relay, else (development) the log."""
+    for channel in ("sms", "wechat"):
+        if channel_url(channel):
+            return channel
+    return "log"
+
+
+def robot_configured():
+    return bool(channel_url("robot"))
+
+
+def public_url(path):
+    """An absolute URL on the public site: PUBLIC_BASE_URL, else the current request's host."""
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    if not base and has_request_context():
+        base = request.host_url.rstrip("/")
+    return base + path
+
+
+def is_phone(value):
+    return bool(value) and all(c.isdigit() or c in "+- " for c in value)
+
+
+def mask_recipient(value):
+    """A phone number as 138****5678; other recipients (the group robot, an openid) as they are."""
+    value = (value or "").strip()
+    return mask_phone(value) if is_phone(value) else value
+
+
+def shorten(text, limit=60):
+    """Long reasons and outcomes are cut so that a message stays within a few SMS segments."""
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ---------------------------------------------------------------- queueing
+
+def queue(*, channel, recipient, template, text, params=None, case_id=None, dedupe_key=None):
+    """Add a pending delivery to the current transaction; None if ``dedupe_key`` was queued before."""
+    session = db.session
+    if dedupe_key:
+        if any(isinstance(obj, Delivery) and obj.dedupe_key == dedupe_key for obj in session.new):
+            return None
+        with session.no_autoflush:
+            exists = session.execute(db.select(Delivery.id).where(Delivery.dedupe_key == dedupe_key)).first()
+        if exists:
+            return None
+    delivery = Delivery(channel=channel, recipient=recipient, template=template, status="pending", attempts=0,
+                        payload={"text": text, "params": params or {}}, case_id=case_id, dedupe_key=dedupe_key)
+    session.add(delivery)
+    return delivery
+
+
+# ---------------------------------------------------------------- sending
+
+def _body(delivery):
+    text, params = delivery.payload.get("text", ""), delivery.payload.get("params", {})
+    if delivery.channel == "sms":
+        return {"phone": delivery.recipient, "template": delivery.template, "params": params, "text": text}
+    if delivery.channel == "wechat":
+        who = "phone" if is_phone(delivery.recipient) else "openid"
+        return {who: delivery.recipient, "template": delivery.template, "data": dict(params, text=text)}
+    return {"msgtype": "text", "text": {"content": text}}
+
+
+def _send(delivery, retries=None):
+    """Send one delivery; returns the channel actually used. Raises OutboundError on failure."""
+    url = channel_url(delivery.channel)
+    if delivery.channel == "log" or not url:
+        log.info("notification (log) to %s [%s]: %s", mask_recipient(delivery.recipient), delivery.template,
+                 delivery.payload.get("text", ""))
+        return "log"
+    headers = {"Idempotency-Key": delivery.dedupe_key or f"delivery:{delivery.id}"}
+    token = current_app.config.get("NOTIFY_TOKEN")
+    if token and delivery.channel != "robot":  # the robot webhook is a third party's: never hand it our token
+        headers["Authorization"] = f"Bearer {token}"
+    response = get_client().post_json(url, _body(delivery), headers=headers, retries=retries)
+    _check_errcode(response)
+    return delivery.channel
+
+
+def _check_errcode(response):
+    """企业微信 / 钉钉 robots (and many gateways) answer HTTP 200 with a non-zero ``errcode`` on failure."""
+    try:
+        body = response.json()
+    except ValueError:
+        return
+    if isinstance(body, dict) and body.get("errcode") not in (None, 0, "0"):
+        raise OutboundError(f"errcode {body.get('errcode')}: {str(body.get('errmsg', ''))[:200]}")
+
+
+def _due_filter():
+    max_attempts = current_app.config["NOTIFY_MAX_ATTEMPTS"]
+    return db.or_(Delivery.status == "pending",
+                  db.and_(Delivery.status == "failed", Delivery.attempts < max_attempts))
+
+
+def deliver_pending(limit=100, ids=None, retries=None):
+    """Send pending deliveries and failed ones with attempts left, oldest first; never raises.
+
+    Each row is locked, sent and committed on its own: a row another worker holds is skipped, and a crash can
+    repeat at most the message in flight (gateways get an Idempotency-Key to drop it). Call it where the session
+    has nothing uncommitted. Returns counts.
+    """
+    counts = {"sent": 0, "failed": 0}
+    try:
+        query = db.select(Delivery.id).where(_due_filter()).order_by(Delivery.id).limit(limit)
+        if ids is not None:
+            query = query.where(Delivery.id.in_(list(ids)))
+        candidates = db.session.execute(query).scalars().all()
+    except Exception:  # noqa: BLE001 - a broken database must not break the caller either
+        log.exception("could not list pending notifications")
+        db.session.rollback()
+        return counts
+    for delivery_id in candidates:
+        try:
+            outcome = _deliver_one(delivery_id, retries)
+        except Exception:  # noqa: BLE001
+            log.exception("could not deliver notification %s", delivery_id)
+            db.session.rollback()
+            continue
+        if outcome:
+            counts[outcome] += 1
+    return counts
+
+
+def _deliver_one(delivery_id, retries):
+    delivery = db.session.execute(
+        db.select(Delivery).where(Delivery.id == delivery_id, _due_filter()).with_for_update(skip_locked=True)
+    ).scalar_one_or_none()
+    if delivery is None:  # sent meanwhile, or another worker is sending it
+        db.session.rollback()
+        return None
+    delivery.attempts += 1
+    try:
+        delivery.channel = _send(delivery, retries=retries)
+    except OutboundError as exc:
+        delivery.status, delivery.last_error = "failed", exc.reason[:500]
+        log.warning("notification %s via %s failed: %s", delivery.id, delivery.channel, exc.reason)
+    else:
+        delivery.status, delivery.sent_at = "sent", utcnow()
+    outcome = delivery.status
+    db.session.commit()
+    return outcome
+
+
+def retry_failed(ids=None):
+    """Put failed deliveries (all, or ``ids``) back in the queue, even those out of attempts; returns their ids."""
+    query = db.select(Delivery).where(Delivery.status == "failed")
+    if ids is not None:
+        query = query.where(Delivery.id.in_(list(ids)))
+    rows = db.session.execute(query).scalars().all()
+    for delivery in rows:
+        delivery.status = "pending"
+    db.session.flush()
+    return [d.id for d in rows]
+
+
+def delivery_log(status=None):
+    """The delivery log, newest first, for the console page."""
+    query = db.select(Delivery).order_by(Delivery.created_at.desc(), Delivery.id.desc())
+    if status in STATUSES:
+        query = query.where(Delivery.status == status)
+    return query
+
+
+# ---------------------------------------------------------------- wiring: after each request, and the command
+
+def _track_new(session, _flush_context):
+    for obj in session.new:
+        if isinstance(obj, Delivery):
+            session.info.setdefault("notify_new", []).append(obj)
+
+
+def _after_commit(session):
+    if session.in_nested_transaction():
+        return
+    new = session.info.pop("notify_new", [])
+    if not new or not has_request_context():
+        return
+    # Objects from a rolled-back savepoint lost their identity: only committed rows are sent.
+    ids = [inspect(obj).identity[0] for obj in new if inspect(obj).has_identity]
+    g.setdefault("notify_committed", set()).update(ids)
+
+
+def _after_soft_rollback(session, previous_transaction):
+    if previous_transaction.parent is None:
+        session.info.pop("notify_new", None)
+
+
+def send_after_request(response):
+    """Send what this request committed, best effort: one quick try each; failures wait for the command."""
+    ids = g.pop("notify_committed", None)
+    session = db.session
+    if ids and not (session.new or session.dirty or session.deleted):  # never commit what the view left behind
+        try:
+            deliver_pending(limit=INLINE_LIMIT, ids=sorted(ids)[:INLINE_LIMIT], retries=0)
+        except Exception:  # noqa: BLE001 - the response is never changed by a notification
+            log.exception("sending notifications after the request failed")
+    return response
+
+
+@click.command("deliver-notifications")
+@click.option("--limit", default=500, show_default=True, help="Most deliveries to send in this run.")
+@with_appcontext
+def deliver_notifications_command(limit):
+    """Send pending notifications and retry failed ones (run it from cron every minute or so)."""
+    counts = deliver_pending(limit=limit)
+    click.echo(f"sent {counts['sent']}, failed {counts['failed']}")
+
+
+def init_app(app):
+    for name, listener in (("after_flush", _track_new), ("after_commit", _after_commit),
+                           ("after_soft_rollback", _after_soft_rollback)):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
+    app.after_request(send_after_request)
+    app.cli.add_command(deliver_notifications_command)

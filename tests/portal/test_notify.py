@@ -1,0 +1,202 @@
+"""Sending notifications: the log channel in development, gateways that fail, retries, and never twice."""
+import logging
+
+import pytest
+
+from complaints import services
+from complaints.models import Case, CaseState
+from portal import notify
+from portal.auth.models import Role
+from portal.extensions import db
+from portal.http import get_client
+from portal.notify_models import Delivery
+from tests.factories import make_case, make_user
+from tests.portal.test_http import FakeGateway
+
+REPORTER = "13800138000"
+SMS_URL = "http://sms.test/send"
+ROBOT_URL = "http://robot.test/cgi-bin/webhook/send?key=robot-key"
+
+
+@pytest.fixture
+def gateway_app(make_app):
+    """An app whose SMS gateway and group robot are a scripted fake; the gateway answers 200 until told."""
+    app = make_app(NOTIFY_SMS_URL=SMS_URL, NOTIFY_ROBOT_URL=ROBOT_URL, NOTIFY_TOKEN="gateway-token",
+                   NOTIFY_MAX_ATTEMPTS=2, OUTBOUND_RETRIES=1)
+    with app.app_context():
+        gateway = FakeGateway((200, {}, {"errcode": 0, "errmsg": "ok"}))
+        client = get_client()
+        client.sleep = lambda _seconds: None
+        client.session.mount("http://", gateway)
+        app.gateway = gateway
+        yield app
+
+
+def sign_in(client, role):
+    user = make_user(role)
+    response = client.post("/login", data={"username": user.username, "password": "password123"})
+    assert response.status_code == 302
+    return user
+
+
+def filed_case():
+    """A reported case filed by a dispatcher: one pending message for the reporter."""
+    case = make_case(reporter_phone=REPORTER)
+    services.file_case(case, make_user(Role.DISPATCHER))
+    db.session.commit()
+    return case
+
+
+def only_delivery():
+    db.session.expire_all()
+    [delivery] = db.session.execute(db.select(Delivery)).scalars().all()
+    return delivery
+
+
+def test_in_development_messages_go_to_the_log_marked_sent_and_listed_masked(app, client, caplog):
+    caplog.set_level(logging.INFO, logger="portal.notify")
+    case = filed_case()
+    assert notify.deliver_pending() == {"sent": 1, "failed": 0}
+    delivery = only_delivery()
+    assert (delivery.channel, delivery.status, delivery.attempts) == ("log", "sent", 1)
+    assert delivery.sent_at is not None
+    assert "138****8000" in caplog.text and case.number in caplog.text and REPORTER not in caplog.text
+
+    sign_in(client, Role.ADMIN)
+    page = client.get("/console/ledger/notifications?lang=en").get_data(as_text=True)
+    assert "138****8000" in page and REPORTER not in page
+    assert case.number in page and "case_file" in page and "Sent" in page
+
+
+def test_a_failing_gateway_never_breaks_the_case_step(gateway_app):
+    gateway = gateway_app.gateway
+    gateway.script = [(500, {}, {"error": "gateway down"})]
+    dispatcher = make_user(Role.DISPATCHER)
+    case = make_case(reporter_phone=REPORTER)
+
+    @gateway_app.post("/_test/file/<int:case_id>")
+    def file_view(case_id):  # a step as the console does it: one service, one commit
+        services.file_case(db.session.get(Case, case_id), dispatcher)
+        db.session.commit()
+        return "filed"
+
+    response = gateway_app.test_client().post(f"/_test/file/{case.id}")
+    assert response.status_code == 200 and response.get_data(as_text=True) == "filed"
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).state == CaseState.FILED
+    delivery = only_delivery()
+    assert (delivery.status, delivery.attempts, delivery.last_error) == ("failed", 1, "HTTP 500")
+    assert len(gateway.calls) == 1  # right after the request: one quick try, no waiting on retries
+
+    gateway.script = [(200, {}, {"errcode": 0})]
+    assert notify.deliver_pending() == {"sent": 1, "failed": 0}
+    delivery = only_delivery()
+    assert (delivery.status, delivery.attempts, delivery.channel) == ("sent", 2, "sms")
+    request, kwargs = gateway.calls[-1]
+    assert gateway.bodies[-1] == {"phone": REPORTER, "template": "case_file",
+                                  "params": delivery.payload["params"], "text": delivery.payload["text"]}
+    assert request.headers["Authorization"] == "Bearer gateway-token"
+    assert request.headers["Idempotency-Key"] == delivery.dedupe_key
+    assert kwargs["timeout"] == (3.05, 10.0)
+
+
+def test_the_command_retries_failed_deliveries(gateway_app):
+    filed_case()
+    gateway_app.gateway.script = [(503, {}, None)]
+    notify.deliver_pending(retries=0)
+    gateway_app.gateway.script = [(502, {}, None), (200, {}, {"errcode": 0})]
+    result = gateway_app.test_cli_runner().invoke(args=["deliver-notifications"])
+    assert result.exit_code == 0 and "sent 1, failed 0" in result.output
+    assert only_delivery().status == "sent" and only_delivery().attempts == 2
+
+
+def test_running_delivery_twice_sends_once(gateway_app):
+    filed_case()
+    assert notify.deliver_pending() == {"sent": 1, "failed": 0}
+    assert notify.deliver_pending() == {"sent": 0, "failed": 0}
+    assert len(gateway_app.gateway.calls) == 1
+
+
+def test_queueing_the_same_message_twice_keeps_one(app):
+    first = notify.queue(channel="log", recipient=REPORTER, template="t", text="hello", dedupe_key="k:1")
+    assert notify.queue(channel="log", recipient=REPORTER, template="t", text="hello", dedupe_key="k:1") is None
+    db.session.commit()
+    assert notify.queue(channel="log", recipient=REPORTER, template="t", text="hello", dedupe_key="k:1") is None
+    assert first.id and notify.deliver_pending() == {"sent": 1, "failed": 0}
+
+
+def test_out_of_attempts_waits_for_a_person_then_retry_sends_it(gateway_app):
+    filed_case()
+    gateway_app.gateway.script = [(500, {}, None)]
+    for _run in range(3):
+        notify.deliver_pending()
+    delivery = only_delivery()
+    assert (delivery.status, delivery.attempts) == ("failed", 2)  # NOTIFY_MAX_ATTEMPTS=2: the third run skips it
+    assert len(gateway_app.gateway.calls) == 4  # two runs, each a try and a retry
+
+    gateway_app.gateway.script = [(200, {}, {"errcode": 0})]
+    client = gateway_app.test_client()
+    sign_in(client, Role.DISPATCHER)
+    response = client.post("/console/ledger/notifications/retry?lang=en", data={"status": "failed"},
+                           follow_redirects=True)
+    assert response.status_code == 200 and "1 failed messages queued again: 1 sent" in response.get_data(True)
+    assert (only_delivery().status, only_delivery().attempts) == ("sent", 3)
+
+
+def test_a_robot_errcode_is_a_failure_and_the_robot_never_gets_our_token(gateway_app):
+    notify.queue(channel="robot", recipient=notify.ROBOT, template="unit_dispatch", text="新派遣工单", dedupe_key="r")
+    db.session.commit()
+    gateway_app.gateway.script = [(200, {}, {"errcode": 93000, "errmsg": "invalid webhook url"})]
+    assert notify.deliver_pending() == {"sent": 0, "failed": 1}
+    delivery = only_delivery()
+    assert delivery.last_error.startswith("errcode 93000") and "robot-key" not in delivery.last_error
+    request, _kwargs = gateway_app.gateway.calls[0]
+    assert request.url == ROBOT_URL and "Authorization" not in request.headers
+    assert gateway_app.gateway.bodies[0] == {"msgtype": "text", "text": {"content": "新派遣工单"}}
+
+
+def test_the_delivery_log_filters_by_status(app, client):
+    for status, phone in (("sent", "13800000001"), ("failed", "13800000002"), ("pending", "13800000003")):
+        db.session.add(Delivery(channel="sms", recipient=phone, template="case_file", payload={"text": status},
+                                status=status, attempts=1, last_error="HTTP 500" if status == "failed" else None))
+    db.session.commit()
+    sign_in(client, Role.DISPATCHER)
+    page = client.get("/console/ledger/notifications?status=failed&lang=en").get_data(as_text=True)
+    assert "138****0002" in page and "HTTP 500" in page
+    assert "138****0001" not in page and "138****0003" not in page
+
+
+def test_only_dispatchers_and_admins_see_the_delivery_log(app, client):
+    sign_in(client, Role.OPERATOR)
+    assert client.get("/console/ledger/notifications").status_code == 403
+    assert client.post("/console/ledger/notifications/retry").status_code == 403
+
+
+def test_phones_are_masked_and_the_robot_is_named():
+    assert notify.mask_recipient("13800138000") == "138****8000"
+    assert notify.mask_recipient("robot") == "robot" and notify.mask_recipient(None) == ""
+
+
+def test_gateways_and_timeouts_come_from_the_environment(tmp_path):
+    from portal.config import config_from_env
+
+    config = config_from_env(tmp_path, environ={"NOTIFY_SMS_URL": SMS_URL, "NOTIFY_ROBOT_URL": ROBOT_URL,
+                                                "NOTIFY_TOKEN": "t", "NOTIFY_MAX_ATTEMPTS": "7",
+                                                "OUTBOUND_READ_TIMEOUT": "2.5", "OUTBOUND_RETRIES": "1"})
+    assert (config["NOTIFY_SMS_URL"], config["NOTIFY_ROBOT_URL"], config["NOTIFY_TOKEN"]) == (SMS_URL, ROBOT_URL, "t")
+    assert config["NOTIFY_MAX_ATTEMPTS"] == 7 and config["OUTBOUND_READ_TIMEOUT"] == 2.5
+    assert config["OUTBOUND_RETRIES"] == 1
+
+
+def test_without_an_sms_gateway_residents_are_told_through_the_wechat_relay(make_app):
+    app = make_app(NOTIFY_WECHAT_URL="http://wechat.test/template", OUTBOUND_RETRIES=0)
+    with app.app_context():
+        gateway = FakeGateway((200, {}, {"errcode": 0}))
+        get_client().session.mount("http://", gateway)
+        case = filed_case()
+        assert notify.deliver_pending() == {"sent": 1, "failed": 0}
+        delivery = only_delivery()
+        assert delivery.channel == "wechat" and gateway.calls[0][0].url == "http://wechat.test/template"
+        body = gateway.bodies[0]
+        assert body["phone"] == REPORTER and body["template"] == "case_file"
+        assert body["data"]["number"] == case.number and case.number in body["data"]["text"]
