@@ -1,0 +1,302 @@
+"""Taking a response: check every answer against the survey (all problems at once), keep to the survey's
+one-response guarantee, quotas and token cards, score quizzes, and store the response with its tallies.
+
+Answers arrive as ``{question key: [values]}`` or, for a matrix, ``{key: {item: [values]}}`` (see
+``surveys.forms.answers_from_form``); values are strings as a form sends them.
+"""
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from sqlalchemy.exc import IntegrityError
+
+from portal.city import get_city_settings
+from portal.clock import to_local, utcnow
+from portal.extensions import db
+from portal.registry.models import Area
+from surveys.definition import SurveyError
+from surveys.guards import has_answered, normalise_token, phone_guard
+from surveys.models import Guarantee, QuestionKind, QuotaAction, Source, SurveyArea, SurveyMethod
+from surveys.response_models import SurveyAnswer, SurveyResponse, SurveyToken
+from surveys.tallies import add_to_tallies
+
+MAX_DURATION = 24 * 3600
+STRAIGHT_LINE_ITEMS = 3  # a matrix needs this many items before one answer to all of them means anything
+
+
+@dataclass
+class Checked:
+    """Answers that passed the checks: rows to store, and the questions the respondent was shown."""
+
+    rows: list = field(default_factory=list)  # (question, item, value, number, text)
+    visible: list = field(default_factory=list)
+    chosen: dict = field(default_factory=dict)  # key -> set of answer codes (for conditions and scoring)
+    quiz: dict = field(default_factory=dict)  # key -> answered right (quizzes)
+
+
+def _one(values):
+    values = [v for v in values if v != ""]
+    if len(values) > 1:
+        raise ValueError("one")
+    return values[0] if values else None
+
+
+def _int_in(text, allowed):
+    try:
+        number = int(text)
+    except (TypeError, ValueError):
+        raise ValueError("choice") from None
+    if number not in allowed:
+        raise ValueError("choice")
+    return number
+
+
+def _check_one(question, raw, scale, checked):
+    """Rows for one visible question from its raw values; raises ValueError(code) on the first problem."""
+    kind, key = question.kind, question.key
+    if kind == QuestionKind.MATRIX:
+        raw = raw or {}
+        if not isinstance(raw, dict) or set(raw) - set(question.item_codes()):
+            raise ValueError("choice")
+        levels = {item: _one(raw.get(item, [])) for item in question.item_codes()}
+        answered = {item: _int_in(v, range(1, scale + 1)) for item, v in levels.items() if v is not None}
+        if question.required and len(answered) < len(levels):
+            raise ValueError("required")
+        return [(question, item, level, None, None) for item, level in answered.items()]
+    if isinstance(raw, dict):
+        raise ValueError("choice")
+    values = [v.strip() for v in raw or [] if isinstance(v, str) and v.strip() != ""]
+    if not values:
+        if question.required:
+            raise ValueError("required")
+        return []
+    if kind == QuestionKind.MULTIPLE:
+        codes = question.option_codes()
+        if len(set(values)) != len(values) or not set(values) <= set(codes):
+            raise ValueError("choice")
+        checked.chosen[key] = set(values)
+        return [(question, "", codes.index(v), None, None) for v in sorted(values, key=codes.index)]
+    value = _one(values)
+    if kind == QuestionKind.SINGLE:
+        codes = question.option_codes()
+        if value not in codes:
+            raise ValueError("choice")
+        checked.chosen[key] = {value}
+        return [(question, "", codes.index(value), None, None)]
+    if kind in (QuestionKind.SATISFACTION, QuestionKind.RATING):
+        allowed = range(1, scale + 1) if kind == QuestionKind.SATISFACTION else range(0, 11)
+        number = _int_in(value, allowed)
+        checked.chosen[key] = {str(number)}
+        return [(question, "", number, None, None)]
+    if kind in (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT):
+        if len(value) > (question.max_length or 200):
+            raise ValueError("too_long")
+        return [(question, "", None, None, value)]
+    if kind == QuestionKind.NUMBER:
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError("number") from None
+        if not math.isfinite(number) or (question.min_value is not None and number < question.min_value) or (
+                question.max_value is not None and number > question.max_value):
+            raise ValueError("range")
+        return [(question, "", None, number, None)]
+    if kind == QuestionKind.AREA:
+        area = db.session.get(Area, _int_in(value, range(1, 2**31)))
+        if area is None or not area.active or (question.area_level and area.level.value != question.area_level):
+            raise ValueError("choice")
+        return [(question, "", area.id, None, None)]
+    raise ValueError("choice")
+
+
+def check_answers(survey, raw):
+    """Check raw answers against the survey; returns Checked or raises SurveyError("answers", problems=...)
+    naming every problem at once: unknown questions, missing required answers, choices outside the list,
+    oversized texts, numbers out of range. Answers to questions hidden by their display condition are
+    dropped, whatever they say."""
+    questions = sorted(survey.questions, key=lambda q: (q.section_position, q.position))
+    by_key = {q.key: q for q in questions}
+    problems = {key: "unknown_question" for key in raw if key not in by_key}
+    checked = Checked()
+    shown = set()
+    for question in questions:
+        if not question.is_shown(shown, checked.chosen):
+            continue
+        shown.add(question.key)
+        checked.visible.append(question)
+        try:
+            checked.rows += _check_one(question, raw.get(question.key), survey.scale, checked)
+        except ValueError as error:
+            problems[question.key] = str(error)
+    if problems:
+        raise SurveyError("answers", problems=problems)
+    return checked
+
+
+def score(survey, checked):
+    """(score, max score, passed) for a quiz: a choice question scores its points when exactly the right
+    options were chosen. Questions the respondent was not shown do not count."""
+    total = points = 0
+    results = {}
+    for question in checked.visible:
+        if not question.is_scored:
+            continue
+        right = checked.chosen.get(question.key, set()) == question.correct_codes()
+        results[question.key] = right
+        total += question.points
+        points += question.points if right else 0
+    passed = total > 0 and points * 100 >= (survey.pass_percent or 100) * total
+    return points, total, passed, results
+
+
+def _stratum(survey, area_id):
+    """The survey area the response counts under: the nearest one at or above its area."""
+    if area_id is None or not survey.areas:
+        return None
+    area = db.session.get(Area, area_id)
+    candidates = [link for link in survey.areas if area is not None and area.path.startswith(link.area.path)]
+    return max(candidates, key=lambda link: len(link.area.path), default=None)
+
+
+def _take_quota(stratum):
+    """Count the response against its area's quota atomically; True when it goes over a warn-only quota."""
+    table = SurveyArea.__table__
+    update = table.update().where(table.c.id == stratum.id).values(received=table.c.received + 1)
+    if stratum.quota is not None and stratum.quota_action == QuotaAction.STOP:
+        if db.session.execute(update.where(table.c.received < table.c.quota)).rowcount == 0:
+            raise SurveyError("quota_full")
+        db.session.expire(stratum, ["received"])
+        return False
+    received = db.session.execute(update.returning(table.c.received)).scalar()
+    db.session.expire(stratum, ["received"])
+    return stratum.quota is not None and received > stratum.quota
+
+
+def _find_token(survey, token_code):
+    code = normalise_token(token_code)
+    token = db.session.execute(db.select(SurveyToken).where(SurveyToken.code == code)).scalar() if code else None
+    if token is None:
+        raise SurveyError("token_unknown", field="token")
+    if token.survey_id != survey.id:
+        raise SurveyError("token_other_survey", field="token")
+    if token.used_at is not None:
+        raise SurveyError("token_used", field="token")
+    return token
+
+
+def _existing(idempotency_key):
+    return db.session.execute(
+        db.select(SurveyResponse).where(SurveyResponse.idempotency_key == idempotency_key)).scalar()
+
+
+def submit_response(survey, raw, *, idempotency_key, started_at=None, token_code=None, survey_area=None,
+                    device_key=None, network=None, phone_hash=None, locale="zh_Hans", now=None):
+    """Store one response, or return the one already stored for ``idempotency_key`` (a retried submit).
+
+    Returns ``(response, created)``. Refuses, storing nothing: a survey not accepting answers ("closed"),
+    token problems ("token_required", "token_unknown", "token_other_survey", "token_used"), a second
+    response from the same device/phone ("already_answered", "device_required", "phone_required"), bad
+    answers ("answers", with problems) and a full quota ("quota_full").
+    """
+    existing = _existing(idempotency_key)
+    if existing is not None:
+        if existing.survey_id != survey.id:
+            raise SurveyError("form_expired")
+        return existing, False
+    now = now or utcnow()
+    if not survey.is_accepting(now):
+        raise SurveyError("closed")
+    if survey_area is not None and survey_area.survey_id != survey.id:
+        survey_area = None
+    token = _find_token(survey, token_code) if token_code else None
+    guard_key = _guard_key(survey, token, device_key, phone_hash)
+    if guard_key and not token and has_answered(survey, guard_key):
+        raise SurveyError("already_answered")
+    checked = check_answers(survey, raw)
+    area_id = token.area_id if token is not None and token.area_id else (
+        survey_area.area_id if survey_area is not None else _picked_area(checked))
+    sampled = token is not None or (phone_hash is not None and survey.method == SurveyMethod.PHONE)
+    response = SurveyResponse(
+        survey_id=survey.id, source=Source.SAMPLED if sampled else Source.SELF_SELECTED,
+        idempotency_key=idempotency_key, guard_key=guard_key, token_id=token.id if token else None,
+        area_id=area_id, device_key=device_key, network=network, locale=locale, started_at=started_at,
+        submitted_at=now, day=to_local(now, get_city_settings().timezone).date().isoformat(),
+        duration_seconds=_duration(started_at, now),
+    )
+    _describe(survey, response, checked)
+    try:
+        with db.session.begin_nested():
+            stratum = _stratum(survey, area_id)
+            response.survey_area_id = stratum.id if stratum is not None else None
+            response.over_quota = _take_quota(stratum) if stratum is not None else False
+            if token is not None and _use_token(token, now) == 0:
+                raise SurveyError("token_used", field="token")
+            db.session.add(response)
+            db.session.flush()
+            if checked.rows:  # one executemany, without the unit of work's per-object cost
+                db.session.execute(SurveyAnswer.__table__.insert(), [
+                    {"response_id": response.id, "question_id": q.id, "item": item, "value": value,
+                     "number": number, "text": text} for q, item, value, number, text in checked.rows])
+            add_to_tallies(survey, response, checked)
+    except IntegrityError:
+        again = _existing(idempotency_key)
+        if again is not None:  # the same submission won a race in another request
+            return again, False
+        raise SurveyError("already_answered") from None
+    return response, True
+
+
+def _guard_key(survey, token, device_key, phone_hash):
+    if token is not None:
+        return f"token:{token.id}"  # a volunteer's tablet collects many households' cards
+    if survey.guarantee == Guarantee.TOKEN:
+        raise SurveyError("token_required", field="token")
+    if survey.guarantee == Guarantee.DEVICE:
+        if not device_key:
+            raise SurveyError("device_required")
+        return f"device:{device_key}"
+    if survey.guarantee == Guarantee.PHONE:
+        if not phone_hash:
+            raise SurveyError("phone_required")
+        return phone_guard(phone_hash)
+    return None
+
+
+def _use_token(token, now):
+    table = SurveyToken.__table__
+    result = db.session.execute(table.update().where(table.c.id == token.id, table.c.used_at.is_(None))
+                                .values(used_at=now))
+    db.session.expire(token, ["used_at"])
+    return result.rowcount
+
+
+def _picked_area(checked):
+    for question, _item, value, _number, _text in checked.rows:
+        if question.kind == QuestionKind.AREA:
+            return value
+    return None
+
+
+def _duration(started_at, now):
+    if not isinstance(started_at, datetime):
+        return None
+    started = started_at if started_at.tzinfo else started_at.replace(tzinfo=timezone.utc)
+    seconds = int((now - started).total_seconds())
+    return seconds if 0 <= seconds <= MAX_DURATION else None
+
+
+def _describe(survey, response, checked):
+    """What the results read from the response itself: the headline level, the quiz score, straight-lining."""
+    headline = survey.headline
+    for question, _item, value, _number, _text in checked.rows:
+        if headline is not None and question.id == headline.id:
+            response.headline_level = value
+    if survey.is_quiz:
+        response.score, response.max_score, response.passed, checked.quiz = score(survey, checked)
+    matrices = {}
+    for question, _item, value, _n, _t in checked.rows:
+        if question.kind == QuestionKind.MATRIX:
+            matrices.setdefault(question.id, []).append(value)
+    response.is_straightliner = any(len(levels) >= STRAIGHT_LINE_ITEMS and len(set(levels)) == 1
+                                    for levels in matrices.values())
+

@@ -1,0 +1,282 @@
+"""Results of a survey, aggregated in SQL: a fixed handful of queries whatever the number of responses.
+
+Self-selected and sampled responses are computed side by side and never pooled. Excluded responses are left
+out of every figure and counted. ``survey_results`` is what the results page, the exports and the benchmark use.
+"""
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import case, func
+from sqlalchemy.orm import joinedload
+
+from portal.extensions import db
+from portal.registry.models import Area
+from surveys import rates
+from surveys.models import QuestionKind, Source, SurveyArea
+from surveys.response_models import CORRECT_ITEM, SurveyAnswer, SurveyResponse
+from surveys.tallies import ANSWERED_ITEM, tally_rows
+
+PERIODS = ("day", "week", "month")
+LOWEST = 10
+
+
+@dataclass
+class Distribution:
+    """Counts of one question (or matrix item) for one source."""
+
+    counts: dict = field(default_factory=dict)  # value -> count
+    n: int = 0  # respondents who answered
+    rate: object = None  # 满意率 (scale questions)
+    mean: float | None = None  # ratings
+
+    def share(self, value):
+        return self.counts.get(value, 0) / self.n if self.n else 0.0
+
+
+@dataclass
+class QuestionResult:
+    question: object
+    by_source: dict = field(default_factory=dict)  # Source -> Distribution
+    items: list = field(default_factory=list)  # matrix: [(item, {Source: Distribution})]
+    correct: dict = field(default_factory=dict)  # Source -> Rate of right answers (quizzes)
+    numbers: dict = field(default_factory=dict)  # Source -> (n, mean, min, max)
+    labels: dict = field(default_factory=dict)  # value -> label
+
+
+@dataclass
+class Row:
+    """A line of a per-area or per-period table: a rate per source."""
+
+    label: str
+    by_source: dict = field(default_factory=dict)  # Source -> Rate
+    link: object = None
+
+
+@dataclass
+class Results:
+    survey: object
+    sources: list  # the sources with any responses, sampled first
+    counts: dict  # Source -> {"received", "excluded", "valid"}
+    flags: dict  # flag -> count among valid responses
+    headline: dict  # Source -> Rate (满意率 or 知晓率)
+    weighted: dict  # Source -> WeightedRate or None
+    verdicts: dict  # Source -> MEETS/BELOW/UNCLEAR or None
+    questions: list
+    areas: list
+    periods: list
+    lowest: dict  # Source -> [(label, Rate, question)]
+    period: str = "day"
+    stratum: int | None = None
+    unplaced: dict = field(default_factory=dict)  # Source -> valid responses outside every weighted area
+
+
+def _sum_if(condition):
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _rate_columns(survey):
+    """count and satisfied/passed sums for the headline (questionnaires) or the pass mark (quizzes)."""
+    if survey.is_quiz:
+        return func.count(SurveyResponse.passed), _sum_if(SurveyResponse.passed.is_(True))
+    return (func.count(SurveyResponse.headline_level),
+            _sum_if(SurveyResponse.headline_level.in_(survey.satisfied_levels or [0])))
+
+
+def _valid(survey):
+    return (SurveyResponse.survey_id == survey.id, SurveyResponse.excluded.is_(False))
+
+
+FLAG_COLUMNS = (SurveyResponse.is_speeder, SurveyResponse.is_straightliner, SurveyResponse.is_burst,
+                SurveyResponse.over_quota)
+
+
+def _by_stratum(survey):
+    """Counts, flags and the headline (or pass) rate per stratum and source, in one query on a covering index:
+    (received/excluded/valid per source, flag counts among valid responses, {stratum: {source: (x, n)}})."""
+    received = {s: {"received": 0, "excluded": 0, "valid": 0} for s in Source}
+    flags = {"speeder": 0, "straightliner": 0, "burst": 0, "over_quota": 0}
+    grouped = defaultdict(dict)
+    n_col, x_col = _rate_columns(survey)
+    query = (db.select(SurveyResponse.survey_area_id, SurveyResponse.source, SurveyResponse.excluded, func.count(),
+                       n_col, x_col, *(_sum_if(column.is_(True)) for column in FLAG_COLUMNS))
+             .where(SurveyResponse.survey_id == survey.id)
+             .group_by(SurveyResponse.excluded, SurveyResponse.survey_area_id, SurveyResponse.source))
+    for stratum, source, excluded, count, n, x, *flagged in db.session.execute(query):
+        received[source]["received"] += count
+        received[source]["excluded" if excluded else "valid"] += count
+        if excluded:
+            continue
+        grouped[stratum][source] = (int(x or 0), int(n or 0))
+        for name, value in zip(flags, flagged, strict=True):
+            flags[name] += value or 0
+    return received, flags, grouped
+
+
+def _grouped_rates(survey, column):
+    """{group value: {Source: (x, n)}} for the headline or pass rate grouped by ``column``."""
+    n_col, x_col = _rate_columns(survey)
+    query = (db.select(column, SurveyResponse.source, n_col, x_col).where(*_valid(survey))
+             .group_by(column, SurveyResponse.source))
+    grouped = defaultdict(dict)
+    for key, source, n, x in db.session.execute(query):
+        grouped[key][source] = (int(x or 0), int(n or 0))
+    return grouped
+
+
+def _period_key(day, period):
+    if period == "day":
+        return day
+    parsed = date.fromisoformat(day)
+    if period == "week":
+        return (parsed - timedelta(days=parsed.weekday())).isoformat()
+    return day[:7]
+
+
+def _periods(survey, period):
+    merged = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    for day, by_source in _grouped_rates(survey, SurveyResponse.day).items():
+        for source, (x, n) in by_source.items():
+            cell = merged[_period_key(day, period)][source]
+            cell[0] += x
+            cell[1] += n
+    return [Row(label, {s: rates.rate(x, n) for s, (x, n) in cells.items()})
+            for label, cells in sorted(merged.items())]
+
+
+def _areas(survey, grouped):
+    rows, strata = [], defaultdict(list)
+    links = db.session.execute(db.select(SurveyArea).options(joinedload(SurveyArea.area))
+                               .where(SurveyArea.survey_id == survey.id).order_by(SurveyArea.id)).scalars()
+    for link in links:
+        cells = grouped.get(link.id, {})
+        rows.append(Row(link.area.display_name, {s: rates.rate(x, n) for s, (x, n) in cells.items()}, link))
+        for source in Source:
+            x, n = cells.get(source, (0, 0))
+            strata[source].append(rates.Stratum(link.area.display_name, link.population or 0, x, n))
+    outside = grouped.get(None, {})
+    if outside:
+        rows.append(Row("", {s: rates.rate(x, n) for s, (x, n) in outside.items()}))
+    return rows, strata
+
+
+def _distributions(survey, stratum=None):
+    """QuestionResults from the tallies (one query), plus number statistics (one query if needed)."""
+    by_question = {q.id: QuestionResult(q) for q in survey.questions}
+    correct = defaultdict(lambda: [0, 0])
+    for question_id, item, value, source, _stratum, count in tally_rows(survey, stratum):
+        result = by_question.get(question_id)
+        if result is None:
+            continue
+        if item == CORRECT_ITEM:
+            correct[(question_id, source)][0] += count if value == 1 else 0
+            correct[(question_id, source)][1] += count
+            continue
+        target = _target(result, item, source)
+        if item == ANSWERED_ITEM:
+            target.n += count
+        else:
+            target.counts[value] = target.counts.get(value, 0) + count
+    for (question_id, source), (x, n) in correct.items():
+        by_question[question_id].correct[source] = rates.rate(x, n)
+    for result in by_question.values():
+        _finish(survey, result)
+    _numbers(survey, by_question)
+    return [by_question[q.id] for q in sorted(survey.questions, key=lambda q: (q.section_position, q.position))]
+
+
+def _target(result, item, source):
+    if result.question.kind == QuestionKind.MATRIX:
+        items = dict(result.items)
+        if item not in items:
+            result.items.append((item, {}))
+            items = dict(result.items)
+        return items[item].setdefault(source, Distribution())
+    return result.by_source.setdefault(source, Distribution())
+
+
+def _finish(survey, result):
+    question = result.question
+    kind = question.kind
+    dists = list(result.by_source.values()) + [d for _item, by in result.items for d in by.values()]
+    for dist in dists:
+        if kind not in (QuestionKind.MULTIPLE, QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT,
+                        QuestionKind.NUMBER):
+            dist.n = sum(dist.counts.values())
+        if kind in (QuestionKind.SATISFACTION, QuestionKind.MATRIX):
+            dist.rate = rates.rate(*rates.satisfied_share(dist.counts, survey.satisfied_levels))
+        if kind == QuestionKind.RATING:
+            dist.mean = rates.mean_from_counts(dist.counts)
+    order = {code: index for index, code in enumerate(question.item_codes())}
+    result.items.sort(key=lambda pair: order.get(pair[0], len(order)))
+    if kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+        result.labels = {index: question.label_of(o) for index, o in enumerate(question.options or ())}
+    elif kind in (QuestionKind.SATISFACTION, QuestionKind.MATRIX):
+        result.labels = {level: label for level, label in enumerate(survey.level_labels(), start=1)}
+    elif kind == QuestionKind.RATING:
+        result.labels = {n: str(n) for n in range(11)}
+
+
+def _numbers(survey, by_question):
+    ids = [q.id for q in survey.questions if q.kind == QuestionKind.NUMBER]
+    area_ids = set()
+    for result in by_question.values():
+        if result.question.kind == QuestionKind.AREA:
+            for dist in result.by_source.values():
+                area_ids.update(dist.counts)
+    if area_ids:
+        areas = {a.id: a.display_name for a in db.session.execute(
+            db.select(Area).where(Area.id.in_(area_ids))).scalars()}
+        for result in by_question.values():
+            if result.question.kind == QuestionKind.AREA:
+                result.labels = areas
+    if not ids:
+        return
+    query = (db.select(SurveyAnswer.question_id, SurveyResponse.source, func.count(), func.avg(SurveyAnswer.number),
+                       func.min(SurveyAnswer.number), func.max(SurveyAnswer.number))
+             .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+             .where(*_valid(survey), SurveyAnswer.question_id.in_(ids))
+             .group_by(SurveyAnswer.question_id, SurveyResponse.source))
+    for question_id, source, n, mean, low, high in db.session.execute(query):
+        by_question[question_id].numbers[source] = (n, mean, low, high)
+
+
+def _lowest(survey, questions):
+    """Scale questions and matrix items with the lowest 满意率 per source: the start of a rectification list."""
+    lowest = {}
+    for source in Source:
+        entries = []
+        for result in questions:
+            question = result.question
+            if question.kind == QuestionKind.SATISFACTION and source in result.by_source:
+                entries.append((question.display_text, result.by_source[source].rate, question))
+            for item, by in result.items:
+                if source in by:
+                    label = next((question.label_of(i) for i in question.items or () if i["value"] == item), item)
+                    entries.append((f"{question.display_text} · {label}", by[source].rate, question))
+        entries = [e for e in entries if e[1] is not None]
+        lowest[source] = sorted(entries, key=lambda e: (e[1].p, -e[1].n))[:LOWEST]
+    return lowest
+
+
+def survey_results(survey, period="day", stratum=None):
+    """Everything the results page shows, in a bounded number of queries. ``stratum`` (a SurveyArea id, or
+    NO_AREA) narrows the per-question figures and the lowest items to one of the survey's areas."""
+    period = period if period in PERIODS else "day"
+    counts, flags, by_stratum = _by_stratum(survey)
+    areas, strata = _areas(survey, by_stratum)
+    headline, weighted, verdicts, unplaced = {}, {}, {}, {}
+    for source in Source:
+        x = sum(cells.get(source, (0, 0))[0] for cells in by_stratum.values())
+        n = sum(cells.get(source, (0, 0))[1] for cells in by_stratum.values())
+        headline[source] = rates.rate(x, n)
+        weighted[source] = rates.weighted_rate(strata[source])
+        verdicts[source] = rates.verdict(headline[source], survey.target_percent)
+        placed = sum(s.n for s in strata[source] if s.population)
+        unplaced[source] = n - placed if weighted[source] else 0
+    questions = _distributions(survey, stratum)
+    sources = [s for s in (Source.SAMPLED, Source.SELF_SELECTED) if counts[s]["received"]]
+    return Results(survey=survey, sources=sources, counts=counts, flags=flags, headline=headline,
+                   weighted=weighted, verdicts=verdicts, questions=questions, areas=areas,
+                   periods=_periods(survey, period), lowest=_lowest(survey, questions), period=period,
+                   unplaced=unplaced, stratum=stratum)

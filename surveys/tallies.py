@@ -1,0 +1,122 @@
+"""The running counts behind the results: one upsert per submission, one shift per exclusion, and a rebuild
+from the stored answers that proves (and repairs) them. Results read these instead of looping over responses.
+"""
+from collections import Counter
+from functools import lru_cache
+
+from sqlalchemy.dialects import postgresql, sqlite
+
+from portal.extensions import db
+from surveys.models import COUNTED_KINDS, QuestionKind
+from surveys.response_models import CORRECT_ITEM, NO_AREA, SurveyAnswer, SurveyResponse, SurveyTally
+
+ANSWERED_ITEM = "#n"  # respondents who answered a multiple-choice, text or number question
+ANSWERED_KINDS = frozenset({QuestionKind.MULTIPLE, QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT,
+                            QuestionKind.NUMBER})
+KEY_COLUMNS = ("survey_id", "question_id", "item", "value", "source", "stratum")
+BATCH = 2000
+
+
+def response_counts(survey, response, rows):
+    """Tally keys (question id, item, value) → count for one response's answer rows
+    ((question, item, value, ...) tuples), including quiz right/wrong per question shown."""
+    counts = Counter()
+    answered = set()
+    values = {}
+    for question, item, value, *_rest in rows:
+        if question.kind in COUNTED_KINDS and value is not None:
+            counts[(question.id, item, value)] += 1
+        if question.kind in ANSWERED_KINDS and question.id not in answered:
+            answered.add(question.id)
+            counts[(question.id, ANSWERED_ITEM, 1)] += 1
+        values.setdefault(question.key, []).append(value)
+    if survey.is_quiz:
+        shown, chosen = set(), {}
+        for question in sorted(survey.questions, key=lambda q: (q.section_position, q.position)):
+            if not question.is_shown(shown, chosen):
+                continue
+            shown.add(question.key)
+            chosen[question.key] = question.codes_of(values.get(question.key, ()))
+            if question.is_scored:
+                right = chosen[question.key] == question.correct_codes()
+                counts[(question.id, CORRECT_ITEM, 1 if right else 0)] += 1
+    return counts
+
+
+@lru_cache(maxsize=4)
+def _upsert_statement(dialect):
+    """INSERT … ON CONFLICT DO UPDATE count = count + new count: one cached statement, run as executemany."""
+    table = SurveyTally.__table__
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return insert.on_conflict_do_update(index_elements=[table.c[name] for name in KEY_COLUMNS],
+                                        set_={"count": table.c.count + insert.excluded.count})
+
+
+def _upsert(survey_id, rows):
+    """Add ``rows`` ({key: count}) to the tallies, in key order (concurrent submissions lock rows in the same
+    order, so they cannot deadlock)."""
+    if not rows:
+        return
+    values = [dict(zip(KEY_COLUMNS, (survey_id,) + key, strict=True), count=count) for key, count in sorted(
+        rows.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2], kv[0][3].value, kv[0][4]))]
+    db.session.execute(_upsert_statement(db.session.get_bind().dialect.name), values)
+
+
+def _keyed(response, counts, sign=1):
+    stratum = response.survey_area_id or NO_AREA
+    return {(qid, item, value, response.source, stratum): sign * n for (qid, item, value), n in counts.items()}
+
+
+def add_to_tallies(survey, response, checked):
+    """Count a new response (called inside ``submit_response``)."""
+    _upsert(survey.id, _keyed(response, response_counts(survey, response, checked.rows)))
+
+
+def _answer_rows(survey, response_ids):
+    """{response id: [(question, item, value)]} for the given responses, in one query."""
+    by_id = {q.id: q for q in survey.questions}
+    rows = {}
+    query = (db.select(SurveyAnswer.response_id, SurveyAnswer.question_id, SurveyAnswer.item, SurveyAnswer.value)
+             .where(SurveyAnswer.response_id.in_(response_ids)).order_by(SurveyAnswer.id))
+    for response_id, question_id, item, value in db.session.execute(query):
+        rows.setdefault(response_id, []).append((by_id[question_id], item, value))
+    return rows
+
+
+def shift_tallies(survey, responses, sign):
+    """Take responses out of the counts (sign −1, on exclusion) or put them back (+1)."""
+    responses = list(responses)
+    for start in range(0, len(responses), BATCH):
+        batch = responses[start:start + BATCH]
+        rows = _answer_rows(survey, [r.id for r in batch])
+        total = Counter()
+        for response in batch:
+            total.update(_keyed(response, response_counts(survey, response, rows.get(response.id, [])), sign))
+        _upsert(survey.id, total)
+
+
+def rebuild_tallies(survey):
+    """Recount every valid response of ``survey`` from its stored answers (a repair and a proof)."""
+    db.session.execute(db.delete(SurveyTally).where(SurveyTally.survey_id == survey.id))
+    query = (db.select(SurveyResponse).where(SurveyResponse.survey_id == survey.id,
+                                             SurveyResponse.excluded.is_(False)).order_by(SurveyResponse.id))
+    last_id = 0
+    while True:
+        batch = db.session.execute(query.where(SurveyResponse.id > last_id).limit(BATCH)).scalars().all()
+        if not batch:
+            break
+        shift_tallies(survey, batch, 1)
+        last_id = batch[-1].id
+    db.session.execute(db.delete(SurveyTally).where(SurveyTally.survey_id == survey.id, SurveyTally.count == 0))
+    db.session.flush()
+
+
+def tally_rows(survey, stratum=None):
+    """Every non-zero tally of the survey (of one stratum if given, NO_AREA for responses outside the survey's
+    areas): (question id, item, value, source, stratum, count). One query."""
+    query = (db.select(SurveyTally.question_id, SurveyTally.item, SurveyTally.value, SurveyTally.source,
+                       SurveyTally.stratum, SurveyTally.count)
+             .where(SurveyTally.survey_id == survey.id, SurveyTally.count != 0))
+    if stratum is not None:
+        query = query.where(SurveyTally.stratum == stratum)
+    return db.session.execute(query).all()
