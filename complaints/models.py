@@ -167,7 +167,7 @@ class Case(TimestampMixin, db.Model):
     answers: Mapped[dict | None] = mapped_column(db.JSON)  # the category's extra questions
     urgent: Mapped[bool] = mapped_column(db.Boolean, nullable=False, default=False)
 
-    # The reporter: never public; the phone is shown masked unless the role needs it (see services.privacy).
+    # The reporter: never public; the phone is shown masked unless the role needs it (see complaints.privacy).
     anonymous: Mapped[bool] = mapped_column(db.Boolean, nullable=False, default=False)
     reporter_name: Mapped[str | None] = mapped_column(db.String(60))
     reporter_phone: Mapped[str | None] = mapped_column(db.String(30))

@@ -27,6 +27,10 @@ def create_app(config=None):
     errors.init_app(app)
     cli.init_app(app)
     templating.init_app(app)
+
+    from complaints import notifications
+
+    notifications.init_app(app)  # case events -> delivery queue; sending after requests and by command
     return app
 
 
@@ -66,9 +70,10 @@ def init_extensions(app):
     # Importing the models registers them on the metadata (for migrations and create_all).
     import complaints.models  # noqa: F401
     import portal.auth.models  # noqa: F401
-    import portal.notify_models  # noqa: F401
     import portal.city  # noqa: F401
+    import portal.notify_models  # noqa: F401
     import portal.registry.models  # noqa: F401
+    import surveys.models  # noqa: F401
 
 
 def _tune_sqlite(app):
@@ -91,6 +96,8 @@ def _tune_sqlite(app):
 
 
 def register_blueprints(app):
+    from complaints.console import bp as cases_bp
+    from complaints.ledger_views import bp as ledger_bp
     from complaints.views import bp as complaints_bp
     from portal.auth.views import bp as auth_bp
     from portal.console.views import bp as console_bp
@@ -98,9 +105,13 @@ def register_blueprints(app):
     from portal.registry.qr_views import bp as qr_bp
     from portal.registry.transfer_views import bp as transfer_bp
     from portal.registry.views import bp as registry_bp
+    from surveys.console import bp as survey_builder_bp
+    from surveys.distribution_views import bp as survey_distribution_bp
+    from surveys.results_views import bp as survey_results_bp
     from surveys.views import bp as surveys_bp
 
-    for bp in (home_bp, auth_bp, console_bp, registry_bp, qr_bp, transfer_bp, complaints_bp, surveys_bp):
+    for bp in (home_bp, auth_bp, console_bp, registry_bp, qr_bp, transfer_bp, complaints_bp, cases_bp,
+               ledger_bp, surveys_bp, survey_builder_bp, survey_distribution_bp, survey_results_bp):
         app.register_blueprint(bp)
 
 

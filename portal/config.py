@@ -21,6 +21,18 @@ DEFAULTS = {
     "RATELIMIT_HEADERS_ENABLED": True,
     "LOGIN_RATE_LIMIT": "10 per minute",
     "LOG_LEVEL": "INFO",
+    # Outbound HTTP (portal/http.py): seconds, retries after the first try, backoff base, longest Retry-After.
+    "OUTBOUND_CONNECT_TIMEOUT": 3.05,
+    "OUTBOUND_READ_TIMEOUT": 10.0,
+    "OUTBOUND_RETRIES": 3,
+    "OUTBOUND_BACKOFF": 0.5,
+    "OUTBOUND_RETRY_AFTER_MAX": 30.0,
+    # Notifications (portal/notify.py): an empty URL writes that channel's messages to the log instead.
+    "NOTIFY_SMS_URL": "",
+    "NOTIFY_WECHAT_URL": "",
+    "NOTIFY_ROBOT_URL": "",
+    "NOTIFY_TOKEN": "",
+    "NOTIFY_MAX_ATTEMPTS": 5,
 }
 
 # Environment variable -> (config key, converter). Every one is documented in the README.
@@ -32,6 +44,16 @@ ENV_SETTINGS = {
     "LOGIN_RATE_LIMIT": ("LOGIN_RATE_LIMIT", str),
     "LOG_LEVEL": ("LOG_LEVEL", str),
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in ("1", "true", "yes")),
+    "OUTBOUND_CONNECT_TIMEOUT": ("OUTBOUND_CONNECT_TIMEOUT", float),
+    "OUTBOUND_READ_TIMEOUT": ("OUTBOUND_READ_TIMEOUT", float),
+    "OUTBOUND_RETRIES": ("OUTBOUND_RETRIES", int),
+    "OUTBOUND_BACKOFF": ("OUTBOUND_BACKOFF", float),
+    "OUTBOUND_RETRY_AFTER_MAX": ("OUTBOUND_RETRY_AFTER_MAX", float),
+    "NOTIFY_SMS_URL": ("NOTIFY_SMS_URL", str),
+    "NOTIFY_WECHAT_URL": ("NOTIFY_WECHAT_URL", str),
+    "NOTIFY_ROBOT_URL": ("NOTIFY_ROBOT_URL", str),
+    "NOTIFY_TOKEN": ("NOTIFY_TOKEN", str),
+    "NOTIFY_MAX_ATTEMPTS": ("NOTIFY_MAX_ATTEMPTS", int),
 }
 
 

@@ -5,8 +5,8 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from portal.city import valid_timezone
-from portal.workdays import parse_periods
 from portal.i18n import LOCALE_LABELS, LOCALES
+from portal.workdays import parse_periods
 
 
 class CitySettingsForm(FlaskForm):
@@ -31,7 +31,8 @@ class CitySettingsForm(FlaskForm):
         try:
             parse_periods(field.data)
         except ValueError:
-            raise ValidationError(_l("Write periods like 08:30-12:00,13:30-17:30 (in order, not overlapping).")) from None
+            message = _l("Write periods like 08:30-12:00,13:30-17:30 (in order, not overlapping).")
+            raise ValidationError(message) from None
 
     def validate_timezone(self, field):
         if not valid_timezone(field.data):

@@ -148,7 +148,8 @@ def test_category_extra_questions_are_edited_as_json_and_checked(app, client, lo
     assert "Extra questions must be a JSON list" in response.get_data(as_text=True)
     response = client.post("/console/categories/new?lang=en", data=dict(base, questions='[{"key": "x"}]'))
     assert "Extra questions must be a JSON list" in response.get_data(as_text=True)
-    questions = '[{"key": "lamps", "label": "几盏灯不亮？", "type": "choice", "choices": [{"value": "1", "label": "1盏"}]}]'
+    questions = ('[{"key": "lamps", "label": "几盏灯不亮？", "type": "choice", '
+                 '"choices": [{"value": "1", "label": "1盏"}]}]')
     assert client.post("/console/categories/new", data=dict(base, questions=questions)).status_code == 302
     category = db.session.execute(db.select(Category).filter_by(code="SZ9")).scalar_one()
     assert category.questions[0]["key"] == "lamps"

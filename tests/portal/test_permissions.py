@@ -5,12 +5,21 @@ import pytest
 from flask import url_for
 
 from portal.auth.models import Role
-from tests.factories import make_area, make_category, make_point, make_rule, make_unit, make_user
+from tests.factories import make_area, make_case, make_category, make_point, make_rule, make_unit, make_user
+from tests.surveys.factories import make_survey
 
 ALL = frozenset(Role)
 ADMIN = frozenset({Role.ADMIN})
 REGISTRY_READERS = frozenset({Role.ADMIN, Role.DISPATCHER, Role.OPERATOR, Role.MODERATOR, Role.LEADER})
 QR_PRINTERS = frozenset({Role.ADMIN, Role.DISPATCHER})
+DISPATCHERS = frozenset({Role.ADMIN, Role.DISPATCHER})
+HANDLERS = frozenset({Role.HANDLER})
+CALL_TAKERS = frozenset({Role.ADMIN, Role.DISPATCHER, Role.OPERATOR})
+REVEALERS = frozenset({Role.DISPATCHER, Role.OPERATOR})
+EXPORTERS = frozenset({Role.ADMIN, Role.DISPATCHER, Role.LEADER})
+SURVEY_READERS = frozenset({Role.ADMIN, Role.DISPATCHER, Role.LEADER})
+CASE = "/console/cases/<number>"
+SURVEY = "/console/surveys/<int:survey_id>"
 NAMES = "<any(areas, units, points, categories, rules):name>"
 
 EXPECTED = {
@@ -40,6 +49,69 @@ EXPECTED = {
     ("GET", "/console/points/<int:point_id>/qr.svg"): QR_PRINTERS,
     ("POST", "/console/points/<int:point_id>/qr/regenerate"): ADMIN,
     ("GET", "/console/placards"): QR_PRINTERS,
+    # cases
+    ("GET", "/console/cases/"): ALL,
+    ("GET", "/console/cases/queue"): HANDLERS,
+    ("POST", "/console/cases/filters"): ALL,
+    ("POST", "/console/cases/filters/<int:filter_id>/delete"): ALL,
+    ("POST", "/console/cases/bulk"): DISPATCHERS,
+    ("GET", "/console/cases/intake"): CALL_TAKERS,
+    ("POST", "/console/cases/intake"): CALL_TAKERS,
+    ("GET", "/console/cases/points.json"): CALL_TAKERS,
+    ("GET", CASE): ALL,
+    ("GET", f"{CASE}/photos/<int:photo_id>"): ALL,
+    ("GET", f"{CASE}/photos/<int:photo_id>/thumb"): ALL,
+    ("POST", f"{CASE}/reveal-phone"): REVEALERS,
+    **{("POST", f"{CASE}/{step}"): DISPATCHERS for step in (
+        "file", "dispatch", "reject", "merge", "verify", "decide-extension", "reopen", "decline-reopen", "rebound")},
+    **{("POST", f"{CASE}/{step}"): HANDLERS for step in ("accept", "handle", "extension", "return", "unit-note")},
+    ("POST", f"{CASE}/followup"): CALL_TAKERS,
+    ("POST", f"{CASE}/note"): CALL_TAKERS,
+    # records
+    ("GET", "/console/ledger/"): EXPORTERS,
+    ("GET", "/console/ledger/record"): EXPORTERS,
+    ("GET", "/console/ledger/cases.csv"): EXPORTERS,
+    ("GET", "/console/ledger/cases.xlsx"): EXPORTERS,
+    ("GET", "/console/ledger/cases/<number>/record"): EXPORTERS,
+    ("GET", "/console/ledger/notifications"): DISPATCHERS,
+    ("POST", "/console/ledger/notifications/retry"): DISPATCHERS,
+    # surveys
+    ("GET", "/console/surveys/"): SURVEY_READERS,
+    ("GET", "/console/surveys/new"): ADMIN,
+    ("POST", "/console/surveys/new"): ADMIN,
+    ("GET", "/console/surveys/import"): ADMIN,
+    ("POST", "/console/surveys/import"): ADMIN,
+    ("GET", SURVEY): ADMIN,
+    ("GET", f"{SURVEY}/settings"): ADMIN,
+    ("POST", f"{SURVEY}/settings"): ADMIN,
+    ("POST", f"{SURVEY}/state"): ADMIN,
+    ("POST", f"{SURVEY}/clone"): ADMIN,
+    ("GET", f"{SURVEY}/definition.json"): ADMIN,
+    ("POST", f"{SURVEY}/sections"): ADMIN,
+    ("GET", f"{SURVEY}/sections/<int:section_id>"): ADMIN,
+    ("POST", f"{SURVEY}/sections/<int:section_id>"): ADMIN,
+    ("POST", f"{SURVEY}/sections/<int:section_id>/<any(delete, up, down):action>"): ADMIN,
+    ("GET", f"{SURVEY}/sections/<int:section_id>/questions/new"): ADMIN,
+    ("POST", f"{SURVEY}/sections/<int:section_id>/questions/new"): ADMIN,
+    ("GET", f"{SURVEY}/questions/<int:question_id>"): ADMIN,
+    ("POST", f"{SURVEY}/questions/<int:question_id>"): ADMIN,
+    ("POST", f"{SURVEY}/questions/<int:question_id>/<any(delete, up, down):action>"): ADMIN,
+    ("GET", f"{SURVEY}/areas"): ADMIN,
+    ("POST", f"{SURVEY}/areas"): ADMIN,
+    ("GET", f"{SURVEY}/areas/<int:link_id>"): ADMIN,
+    ("POST", f"{SURVEY}/areas/<int:link_id>"): ADMIN,
+    ("POST", f"{SURVEY}/areas/<int:link_id>/delete"): ADMIN,
+    ("GET", f"{SURVEY}/posters"): ADMIN,
+    ("GET", f"{SURVEY}/qr.svg"): ADMIN,
+    ("GET", f"{SURVEY}/tokens"): ADMIN,
+    ("POST", f"{SURVEY}/tokens"): ADMIN,
+    ("GET", f"{SURVEY}/tokens/<int:batch>/cards"): ADMIN,
+    ("GET", f"{SURVEY}/results"): SURVEY_READERS,
+    ("POST", f"{SURVEY}/quality"): SURVEY_READERS,
+    ("GET", f"{SURVEY}/responses"): SURVEY_READERS,
+    ("POST", f"{SURVEY}/exclusions"): SURVEY_READERS,
+    ("GET", f"{SURVEY}/export/responses.<any(csv, xlsx):fmt>"): SURVEY_READERS,
+    ("GET", f"{SURVEY}/export/summary.<any(csv, xlsx):fmt>"): SURVEY_READERS,
 }
 
 
@@ -63,8 +135,14 @@ def world(app):
     category = make_category("暴露垃圾")
     rule = make_rule(category, unit)
     target_user = make_user(Role.OPERATOR, username="target")
+    case = make_case(category=category, point=point, reporter_phone="13812345678")
+    survey = make_survey(areas=[(area, 100, 1000)])
     ids = {"areas": area.id, "units": unit.id, "points": point.id, "categories": category.id, "rules": rule.id}
-    return {"ids": ids, "point_id": point.id, "user_id": target_user.id}
+    values = {"point_id": point.id, "user_id": target_user.id, "number": case.number, "photo_id": 1,
+              "filter_id": 1, "survey_id": survey.id, "section_id": survey.sections[0].id,
+              "question_id": survey.questions[0].id, "link_id": survey.areas[0].id, "batch": 1, "fmt": "csv",
+              "action": "up"}
+    return {"ids": ids, "values": values}
 
 
 def concrete_urls(rule, endpoint, world):
@@ -81,10 +159,7 @@ def concrete_urls(rule, endpoint, world):
                 values["kind"] = kind
             if "record_id" in rule.arguments:
                 values["record_id"] = world["ids"][name]
-            if "point_id" in rule.arguments:
-                values["point_id"] = world["point_id"]
-            if "user_id" in rule.arguments:
-                values["user_id"] = world["user_id"]
+            values.update({k: v for k, v in world["values"].items() if k in rule.arguments})
             urls.append(url_for(endpoint, **values))
     return urls
 

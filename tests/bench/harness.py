@@ -1,0 +1,84 @@
+"""Start gunicorn servers on loopback and drive them with a bounded Python load client."""
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """``gunicorn <app>`` with N workers on a free loopback port, stopped on exit."""
+
+    def __init__(self, app, env, workers=2):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
+                   "--log-level", "warning", app]
+        self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
+
+    def __enter__(self):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                requests.get(self.url + "/healthz", timeout=10)
+                return self
+            except requests.RequestException:
+                time.sleep(0.3)
+        self.__exit__()
+        raise RuntimeError(f"server on {self.url} did not start")
+
+    def __exit__(self, *_exc):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def new_session():
+    """A client session that closes each connection: gunicorn's sync workers do not keep connections alive."""
+    session = requests.Session()
+    session.headers["Connection"] = "close"
+    return session
+
+
+def run_load(make_session, send, total, concurrency=8, seconds_cap=120):
+    """Send ``total`` requests from ``concurrency`` threads, each with its own session; returns (ok, errors, s)."""
+    counter = iter(range(total))
+    lock = threading.Lock()
+    results = {"ok": 0, "errors": 0}
+    deadline = time.monotonic() + seconds_cap
+
+    def worker():
+        session = make_session()
+        while time.monotonic() < deadline:
+            with lock:
+                index = next(counter, None)
+            if index is None:
+                return
+            good = send(session, index)
+            with lock:
+                results["ok" if good else "errors"] += 1
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(concurrency) as pool:
+        for future in [pool.submit(worker) for _ in range(concurrency)]:
+            future.result()
+    return results["ok"], results["errors"], time.monotonic() - started
+
+
+def bench_line(name, value, unit):
+    print(f"BENCH {name} {value} {unit}", flush=True)
