@@ -10,12 +10,11 @@ import unicodedata
 from dataclasses import dataclass
 
 import click
-
-from complaints.demo import seed_demo_cases
-from complaints.models import Case
 from flask.cli import with_appcontext
 from werkzeug.security import generate_password_hash
 
+from complaints.demo import seed_demo_cases
+from complaints.models import Case
 from portal.auth.models import Role, User
 from portal.auth.services import save_user
 from portal.city import DEFAULTS as CITY_DEFAULTS

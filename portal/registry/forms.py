@@ -1,8 +1,8 @@
 """Input shapes for the registry console pages."""
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 import json
 
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import BooleanField, FloatField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
