@@ -265,7 +265,17 @@ def case_for_key(idempotency_key):
     """The case already filed with this form's key (a repeated submission), or None."""
     if not idempotency_key:
         return None
-    return db.session.scalars(db.select(Case).where(Case.idempotency_key == idempotency_key)).first()
+    # Looking up the id alone keeps the common answer (no such case) cheap on the intake hot path.
+    case_id = db.session.scalar(db.select(Case.id).where(Case.idempotency_key == idempotency_key))
+    return db.session.get(Case, case_id) if case_id is not None else None
+
+
+@dataclass(frozen=True)
+class Filed:
+    """What the receipt needs of a filed case, read before the commit so that nothing is loaded again."""
+
+    number: str
+    query_code: str
 
 
 # ---------------------------------------------------------------- checking and filing a report
@@ -341,7 +351,7 @@ def check_report(form, place, formdata, uploads, user, idempotency_key):
 
 
 def file_report(report):
-    """Store the photos, create the case and commit: all or nothing. Returns the case.
+    """Store the photos, create the case and commit: all or nothing. Returns its number and query code.
 
     A repeated idempotency key returns the case filed first and deletes the files just written, also when the
     two requests raced each other to the database. This commits (unlike services) because the files and the
@@ -355,6 +365,7 @@ def file_report(report):
             location_text=report.location_text, urgent=report.urgent, anonymous=report.anonymous,
             reporter_name=report.reporter_name, reporter_phone=report.reporter_phone, answers=report.answers,
             photos=stored, actor=report.actor, idempotency_key=report.idempotency_key)
+        filed = Filed(case.number, case.query_code)
         db.session.commit()
     except BaseException as error:
         db.session.rollback()
@@ -362,10 +373,10 @@ def file_report(report):
         winner = case_for_key(report.idempotency_key) if isinstance(error, Exception) else None
         if winner is None:
             raise
-        return winner  # the same form, sent twice at once: the other request filed it
+        return Filed(winner.number, winner.query_code)  # the same form, sent twice at once: the other filed it
     if not created:
         photo_files.discard(stored)
-    return case
+    return filed
 
 
 # ---------------------------------------------------------------- what the reporter sees of a case

@@ -83,9 +83,9 @@ def submit_report(*, category, description, channel, point=None, area=None, lati
     filed at once (they are the city's own eyes), others wait in 受理 for the dispatcher to file or reject.
     """
     if idempotency_key:
-        existing = db.session.execute(db.select(Case).where(Case.idempotency_key == idempotency_key)).scalar()
-        if existing is not None:
-            return existing, False
+        existing_id = db.session.scalar(db.select(Case.id).where(Case.idempotency_key == idempotency_key))
+        if existing_id is not None:
+            return db.session.get(Case, existing_id), False
     if category is None or not category.active or category.is_group:
         raise CaseError("category", field="category")
     if point is not None and not point.active:

@@ -34,7 +34,10 @@ PHOTO_ID = f"<int(max={qr.MAX_DB_ID}):photo_id>"
 
 
 def _remember(case):
-    """Keep the case's query code in this browser's session: only the submitter (or who typed it) sees it."""
+    """Keep the case's query code in this browser's session: only the submitter (or who typed it) sees it.
+
+    ``case`` is a Case or an ``intake.Filed`` (anything with ``number`` and ``query_code``).
+    """
     codes = {k: v for k, v in session.get(SESSION_CODES, {}).items() if k != case.number}
     codes[case.number] = case.query_code
     session[SESSION_CODES] = dict(list(codes.items())[-MAX_REMEMBERED:])
