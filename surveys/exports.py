@@ -114,7 +114,7 @@ def summary_rows(results, locale):
     survey = results.survey
     yield [survey.title_in(locale), survey.method.label, survey.guarantee.label]
     yield [_("Source"), _("Question"), _("Item"), _("Answer"), _("Count"), _("Share %"), _("n"),
-           _("Rate %"), _("95% low %"), _("95% high %"), _("Weighted %"), _("Target %")]
+           _("Rate %"), _("Lower 95% bound, %"), _("Upper 95% bound, %"), _("Weighted %"), _("Target %")]
     headline = _("Pass rate (知晓率)") if survey.is_quiz else _("Satisfaction rate (满意率)")
     for source in results.sources:
         rate, weighted = results.headline[source], results.weighted[source]

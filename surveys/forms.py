@@ -189,7 +189,7 @@ class SurveyForm(FlaskForm):
     scale_labels = TextAreaField(_l("Wording of the scale (optional; one line per level, best first: "
                                     "简体 | 繁體 | English)"), validators=[Optional(), Length(max=2000)])
     target_percent = FloatField(_l("Target rate (%)"), validators=[Optional(), NumberRange(0.1, 100)])
-    pass_percent = IntegerField(_l("Pass mark for quizzes (% of points)"), validators=[Optional(),
+    pass_percent = IntegerField(_l("Pass mark for quizzes, percent of points"), validators=[Optional(),
                                                                                       NumberRange(1, 100)])
     show_answers = BooleanField(_l("Quizzes: show the right answers after submitting"), default=True)
     starts_at = DateTimeLocalField(_l("Starts (local time, optional)"), validators=[Optional()])

@@ -30,7 +30,7 @@ def test_answering_without_javascript_in_one_long_page(app, client):
     page = client.get(f"/surveys/{survey.slug}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "ms_device" in page.headers.get("Set-Cookie", "")
-    assert 'name="q-aspects-i1"' in html and "基本满意" in html and "Answer only if" in html
+    assert 'name="q-aspects-i1"' in html and "基本满意" in html and "仅当“" in html  # the display condition
     data = {"form": form_token(html), "q-overall": "3", "q-why": "清运不及时",
             **{f"q-aspects-i{n}": "2" for n in range(1, 5)}}
     response = client.post(f"/surveys/{survey.slug}", data=data)
