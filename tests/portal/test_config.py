@@ -24,3 +24,9 @@ def test_environment_overrides(tmp_path):
 def test_postgres_scheme_aliases_use_psycopg3():
     assert normalise_database_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_rate_limits_can_be_switched_off_for_load_tests(tmp_path):
+    config = config_from_env(tmp_path, environ={"RATELIMIT_ENABLED": "0", "SECRET_KEY": "k"})
+    assert config["RATELIMIT_ENABLED"] is False
+    assert "RATELIMIT_ENABLED" not in config_from_env(tmp_path, environ={"SECRET_KEY": "k"})
