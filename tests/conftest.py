@@ -106,11 +106,18 @@ def _empty_all_tables():
 
 
 @pytest.fixture
-def make_app(database_url):
+def uploads(tmp_path):
+    """Where this test's report photos are stored (never the real instance folder)."""
+    return tmp_path / "uploads"
+
+
+@pytest.fixture
+def make_app(database_url, uploads):
     """Build an app on the test database with extra config (e.g. CSRF on)."""
     apps = []
 
     def factory(**overrides):
+        overrides.setdefault("UPLOAD_FOLDER", str(uploads))
         app = create_app(base_config(database_url, **overrides))
         app.test_client_class = IsolatedClient
         apps.append(app)
@@ -137,6 +144,14 @@ def app(make_app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def english_client(app):
+    """A browser whose reader chose English, for assertions on English wording."""
+    client = app.test_client()
+    client.set_cookie("lang", "en")
+    return client
 
 
 @pytest.fixture

@@ -25,22 +25,8 @@ SCRIPT = '<script>alert("x")</script>'
 
 
 @pytest.fixture
-def uploads(tmp_path):
-    return tmp_path / "uploads"
-
-
-@pytest.fixture
-def app(make_app, uploads):
-    app = make_app(UPLOAD_FOLDER=str(uploads))
-    with app.app_context():
-        yield app
-
-
-@pytest.fixture
-def client(app):
-    client = app.test_client()
-    client.set_cookie("lang", "en")
-    return client
+def client(english_client):
+    return english_client
 
 
 @pytest.fixture

@@ -15,18 +15,6 @@ GPS = ExifTags.IFD.GPSInfo
 ORIENTATION = ExifTags.Base.Orientation
 
 
-@pytest.fixture
-def uploads(tmp_path):
-    return tmp_path / "uploads"
-
-
-@pytest.fixture
-def app(make_app, uploads):
-    app = make_app(UPLOAD_FOLDER=str(uploads))
-    with app.app_context():
-        yield app
-
-
 def photo_with_gps(size=(120, 80)):
     """A JPEG as a phone makes it: camera make, GPS position and time in its EXIF."""
     exif = Image.Exif()

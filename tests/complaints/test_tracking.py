@@ -16,22 +16,8 @@ GENERIC = "We could not find a case with this number and query code"
 
 
 @pytest.fixture
-def uploads(tmp_path):
-    return tmp_path / "uploads"
-
-
-@pytest.fixture
-def app(make_app, uploads):
-    app = make_app(UPLOAD_FOLDER=str(uploads))
-    with app.app_context():
-        yield app
-
-
-@pytest.fixture
-def client(app):
-    client = app.test_client()
-    client.set_cookie("lang", "en")
-    return client
+def client(english_client):
+    return english_client
 
 
 @pytest.fixture

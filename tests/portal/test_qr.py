@@ -19,11 +19,8 @@ HOTLINE = "12345"  # the default city hotline
 
 
 @pytest.fixture
-def client(app):
-    """Readers here use English, so the assertions don't depend on which translations exist."""
-    client = app.test_client()
-    client.set_cookie("lang", "en")
-    return client
+def client(english_client):
+    return english_client
 
 
 @pytest.fixture

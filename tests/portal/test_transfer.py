@@ -74,11 +74,8 @@ def audit_actions(object_type):
 
 
 @pytest.fixture
-def client(app):
-    """An English-speaking browser, so assertions read the English messages."""
-    client = app.test_client()
-    client.set_cookie("lang", "en")
-    return client
+def client(english_client):
+    return english_client
 
 
 @pytest.fixture
