@@ -1,6 +1,5 @@
 """Input shapes for the staff case console: list filters, bulk actions, each lifecycle step, hotline intake."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
@@ -20,6 +19,7 @@ from complaints.models import STAFF_CHANNELS, CaseState, Channel
 from complaints.services import MAX_DESCRIPTION, MAX_NOTE
 from portal.city import SATISFACTION_SCALES
 from portal.extensions import db
+from portal.forms import BaseForm
 from portal.qr import MAX_DB_ID
 from portal.registry import services as registry
 from portal.registry.models import Category, Unit
@@ -112,7 +112,7 @@ def rating_choices(scale):
 
 # ---------------------------------------------------------------- the list
 
-class CaseFilterForm(FlaskForm):
+class CaseFilterForm(BaseForm):
     class Meta:
         csrf = False  # a read-only query form
 
@@ -129,12 +129,12 @@ class CaseFilterForm(FlaskForm):
     created_to = DateField(_l("Reported until"), validators=[Optional()])
 
 
-class SavedFilterForm(FlaskForm):
+class SavedFilterForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
     query = HiddenField()
 
 
-class BulkForm(FlaskForm):
+class BulkForm(BaseForm):
     action = SelectField(_l("Action"), choices=[("dispatch", _l("Dispatch to")), ("merge", _l("Merge into"))])
     cases = SelectMultipleField(_l("Cases"), coerce=optional_int, validate_choice=False,
                                 validators=[DataRequired(message=_l("Select at least one case."))])
@@ -148,45 +148,45 @@ class BulkForm(FlaskForm):
 
 # ---------------------------------------------------------------- lifecycle steps
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(BaseForm):
     """A step without input (accept)."""
 
 
-class FileForm(FlaskForm):
+class FileForm(BaseForm):
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=MAX_NOTE)])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(BaseForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
 
 
-class DispatchForm(FlaskForm):
+class DispatchForm(BaseForm):
     unit = id_select(_l("Responsible unit"), required=True)
     note = TextAreaField(_l("Instructions for the unit (optional)"), validators=[Optional(), Length(max=MAX_NOTE)])
 
 
-class NoteForm(FlaskForm):
+class NoteForm(BaseForm):
     note = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=MAX_NOTE)])
     public = BooleanField(_l("Public: the reporter sees it on the tracking page"))
 
 
-class RemarkForm(FlaskForm):
+class RemarkForm(BaseForm):
     note = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=MAX_NOTE)])
 
 
-class HandleForm(FlaskForm):
+class HandleForm(BaseForm):
     note = TextAreaField(_l("What was done"), validators=[DataRequired(), Length(max=MAX_NOTE)])
     photos = MultipleFileField(_l("Photos after handling"), render_kw={"accept": "image/*"})
 
 
-class ExtensionForm(FlaskForm):
+class ExtensionForm(BaseForm):
     kind = SelectField(_l("Request"), choices=[("extend", _l("Extend the time limit by some working hours")),
                                                ("postpone", _l("Postpone (缓办): take the case off the clock"))])
     hours = IntegerField(_l("Extra working hours"), validators=[Optional(), NumberRange(1, 2000)])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(BaseForm):
     result = RadioField(_l("Result"), choices=[("pass", _l("Passed: close the case")),
                                                ("fail", _l("Failed: send back for rework"))],
                         validators=[InputRequired()])
@@ -194,17 +194,17 @@ class VerifyForm(FlaskForm):
                          validators=[DataRequired(), Length(max=MAX_NOTE)])
 
 
-class DecideExtensionForm(FlaskForm):
+class DecideExtensionForm(BaseForm):
     decision = RadioField(_l("Decision"), choices=[("approve", _l("Approve")), ("deny", _l("Deny"))],
                           validators=[InputRequired()])
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
 
 
-class MergeForm(FlaskForm):
+class MergeForm(BaseForm):
     target = StringField(_l("Number of the case it duplicates"), validators=[DataRequired(), Length(max=20)])
 
 
-class FollowupForm(FlaskForm):
+class FollowupForm(BaseForm):
     rating = SelectField(_l("Rating"), coerce=optional_int, validators=[DataRequired()])
     comment = TextAreaField(_l("What the reporter said (optional)"), validators=[Optional(), Length(max=500)])
     ask_reopen = BooleanField(_l("The reporter asks for it to be handled again"))
@@ -212,7 +212,7 @@ class FollowupForm(FlaskForm):
 
 # ---------------------------------------------------------------- hotline intake
 
-class IntakeForm(FlaskForm):
+class IntakeForm(BaseForm):
     channel = SelectField(_l("Channel"), default=Channel.HOTLINE.value,
                           choices=lambda: [(c.value, c.label) for c in STAFF_CHANNELS])
     reporter_phone = StringField(_l("Caller's phone"), validators=[Optional(), Length(max=30), phone_number],

@@ -3,11 +3,11 @@ import re
 import uuid
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, MultipleFileField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
 from complaints.services import MAX_DESCRIPTION
+from portal.forms import BaseForm
 from portal.qr import MAX_DB_ID
 
 _MOBILE = re.compile(r"1[3-9]\d{9}")
@@ -72,7 +72,7 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class ReportForm(FlaskForm):
+class ReportForm(BaseForm):
     """The resident's report. The place comes from the URL (QR token or chosen point) or from these fields."""
 
     idempotency_key = HiddenField()
@@ -103,7 +103,7 @@ class ReportForm(FlaskForm):
             return None, None
 
 
-class MeTooForm(FlaskForm):
+class MeTooForm(BaseForm):
     """"Me too" on a case already reported: an optional phone for progress messages."""
 
     idempotency_key = HiddenField()
@@ -111,7 +111,7 @@ class MeTooForm(FlaskForm):
                         validators=[Optional(), Length(max=30), phone_number])
 
 
-class TrackForm(FlaskForm):
+class TrackForm(BaseForm):
     """The lookup on the tracking page: the case number and its query code, both from the receipt."""
 
     number = StringField(_l("Case number"), filters=[_strip], validators=[
@@ -122,7 +122,7 @@ class TrackForm(FlaskForm):
         Regexp(r"^\d{8}$", message=_l("The query code has 8 digits."))])
 
 
-class RatingForm(FlaskForm):
+class RatingForm(BaseForm):
     """回访: how satisfied the reporter is, on the city's scale (1 = best)."""
 
     rating = RadioField(_l("How satisfied are you with the result?"), coerce=int,

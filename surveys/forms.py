@@ -3,7 +3,6 @@ from datetime import timezone
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -17,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.city import get_city_settings
+from portal.forms import BaseForm
 from portal.registry.models import AreaLevel
 from surveys.definition import choice_codes
 from surveys.models import CHOICE_KINDS, Guarantee, QuestionKind, QuotaAction, SurveyKind, SurveyMethod
@@ -175,7 +175,7 @@ def utc_to_local(value):
     return value.astimezone(ZoneInfo(get_city_settings().timezone)).replace(tzinfo=None)
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(BaseForm):
     title = StringField(_l("Title (简体)"), validators=[DataRequired(), Length(max=200)])
     title_zh_hant = StringField(_l("Title (繁體, optional)"), validators=[Optional(), Length(max=200)])
     title_en = StringField(_l("Title (English, optional)"), validators=[Optional(), Length(max=200)])
@@ -215,7 +215,7 @@ class SurveyForm(FlaskForm):
         self.starts_at.data, self.ends_at.data = utc_to_local(survey.starts_at), utc_to_local(survey.ends_at)
 
 
-class SectionForm(FlaskForm):
+class SectionForm(BaseForm):
     title = StringField(_l("Section title (简体)"), validators=[DataRequired(), Length(max=200)])
     title_zh_hant = StringField(_l("Section title (繁體, optional)"), validators=[Optional(), Length(max=200)])
     title_en = StringField(_l("Section title (English, optional)"), validators=[Optional(), Length(max=200)])
@@ -224,7 +224,7 @@ class SectionForm(FlaskForm):
 AREA_LEVELS = [("", _l("Any level"))] + AreaLevel.choices()
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(BaseForm):
     key = StringField(_l("Key (stable name in exports, e.g. q1)"), validators=[DataRequired(), Length(max=40)])
     kind = SelectField(_l("Type"), choices=QuestionKind.choices)
     text = StringField(_l("Question (简体)"), validators=[DataRequired(), Length(max=500)])
@@ -291,11 +291,11 @@ def answer_codes_help(question):
     return ""
 
 
-class ImportForm(FlaskForm):
+class ImportForm(BaseForm):
     file = FileField(_l("Survey definition (.json)"))
 
 
-class AreaLinkForm(FlaskForm):
+class AreaLinkForm(BaseForm):
     area_id = SelectField(_l("Area"), coerce=int, validate_choice=False)
     quota = IntegerField(_l("Quota (responses; empty: none)"), validators=[Optional(), NumberRange(0, 10**9)])
     quota_action = SelectField(_l("When the quota is full"), choices=QuotaAction.choices)
@@ -303,13 +303,13 @@ class AreaLinkForm(FlaskForm):
                                                                                    NumberRange(0, 10**9)])
 
 
-class TokenForm(FlaskForm):
+class TokenForm(BaseForm):
     count = IntegerField(_l("Number of cards"), validators=[DataRequired(), NumberRange(1, 2000)])
     area_id = SelectField(_l("Area (optional)"), coerce=lambda v: int(v) if v not in (None, "", "None") else None,
                           validate_choice=False)
 
 
-class ExclusionForm(FlaskForm):
+class ExclusionForm(BaseForm):
     reason = StringField(_l("Reason (recorded)"), validators=[DataRequired(), Length(max=300)])
     flag = SelectField(_l("Responses"), choices=[
         ("", _l("The responses ticked below")), ("speeder", _l("Every speeder")),

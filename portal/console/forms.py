@@ -1,15 +1,15 @@
 """City settings form."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from portal.city import valid_timezone
+from portal.forms import BaseForm
 from portal.i18n import LOCALE_LABELS, LOCALES
 from portal.workdays import parse_periods
 
 
-class CitySettingsForm(FlaskForm):
+class CitySettingsForm(BaseForm):
     city_name = StringField(_l("City name (简体)"), validators=[DataRequired(), Length(max=100)])
     city_name_zh_hant = StringField(_l("City name (繁體, optional)"), validators=[Optional(), Length(max=100)])
     city_name_en = StringField(_l("City name (English, optional)"), validators=[Optional(), Length(max=100)])

@@ -2,10 +2,10 @@
 import json
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, FloatField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from portal.forms import BaseForm
 from portal.registry.models import AreaLevel, CategoryKind, PointKind, UnitKind
 
 CODE_RULE = Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Use letters, digits, dot, dash or underscore."))
@@ -54,7 +54,7 @@ def id_select(label, required=False):
     return SelectField(label, coerce=optional_int, validators=validators, validate_choice=False)
 
 
-class NamedForm(FlaskForm):
+class NamedForm(BaseForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40), CODE_RULE])
     name = StringField(_l("Name (简体)"), validators=[DataRequired(), Length(max=200)])
     name_zh_hant = StringField(_l("Name (繁體, optional)"), validators=[Optional(), Length(max=200)])
@@ -96,7 +96,7 @@ class CategoryForm(NamedForm):
                           validators=[Optional()], render_kw={"rows": 6})
 
 
-class RoutingRuleForm(FlaskForm):
+class RoutingRuleForm(BaseForm):
     category_id = id_select(_l("Category or group"), required=True)
     area_id = id_select(_l("Area (empty: whole city)"))
     point_code = StringField(_l("Point code (instead of an area)"), validators=[Optional(), Length(max=40)])
@@ -105,7 +105,7 @@ class RoutingRuleForm(FlaskForm):
     active = BooleanField(_l("Active"), default=True)
 
 
-class RouteTestForm(FlaskForm):
+class RouteTestForm(BaseForm):
     class Meta:
         csrf = False  # a read-only query form
 

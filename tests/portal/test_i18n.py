@@ -61,3 +61,13 @@ def test_place_names_follow_the_language_with_automatic_traditional(app, client)
     assert "Donghua Market" in client.get(f"/report?t={token}&lang=en").get_data(as_text=True)
     assert "東華菜市場" in client.get(f"/report?t={token}&lang=zh_Hant").get_data(as_text=True)
     assert "东华菜市场" in client.get(f"/report?t={token}&lang=zh_Hans").get_data(as_text=True)
+
+
+def test_built_in_form_messages_follow_the_language_too(client):
+    def errors(lang):
+        page = client.post(f"/login?lang={lang}", data={"username": "", "password": ""}).get_data(as_text=True)
+        return page.split('invalid-feedback d-block">', 1)[1].split("<", 1)[0]
+
+    assert errors("zh_Hans") == "该字段是必填字段。"
+    assert errors("zh_Hant") == "此欄位是必需的。"
+    assert errors("en") == "This field is required."
