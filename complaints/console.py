@@ -22,6 +22,7 @@ from portal.auth.permissions import Permission, require
 from portal.extensions import db
 from portal.registry import services as registry
 from portal.registry.models import Unit
+from portal.sqlite import lock_for_write
 
 bp = Blueprint("cases", __name__, url_prefix="/console/cases", template_folder="templates")
 bp.register_blueprint(console_case.bp)
@@ -157,6 +158,7 @@ def bulk():
             services.merge_cases(case, target, current_user)
 
     done, refused = [], []
+    lock_for_write()  # each savepoint below reads the case before it writes
     for case in cases:
         try:
             with db.session.begin_nested():

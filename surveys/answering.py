@@ -14,6 +14,7 @@ from portal.city import get_city_settings
 from portal.clock import to_local, utcnow
 from portal.extensions import db
 from portal.registry.models import Area
+from portal.sqlite import lock_for_write
 from surveys.definition import SurveyError
 from surveys.guards import has_answered, normalise_token, phone_guard
 from surveys.models import Guarantee, QuestionKind, QuotaAction, Source, SurveyArea, SurveyMethod
@@ -224,6 +225,7 @@ def submit_response(survey, raw, *, idempotency_key, started_at=None, token_code
         duration_seconds=_duration(started_at, now),
     )
     _describe(survey, response, checked)
+    lock_for_write()  # the savepoint below reads quotas and tokens, then writes
     try:
         with db.session.begin_nested():
             stratum = _stratum(survey, area_id)

@@ -273,3 +273,38 @@ def test_the_same_answer_to_every_matrix_item_flags_a_straight_liner(app):
     flat, _ = submit(survey, {"overall": ["1"], "aspects": {f"i{n}": ["2"] for n in range(1, 5)}})
     varied, _ = submit(survey, {"overall": ["1"], "aspects": {"i1": ["1"], "i2": ["2"], "i3": ["2"], "i4": ["2"]}})
     assert flat.is_straightliner and not varied.is_straightliner
+
+
+def test_concurrent_submissions_on_sqlite_never_fail_with_a_locked_database(app, tmp_path):
+    """Sixteen residents answering at once: every answer is stored, none gets 'database is locked'."""
+    import threading
+
+    from portal.extensions import db as database
+    from surveys.answering import submit_response
+    from surveys.response_models import SurveyResponse
+
+    survey = make_survey(areas=[(make_area("东城区"), None, 1000)])  # a quota counter every answer updates
+    survey_id, link_id, link_type = survey.id, survey.areas[0].id, type(survey.areas[0])
+    errors = []
+
+    def answer(index):
+        with app.app_context():
+            try:
+                submit_response(database.session.get(type(survey), survey_id), {"overall": ["1"]},
+                                idempotency_key=f"concurrent-{index}",
+                                survey_area=database.session.get(link_type, link_id))
+                database.session.commit()
+            except Exception as error:  # noqa: BLE001 - the test reports any failure
+                errors.append(repr(error))
+                database.session.rollback()
+            finally:
+                database.session.remove()
+
+    threads = [threading.Thread(target=answer, args=(i,)) for i in range(64)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    stored = database.session.scalar(database.select(database.func.count()).select_from(SurveyResponse))
+    assert stored == 64
