@@ -6,9 +6,7 @@ unit joined, and the area and category trees once. Reporter phones and names are
 import csv
 import io
 import re
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
@@ -16,10 +14,11 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.routing import BuildError
 
 from complaints.models import OPEN_STATES, Case, CaseEvent, CaseState, Channel, EventKind
+from complaints.queries import CaseFilter, apply_filter
 from portal.city import SATISFACTION_SCALES, get_city_settings
 from portal.clock import to_local, utcnow
 from portal.extensions import db
@@ -44,47 +43,13 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-@dataclass
-class LedgerFilter:
-    """What the ledger shows; built leniently from the query string (unknown values are ignored)."""
-
-    states: list = field(default_factory=list)
-    unit_id: int | None = None
-    area_id: int | None = None
-    category_id: int | None = None
-    channel: Channel | None = None
-    created_from: date | None = None
-    created_to: date | None = None
-
-    @classmethod
-    def from_args(cls, args):
-        states = [CaseState(v) for v in args.getlist("state") if v in {s.value for s in CaseState}]
-        channel = args.get("channel")
-        return cls(states=states, unit_id=_int(args.get("unit")), area_id=_int(args.get("area")),
-                   category_id=_int(args.get("category")),
-                   channel=Channel(channel) if channel in {c.value for c in Channel} else None,
-                   created_from=_day(args.get("from")), created_to=_day(args.get("to")))
-
-    def apply(self, query, tz_name):
-        if self.states:
-            query = query.where(Case.state.in_(self.states))
-        if self.unit_id:
-            query = query.where(Case.unit_id == self.unit_id)
-        if self.area_id:
-            chosen = aliased(Area)  # the chosen area; its subtree shares its path prefix
-            root = db.select(chosen.path).where(chosen.id == self.area_id).correlate(None).scalar_subquery()
-            query = query.where(Case.area_id.in_(db.select(Area.id).where(Area.path.startswith(root))))
-        if self.category_id:
-            children = db.select(Category.id).where(Category.parent_id == self.category_id)
-            query = query.where(db.or_(Case.category_id == self.category_id, Case.category_id.in_(children)))
-        if self.channel:
-            query = query.where(Case.channel == self.channel)
-        zone = ZoneInfo(tz_name)
-        if self.created_from:
-            query = query.where(Case.created_at >= _day_start(self.created_from, zone))
-        if self.created_to:
-            query = query.where(Case.created_at < _day_start(self.created_to + timedelta(days=1), zone))
-        return query
+def ledger_filter(args):
+    """The ledger's filter from the query string, leniently (unknown values are ignored); the case list's rules."""
+    channel = args.get("channel", "")
+    return CaseFilter(states=tuple(args.getlist("state")), unit_id=_int(args.get("unit")),
+                      area_id=_int(args.get("area")), category_id=_int(args.get("category")),
+                      channel=channel if channel in {c.value for c in Channel} else "",
+                      created_from=_day(args.get("from")), created_to=_day(args.get("to")))
 
 
 def _int(value):
@@ -96,10 +61,6 @@ def _day(value):
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
-
-
-def _day_start(day, zone):
-    return datetime.combine(day, time.min, tzinfo=zone).astimezone(timezone.utc)
 
 
 # ---------------------------------------------------------------- rows
@@ -170,7 +131,7 @@ def ledger_rows(filters):
     tz_name = get_city_settings().timezone
     lookups = Lookups()
     now = utcnow()
-    base = filters.apply(db.select(Case), tz_name).options(joinedload(Case.point), joinedload(Case.unit))
+    base = apply_filter(db.select(Case), filters).options(joinedload(Case.point), joinedload(Case.unit))
     last_id = 0
     while True:
         batch = db.session.execute(base.where(Case.id > last_id).order_by(Case.id).limit(BATCH)).scalars().all()

@@ -54,7 +54,7 @@ def find_record():
 @bp.get("/cases.csv")
 @require(Permission.CASES_EXPORT)
 def cases_csv():
-    rows = ledger.ledger_rows(ledger.LedgerFilter.from_args(request.args))
+    rows = ledger.ledger_rows(ledger.ledger_filter(request.args))
     response = Response(stream_with_context(ledger.csv_chunks(rows)), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{ledger.export_filename("csv")}"'
     return response
@@ -63,7 +63,7 @@ def cases_csv():
 @bp.get("/cases.xlsx")
 @require(Permission.CASES_EXPORT)
 def cases_xlsx():
-    output = ledger.xlsx_file(ledger.ledger_rows(ledger.LedgerFilter.from_args(request.args)))
+    output = ledger.xlsx_file(ledger.ledger_rows(ledger.ledger_filter(request.args)))
     return send_file(output, mimetype=XLSX, as_attachment=True, download_name=ledger.export_filename("xlsx"))
 
 

@@ -56,6 +56,7 @@ class CaseFilter:
 
     text: str = ""
     state: str = ""  # a CaseState value, or OPEN
+    states: tuple = ()  # several CaseState values (the ledger's multiple choice)
     overdue: bool = False
     unit_id: int | None = None
     area_id: int | None = None
@@ -86,6 +87,9 @@ def apply_filter(query, spec, now=None):
         query = query.where(Case.is_open)
     elif spec.state in _values(CaseState):
         query = query.where(Case.state == spec.state)
+    chosen = [state for state in spec.states if state in _values(CaseState)]
+    if chosen:
+        query = query.where(Case.state.in_(chosen))
     if spec.overdue:
         query = query.where(overdue_clause(now))
     if spec.unit_id:

@@ -78,6 +78,25 @@ def ensure_city_settings():
     return settings
 
 
+SETTINGS_FIELDS = ("city_name", "city_name_zh_hant", "city_name_en", "hotline", "timezone", "default_locale",
+                   "satisfaction_scale", "working_periods", "warning_percent")
+
+
+def save_city_settings(data, actor):
+    """Change the city settings from validated data, with an audit entry of what changed; the caller commits."""
+    from portal.auth import audit  # the audit log's models import this module's package
+
+    settings = ensure_city_settings()
+    before = audit.snapshot(settings, SETTINGS_FIELDS)
+    for key in SETTINGS_FIELDS:
+        if key in data:
+            setattr(settings, key, data[key])
+    audit.record(actor, "update", settings, summary="city settings",
+                 changes=audit.diff(before, audit.snapshot(settings, SETTINGS_FIELDS)))
+    db.session.flush()
+    return settings
+
+
 def valid_timezone(name):
     return name in available_timezones()
 

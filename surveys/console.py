@@ -231,12 +231,17 @@ def edit_section(survey_id, section_id):
 @require(Permission.SURVEYS_MANAGE)
 def section_action(survey_id, section_id, action):
     survey = _survey(survey_id)
-    section = _section(survey, section_id)
+    return _delete_or_move(_section(survey, section_id), action, services.delete_section, services.move_section)
+
+
+def _delete_or_move(thing, action, delete, move):
+    """Delete a section or question, or move it one place up or down; back to the survey either way."""
+    survey_id = thing.survey_id  # read before a delete commits
     try:
         if action == "delete":
-            services.delete_section(section, current_user)
+            delete(thing, current_user)
         else:
-            services.move_section(section, -1 if action == "up" else 1, current_user)
+            move(thing, -1 if action == "up" else 1, current_user)
     except SurveyError as error:
         _refused(error)
     else:
@@ -304,15 +309,6 @@ def edit_question(survey_id, question_id):
 @require(Permission.SURVEYS_MANAGE)
 def question_action(survey_id, question_id, action):
     survey = _survey(survey_id)
-    question = _question(survey, question_id)
-    try:
-        if action == "delete":
-            services.delete_question(question, current_user)
-        else:
-            services.move_question(question, -1 if action == "up" else 1, current_user)
-    except SurveyError as error:
-        _refused(error)
-    else:
-        db.session.commit()
-    return redirect(url_for(".show", survey_id=survey_id))
+    return _delete_or_move(_question(survey, question_id), action, services.delete_question,
+                           services.move_question)
 

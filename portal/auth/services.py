@@ -53,6 +53,10 @@ def save_user(user, data, actor, password=None):
     if user.id is not None and user.id == getattr(actor, "id", None):
         if not data.get("active", True) or data.get("role", user.role) != user.role:
             raise AuthError("self")  # an admin must not lock themselves out
+    username = data.get("username", user.username)
+    taken = db.select(User.id).where(User.username == username, User.id != (user.id or 0))
+    if db.session.execute(taken).first() is not None:
+        raise AuthError("username_taken")
     before = audit.snapshot(user, USER_FIELDS) if user.id else {}
     areas = data.pop("areas", None)
     for key, value in data.items():

@@ -3,12 +3,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.auth import audit
 from portal.auth.forms import UserForm
 from portal.auth.models import AuditEntry, Role, User
 from portal.auth.permissions import Permission, require
 from portal.auth.services import AuthError, save_user, set_user_active
-from portal.city import ensure_city_settings
+from portal.city import SETTINGS_FIELDS, ensure_city_settings, save_city_settings
 from portal.console.forms import CitySettingsForm
 from portal.extensions import db
 from portal.registry import services as registry
@@ -16,8 +15,6 @@ from portal.registry.models import Area, Category, Point, RoutingRule, Unit
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
-SETTINGS_FIELDS = ("city_name", "city_name_zh_hant", "city_name_en", "hotline", "timezone",
-                   "default_locale", "satisfaction_scale", "working_periods", "warning_percent")
 
 
 @bp.get("/")
@@ -33,13 +30,9 @@ def dashboard():
 @bp.route("/settings", methods=["GET", "POST"])
 @require(Permission.SETTINGS_EDIT)
 def settings():
-    city = ensure_city_settings()
-    form = CitySettingsForm(obj=city)
+    form = CitySettingsForm(obj=ensure_city_settings())
     if form.validate_on_submit():
-        before = audit.snapshot(city, SETTINGS_FIELDS)
-        form.populate_obj(city)
-        audit.record(current_user, "update", city, summary="city settings",
-                     changes=audit.diff(before, audit.snapshot(city, SETTINGS_FIELDS)))
+        save_city_settings({key: form[key].data for key in SETTINGS_FIELDS}, actor=current_user)
         db.session.commit()
         flash(_("City settings saved."), "success")
         return redirect(url_for("console.settings"))
@@ -88,26 +81,23 @@ def _user_form(user):
 def _save_user(user):
     form = _user_form(user)
     if form.validate_on_submit():
-        taken = db.session.execute(
-            db.select(User.id).where(User.username == form.username.data, User.id != (user.id if user else 0))
-        ).first()
-        if taken:
-            form.username.errors.append(_("This username is already in use."))
-        else:
-            data = {k: form[k].data for k in ("username", "display_name", "phone", "active")}
-            data["role"] = Role(form.role.data)
-            data["unit_id"] = form.unit_id.data
-            chosen = db.select(Area).where(Area.id.in_(form.areas.data or []))
-            data["areas"] = db.session.execute(chosen).scalars().all()
-            try:
-                saved = save_user(user or User(), data, actor=current_user, password=form.password.data)
-            except AuthError:
-                db.session.rollback()
-                form.role.errors.append(_("You cannot deactivate your own account or change your own role."))
+        data = {k: form[k].data for k in ("username", "display_name", "phone", "active")}
+        data["role"] = Role(form.role.data)
+        data["unit_id"] = form.unit_id.data
+        chosen = db.select(Area).where(Area.id.in_(form.areas.data or []))
+        data["areas"] = db.session.execute(chosen).scalars().all()
+        try:
+            saved = save_user(user or User(), data, actor=current_user, password=form.password.data)
+        except AuthError as error:
+            db.session.rollback()
+            if error.args[0] == "username_taken":
+                form.username.errors.append(_("This username is already in use."))
             else:
-                db.session.commit()
-                flash(_("Saved: %(name)s", name=saved.display_name), "success")
-                return redirect(url_for("console.users"))
+                form.role.errors.append(_("You cannot deactivate your own account or change your own role."))
+        else:
+            db.session.commit()
+            flash(_("Saved: %(name)s", name=saved.display_name), "success")
+            return redirect(url_for("console.users"))
     return render_template("console/user_form.html", form=form, user=user)
 
 

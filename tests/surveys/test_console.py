@@ -168,3 +168,18 @@ def test_the_results_page_of_5000_responses_issues_a_bounded_number_of_queries(a
         finally:
             event.remove(db.engine, "before_cursor_execute", count)
     assert counts[1] == counts[2] and counts[1] <= 25, counts
+
+
+def test_an_admin_reorders_and_deletes_questions_of_a_draft(app, client, login):
+    login(make_user(Role.ADMIN))
+    survey = make_survey([satisfaction(), single()], open_it=False)
+    first, second = survey.questions
+    base = f"/console/surveys/{survey.id}/questions"
+    response = client.post(f"{base}/{second.id}/up")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/console/surveys/{survey.id}")
+    db.session.expire_all()
+    assert [q.id for q in db.session.get(Survey, survey.id).questions] == [second.id, first.id]
+    response = client.post(f"{base}/{first.id}/delete")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/console/surveys/{survey.id}")
+    db.session.expire_all()
+    assert [q.id for q in db.session.get(Survey, survey.id).questions] == [second.id]
