@@ -43,6 +43,7 @@ test: install
 translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot . >/dev/null
 	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(PY) -m portal.catalogues merge-pending
 	$(PY) -m portal.catalogues fill-hant
 	$(VENV)/bin/pybabel compile -d translations
 

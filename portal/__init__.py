@@ -22,10 +22,11 @@ def create_app(config=None):
     init_extensions(app)
     register_blueprints(app)
 
-    from portal import cli, errors, templating
+    from portal import cli, errors, scheduler, templating
 
     errors.init_app(app)
     cli.init_app(app)
+    scheduler.init_app(app)
     templating.init_app(app)
 
     from complaints import notifications
@@ -69,10 +70,14 @@ def init_extensions(app):
 
     # Importing the models registers them on the metadata (for migrations and create_all).
     import complaints.models  # noqa: F401
+    import complaints.supervision_models  # noqa: F401
     import portal.auth.models  # noqa: F401
+    import portal.board.models  # noqa: F401
     import portal.city  # noqa: F401
     import portal.notify_models  # noqa: F401
     import portal.registry.models  # noqa: F401
+    import portal.scheduler.models  # noqa: F401
+    import portal.scorecards.models  # noqa: F401
     import surveys.models  # noqa: F401
 
 
@@ -98,20 +103,27 @@ def _tune_sqlite(app):
 def register_blueprints(app):
     from complaints.console import bp as cases_bp
     from complaints.ledger_views import bp as ledger_bp
+    from complaints.supervision_views import bp as supervision_bp
     from complaints.views import bp as complaints_bp
     from portal.auth.views import bp as auth_bp
+    from portal.board.console import bp as board_console_bp
+    from portal.board.views import bp as board_bp
     from portal.console.views import bp as console_bp
     from portal.home import bp as home_bp
     from portal.registry.qr_views import bp as qr_bp
     from portal.registry.transfer_views import bp as transfer_bp
     from portal.registry.views import bp as registry_bp
+    from portal.scheduler.views import bp as scheduler_bp
+    from portal.scorecards.public_views import bp as honours_bp
+    from portal.scorecards.views import bp as scorecards_bp
     from surveys.console import bp as survey_builder_bp
     from surveys.distribution_views import bp as survey_distribution_bp
     from surveys.results_views import bp as survey_results_bp
     from surveys.views import bp as surveys_bp
 
     for bp in (home_bp, auth_bp, console_bp, registry_bp, qr_bp, transfer_bp, complaints_bp, cases_bp,
-               ledger_bp, surveys_bp, survey_builder_bp, survey_distribution_bp, survey_results_bp):
+               ledger_bp, surveys_bp, survey_builder_bp, survey_distribution_bp, survey_results_bp,
+               supervision_bp, scheduler_bp, scorecards_bp, honours_bp, board_bp, board_console_bp):
         app.register_blueprint(bp)
 
 

@@ -93,7 +93,34 @@ def fill():
         save(catalog, locale)
 
 
+def merge_pending():
+    """zh_Hans translations from ``translations/pending/*.json`` ({msgid: text or [singular, plural]}) into the
+    catalogue where it is still empty; the files are removed once merged. Parallel work adds strings this way."""
+    import json
+
+    catalog = load("zh_Hans")
+    merged = 0
+    files = sorted((TRANSLATIONS / "pending").glob("*.json"))
+    for path in files:
+        pending = json.loads(path.read_text(encoding="utf-8"))
+        for message in catalog:
+            if message.id and _is_empty(message):
+                key = message.id if isinstance(message.id, str) else message.id[0]
+                if key in pending:
+                    value = pending[key]
+                    message.string = tuple(value) if isinstance(value, list) else value
+                    message.flags.discard("fuzzy")
+                    merged += 1
+    save(catalog, "zh_Hans")
+    for path in files:
+        path.unlink()
+    return merged
+
+
 def main(argv):
+    if argv[1:] == ["merge-pending"]:
+        print(f"{merge_pending()} zh_Hans translations merged")
+        return 0
     if argv[1:] == ["fill-hant"]:
         fill()
         return 0
@@ -101,7 +128,7 @@ def main(argv):
         found = problems()
         print("\n".join(found) or "catalogues complete")
         return 1 if found else 0
-    print("usage: python -m portal.catalogues fill-hant|check")
+    print("usage: python -m portal.catalogues fill-hant|check|merge-pending")
     return 2
 
 

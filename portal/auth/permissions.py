@@ -27,6 +27,15 @@ class Permission(enum.Enum):
     NOTIFICATIONS_VIEW = "notifications_view"  # the delivery log of outbound messages
     SURVEYS_MANAGE = "surveys_manage"  # build, open, close, clone surveys; tokens, quotas, posters
     SURVEYS_RESULTS = "surveys_results"  # results, quality flags and exclusions, exports
+    SCORECARDS_VIEW = "scorecards_view"  # leader dashboard, unit/area scorecards, bulletins, rankings, exports
+    SCORECARDS_CONFIGURE = "scorecards_configure"  # composite weights, targets, veto lines, list rules, ladder
+    BULLETINS_PUBLISH = "bulletins_publish"  # publish a stored 旬通报 / 月评比 / 红黑榜 snapshot to the board
+    SUPERVISION_VIEW = "supervision_view"  # 催办/督办单 and the strikes of the escalation ladder (handlers: own unit)
+    SUPERVISION_MANAGE = "supervision_manage"  # issue a 督办单 by hand, clear a unit's strikes
+    SCHEDULER_VIEW = "scheduler_view"  # which jobs ran when, and which process holds the scheduler lock
+    BOARD_EDIT = "board_edit"  # 曝光台 drafts, follow-ups, redaction, submit for review, appeals, archive
+    BOARD_PUBLISH = "board_publish"  # approve a reviewed item for publication; take an item down
+    BOARD_APPEAL = "board_appeal"  # an exposed unit's staff: see notices about their unit and file 申诉
 
 
 ALL_STAFF = frozenset(Role)
@@ -50,6 +59,15 @@ ALLOWED = {
     Permission.NOTIFICATIONS_VIEW: frozenset({Role.ADMIN, Role.DISPATCHER}),
     Permission.SURVEYS_MANAGE: frozenset({Role.ADMIN}),
     Permission.SURVEYS_RESULTS: frozenset({Role.ADMIN, Role.DISPATCHER, Role.LEADER}),
+    Permission.SCORECARDS_VIEW: frozenset({Role.ADMIN, Role.DISPATCHER, Role.LEADER, Role.MODERATOR}),
+    Permission.SCORECARDS_CONFIGURE: frozenset({Role.ADMIN}),
+    Permission.BULLETINS_PUBLISH: frozenset({Role.ADMIN, Role.LEADER}),
+    Permission.SUPERVISION_VIEW: frozenset({Role.ADMIN, Role.DISPATCHER, Role.LEADER, Role.HANDLER}),
+    Permission.SUPERVISION_MANAGE: frozenset({Role.ADMIN, Role.DISPATCHER}),
+    Permission.SCHEDULER_VIEW: frozenset({Role.ADMIN}),
+    Permission.BOARD_EDIT: frozenset({Role.ADMIN, Role.MODERATOR}),
+    Permission.BOARD_PUBLISH: frozenset({Role.ADMIN, Role.LEADER}),
+    Permission.BOARD_APPEAL: frozenset({Role.HANDLER}),
 }
 
 

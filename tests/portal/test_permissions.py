@@ -6,6 +6,7 @@ from flask import url_for
 
 from portal.auth.models import Role
 from tests.factories import make_area, make_case, make_category, make_point, make_rule, make_unit, make_user
+from tests.portal import routes_board, routes_followups, routes_scorecards, routes_supervision
 from tests.surveys.factories import make_survey
 
 ALL = frozenset(Role)
@@ -115,6 +116,12 @@ EXPECTED = {
 }
 
 
+AREA_TABLES = (routes_scorecards, routes_supervision, routes_board, routes_followups)
+for _table in AREA_TABLES:
+    assert not set(_table.EXPECTED) & set(EXPECTED), _table.__name__
+    EXPECTED.update(_table.EXPECTED)
+
+
 def staff_routes(app):
     """(method, rule, endpoint) for every route that needs a signed-in staff member."""
     routes = []
@@ -142,7 +149,11 @@ def world(app):
               "filter_id": 1, "survey_id": survey.id, "section_id": survey.sections[0].id,
               "question_id": survey.questions[0].id, "link_id": survey.areas[0].id, "batch": 1, "fmt": "csv",
               "action": "up"}
-    return {"ids": ids, "values": values}
+    world = {"ids": ids, "values": values, "area": area, "unit": unit, "point": point, "category": category,
+             "case": case, "survey": survey}
+    for table in AREA_TABLES:
+        values.update(table.world_values(world))
+    return world
 
 
 def concrete_urls(rule, endpoint, world):

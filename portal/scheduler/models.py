@@ -1,0 +1,1 @@
+"""Scheduler lock and job-run records."""

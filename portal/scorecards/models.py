@@ -1,0 +1,1 @@
+"""Scorecard rules (weights, targets, veto lines), stored bulletin and ranking snapshots."""
