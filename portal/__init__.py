@@ -78,6 +78,7 @@ def init_extensions(app):
     import portal.registry.models  # noqa: F401
     import portal.scheduler.models  # noqa: F401
     import portal.scorecards.models  # noqa: F401
+    import portal.scorecards.snapshot_models  # noqa: F401
     import surveys.models  # noqa: F401
 
 
