@@ -115,6 +115,7 @@ def register_blueprints(app):
     from portal.registry.transfer_views import bp as transfer_bp
     from portal.registry.views import bp as registry_bp
     from portal.scheduler.views import bp as scheduler_bp
+    from portal.scorecards.bulletin_views import bp as bulletins_bp
     from portal.scorecards.public_views import bp as honours_bp
     from portal.scorecards.views import bp as scorecards_bp
     from surveys.console import bp as survey_builder_bp
@@ -124,7 +125,7 @@ def register_blueprints(app):
 
     for bp in (home_bp, auth_bp, console_bp, registry_bp, qr_bp, transfer_bp, complaints_bp, cases_bp,
                ledger_bp, surveys_bp, survey_builder_bp, survey_distribution_bp, survey_results_bp,
-               supervision_bp, scheduler_bp, scorecards_bp, honours_bp, board_bp, board_console_bp):
+               supervision_bp, scheduler_bp, scorecards_bp, bulletins_bp, honours_bp, board_bp, board_console_bp):
         app.register_blueprint(bp)
 
 
