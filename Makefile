@@ -34,6 +34,9 @@ run: seed
 	@echo "  民声 Minsheng is serving at http://$(HOST):$(PORT)/   (staff console: http://$(HOST):$(PORT)/console/)"
 	@echo ""
 	$(FLASK) demo-logins
+	@# The scheduler (time-limit watch, notifications, bulletins) runs beside the web server and stops with it.
+	@$(FLASK) scheduler & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install

@@ -1,8 +1,10 @@
 """事事有反馈: which public case events tell whom what, queued in the same transaction as the step itself.
 
 A session hook notes every new public ``CaseEvent`` when it is flushed and, when the transaction commits, queues
-the messages it calls for: the reporter's phone (unless anonymous) and every "me too" phone, and for a dispatch
-the units' group robot when one is configured. A rolled-back step queues nothing; a re-run queues nothing twice.
+the messages it calls for: the reporter's phone (unless anonymous), every "me too" phone and the followers of every
+report merged into the case as a duplicate, each phone once; for a dispatch the units' group robot when one is
+configured. The scheduler sends the queue (portal.notify). A rolled-back step queues nothing; a re-run queues
+nothing twice.
 """
 import logging
 
@@ -12,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from complaints.models import CaseEvent, EventKind, MeToo
+from complaints.models import Case, CaseEvent, CaseState, EventKind, MeToo
 from portal import notify
 from portal.city import get_city_settings
 from portal.clock import to_local
@@ -85,17 +87,27 @@ def message_params(case, event, locale):
 
 
 def recipients(case):
-    """The phones that follow a case: its reporter (unless anonymous) and every "me too", each once."""
+    """The phones that follow a case, each once: its reporter (unless anonymous), every "me too", and the followers
+    of the reports merged into it as duplicates (they were told to follow this case), at any depth."""
     phones = []
-    if case.reporter_phone and not case.anonymous:
-        phones.append(case.reporter_phone.strip())
-    me_toos = db.session.execute(
-        db.select(MeToo.phone).where(MeToo.case_id == case.id, MeToo.phone.is_not(None)).order_by(MeToo.id)
-    ).scalars()
-    for phone in me_toos:
-        if phone.strip() and phone.strip() not in phones:
-            phones.append(phone.strip())
-    return phones
+    seen = set()
+    pending = [case.id]
+    while pending:
+        case_id = pending.pop(0)
+        if case_id in seen:
+            continue
+        seen.add(case_id)
+        current = case if case_id == case.id else db.session.get(Case, case_id)
+        if current.reporter_phone and not current.anonymous and current.reporter_phone.strip():
+            phones.append(current.reporter_phone.strip())
+        me_toos = db.session.execute(
+            db.select(MeToo.phone).where(MeToo.case_id == case_id, MeToo.phone.is_not(None)).order_by(MeToo.id)
+        ).scalars()
+        phones.extend(phone.strip() for phone in me_toos if phone.strip())
+        pending.extend(db.session.execute(
+            db.select(Case.id).where(Case.duplicate_of_id == case_id, Case.state == CaseState.MERGED)
+            .order_by(Case.id)).scalars())
+    return list(dict.fromkeys(phones))
 
 
 def render(text, params):
@@ -159,7 +171,7 @@ def _forget_rolled_back(session, previous_transaction):
 
 
 def init_app(app):
-    """Called once by ``create_app``: hook case events to the notification queue (and set up sending)."""
+    """Called once by ``create_app``: hook case events to the notification queue (the scheduler sends it)."""
     notify.init_app(app)
     app.extensions["case_notifications"] = True
     for name, listener in (("after_flush", _note_public_events), ("before_commit", _queue_noted_events),

@@ -75,3 +75,18 @@ class UnitStrike(db.Model):
     cleared_note: Mapped[str | None] = mapped_column(db.String(500))
 
     unit = relationship("Unit")
+
+
+class StrikeStatement(db.Model):
+    """The written self-criticism a unit hands in at strike 2 (each submission kept; the latest counts)."""
+
+    __tablename__ = "unit_strike_statements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    strike_id: Mapped[int] = mapped_column(db.ForeignKey("unit_strikes.id"), nullable=False, index=True)
+    text: Mapped[str] = mapped_column(db.Text, nullable=False)
+    submitted_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("users.id"))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    strike = relationship("UnitStrike")
+    submitted_by = relationship("User")

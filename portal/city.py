@@ -1,10 +1,12 @@
 """City settings editable by admins: name, hotline, timezone, default language, satisfaction scale."""
 import secrets
+import time
 from zoneinfo import available_timezones
 
-from flask import g, has_request_context
+from flask import current_app, g, has_request_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import event
+from sqlalchemy.orm import Mapped, make_transient_to_detached, mapped_column
 
 from portal.extensions import db
 from portal.i18n import LOCALES, localized
@@ -33,6 +35,12 @@ class CitySettings(TimestampMixin, db.Model):
     working_periods: Mapped[str] = mapped_column(db.String(100), nullable=False, default="08:30-12:00,13:30-17:30")
     # 黄灯: a case turns amber once this share (percent) of its handling limit has passed.
     warning_percent: Mapped[int] = mapped_column(nullable=False, default=80)
+    # The escalation ladder (DOMAIN.md §4): this many 督办单 within this many days since a unit's last strike
+    # take it one step up (1 → 2 → 3).
+    strike_notice_count: Mapped[int] = mapped_column(nullable=False, default=3, server_default="3")
+    strike_window_days: Mapped[int] = mapped_column(nullable=False, default=30, server_default="30")
+    # 回访: a closed case not rated after this many days reminds its reporter once.
+    rating_reminder_days: Mapped[int] = mapped_column(nullable=False, default=3, server_default="3")
     # Key for signing QR codes; kept in the database so printed placards survive a SECRET_KEY rotation.
     qr_key: Mapped[str | None] = mapped_column(db.String(64))
 
@@ -49,19 +57,68 @@ DEFAULTS = {
     "satisfaction_scale": 3,
     "working_periods": "08:30-12:00,13:30-17:30",
     "warning_percent": 80,
+    "strike_notice_count": 3,
+    "strike_window_days": 30,
+    "rating_reminder_days": 3,
 }
 
 
 def get_city_settings():
-    """The settings row (cached for the request); unsaved defaults if the row does not exist yet."""
+    """The settings row (cached for the request); unsaved defaults if the row does not exist yet.
+
+    The row comes from this process's copy (``_settings_values``), not from the database on every request; it is
+    handed back attached to the session as if just loaded, so a change made to it is saved as before.
+    """
     if has_request_context() and "city_settings" in g:
         return g.city_settings
-    settings = db.session.get(CitySettings, 1)
+    settings = db.session.identity_map.get(CitySettings.__mapper__.identity_key_from_primary_key((1,)))
     if settings is None:
-        settings = CitySettings(id=1, **DEFAULTS)
+        values = _settings_values()
+        if values is None:
+            settings = CitySettings(id=1, **DEFAULTS)
+        else:
+            settings = CitySettings(**values)
+            make_transient_to_detached(settings)
+            db.session.add(settings)
     if has_request_context():
         g.city_settings = settings
     return settings
+
+
+# The settings change a few times a year and are read by nearly every request. Each process keeps a copy of the
+# row per app, trusted for RECHECK_SECONDS; then one read of ``updated_at`` says whether it is still current. A
+# write to the row from this process (any flush of it) drops the copy at once; a save in another process (another
+# gunicorn worker) bumps ``updated_at`` and is seen there within RECHECK_SECONDS.
+RECHECK_SECONDS = 1.0
+_writes = [0]  # flushes of the settings row in this process
+
+
+def _note_write(_mapper, _connection, _target):
+    _writes[0] += 1
+
+
+for _name in ("after_insert", "after_update", "after_delete"):
+    event.listen(CitySettings, _name, _note_write)
+
+
+def _settings_values():
+    """The settings row as {attribute: value} from this process's copy, or None if there is no row yet."""
+    copy = current_app.extensions.setdefault("city_settings_copy", {})
+    writes, now = _writes[0], time.monotonic()
+    current = copy.get("writes") == writes
+    if current and now - copy["checked"] < RECHECK_SECONDS:
+        return copy["values"]
+    table = CitySettings.__table__
+    if current and copy["values"] is not None:
+        stamp = db.session.execute(db.select(table.c.updated_at).where(table.c.id == 1)).scalar()
+        if stamp == copy["values"]["updated_at"]:
+            copy["checked"] = now
+            return copy["values"]
+    row = db.session.execute(db.select(table).where(table.c.id == 1)).first()
+    values = None if row is None else {
+        attribute.key: row._mapping[attribute.columns[0]] for attribute in CitySettings.__mapper__.column_attrs}
+    copy.update(values=values, writes=writes, checked=now)
+    return values
 
 
 def ensure_city_settings():
@@ -79,7 +136,10 @@ def ensure_city_settings():
 
 
 SETTINGS_FIELDS = ("city_name", "city_name_zh_hant", "city_name_en", "hotline", "timezone", "default_locale",
-                   "satisfaction_scale", "working_periods", "warning_percent")
+                   "satisfaction_scale", "working_periods", "warning_percent", "strike_notice_count",
+                   "strike_window_days", "rating_reminder_days")
+# Left blank in the form, these keep their current value (older forms and scripts do not send them).
+KEEP_WHEN_BLANK = ("strike_notice_count", "strike_window_days", "rating_reminder_days")
 
 
 def save_city_settings(data, actor):
@@ -89,7 +149,7 @@ def save_city_settings(data, actor):
     settings = ensure_city_settings()
     before = audit.snapshot(settings, SETTINGS_FIELDS)
     for key in SETTINGS_FIELDS:
-        if key in data:
+        if key in data and not (key in KEEP_WHEN_BLANK and data[key] is None):
             setattr(settings, key, data[key])
     audit.record(actor, "update", settings, summary="city settings",
                  changes=audit.diff(before, audit.snapshot(settings, SETTINGS_FIELDS)))

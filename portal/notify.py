@@ -2,16 +2,20 @@
 
 ``queue`` adds a pending ``Delivery`` in the caller's transaction (so a message exists only if the step that
 caused it commits); ``deliver_pending`` sends what is due and records every outcome on the row, never raising.
-Deliveries committed during a request are sent right after it (one quick try each); the rest wait for
-``flask --app wsgi deliver-notifications`` (cron, or the scheduler later).
+Nothing is sent while a request waits: the scheduler sends the queue every few seconds, and
+``flask --app wsgi deliver-notifications`` does the same from cron.
+
+Several senders may run at once (the scheduler, cron, a staff member's "retry"): each row is claimed with a
+conditional UPDATE (pending/failed → sending) before it is sent, so only one of them sends it, on SQLite too.
+A sender that dies mid-send leaves its row "sending"; after ``CLAIM_TIMEOUT`` another sender may take it again
+(gateways get an Idempotency-Key to drop the repeat).
 """
 import logging
+from datetime import timedelta
 
 import click
-from flask import current_app, g, has_request_context, request
+from flask import current_app, has_request_context, request
 from flask.cli import with_appcontext
-from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
 
 from portal.clock import utcnow
 from portal.extensions import db
@@ -22,9 +26,11 @@ from portal.notify_models import Delivery
 log = logging.getLogger(__name__)
 
 CHANNEL_URL_KEYS = {"sms": "NOTIFY_SMS_URL", "wechat": "NOTIFY_WECHAT_URL", "robot": "NOTIFY_ROBOT_URL"}
-STATUSES = ("pending", "sent", "failed")
+STATUSES = ("pending", "sending", "sent", "failed")
 ROBOT = "robot"  # the recipient of group-robot messages: the unit's group, not a person
-INLINE_LIMIT = 20  # deliveries sent straight after a request; anything more waits for the command
+# A row claimed longer ago than this belongs to a sender that died: another may send it. Far longer than the
+# outbound client can spend on one message (timeouts × retries with backoff).
+CLAIM_TIMEOUT = timedelta(minutes=10)
 
 
 # ---------------------------------------------------------------- which channel, and the message texts
@@ -125,25 +131,43 @@ def _check_errcode(response):
         raise OutboundError(f"errcode {body.get('errcode')}: {str(body.get('errmsg', ''))[:200]}")
 
 
-def _due_filter():
+def _due_filter(now):
+    """Rows a sender may claim: pending, failed with attempts left, or claimed by a sender that died."""
     max_attempts = current_app.config["NOTIFY_MAX_ATTEMPTS"]
     return db.or_(Delivery.status == "pending",
-                  db.and_(Delivery.status == "failed", Delivery.attempts < max_attempts))
+                  db.and_(Delivery.status == "failed", Delivery.attempts < max_attempts),
+                  db.and_(Delivery.status == "sending", Delivery.sent_at < now - CLAIM_TIMEOUT))
+
+
+def claim(delivery_id, now=None):
+    """Take one delivery for sending with a conditional UPDATE; True if this caller got it (and committed that).
+
+    While a row is "sending", ``sent_at`` holds when it was claimed; it becomes the sending time on success.
+    """
+    now = now or utcnow()
+    table = Delivery.__table__
+    result = db.session.execute(
+        table.update().where(table.c.id == delivery_id, _due_filter(now))
+        .values(status="sending", sent_at=now, attempts=table.c.attempts + 1)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount == 1
 
 
 def deliver_pending(limit=100, ids=None, retries=None):
     """Send pending deliveries and failed ones with attempts left, oldest first; never raises.
 
-    Each row is locked, sent and committed on its own: a row another worker holds is skipped, and a crash can
+    Each row is claimed, sent and committed on its own: a row another sender claimed is skipped, and a crash can
     repeat at most the message in flight (gateways get an Idempotency-Key to drop it). Call it where the session
     has nothing uncommitted. Returns counts.
     """
     counts = {"sent": 0, "failed": 0}
     try:
-        query = db.select(Delivery.id).where(_due_filter()).order_by(Delivery.id).limit(limit)
+        query = db.select(Delivery.id).where(_due_filter(utcnow())).order_by(Delivery.id).limit(limit)
         if ids is not None:
             query = query.where(Delivery.id.in_(list(ids)))
         candidates = db.session.execute(query).scalars().all()
+        db.session.rollback()  # end the read: each claim below is its own short write
     except Exception:  # noqa: BLE001 - a broken database must not break the caller either
         log.exception("could not list pending notifications")
         db.session.rollback()
@@ -161,23 +185,24 @@ def deliver_pending(limit=100, ids=None, retries=None):
 
 
 def _deliver_one(delivery_id, retries):
-    delivery = db.session.execute(
-        db.select(Delivery).where(Delivery.id == delivery_id, _due_filter()).with_for_update(skip_locked=True)
-    ).scalar_one_or_none()
-    if delivery is None:  # sent meanwhile, or another worker is sending it
-        db.session.rollback()
+    if not claim(delivery_id):  # sent meanwhile, or another sender has it
         return None
-    delivery.attempts += 1
+    delivery = db.session.get(Delivery, delivery_id, populate_existing=True)
     try:
         delivery.channel = _send(delivery, retries=retries)
     except OutboundError as exc:
-        delivery.status, delivery.last_error = "failed", exc.reason[:500]
+        delivery.status, delivery.last_error, delivery.sent_at = "failed", exc.reason[:500], None
         log.warning("notification %s via %s failed: %s", delivery.id, delivery.channel, exc.reason)
     else:
         delivery.status, delivery.sent_at = "sent", utcnow()
     outcome = delivery.status
     db.session.commit()
     return outcome
+
+
+def deliver_notifications_job(now=None, limit=500):
+    """The scheduler's entry point: send what is due; returns the counts."""
+    return deliver_pending(limit=limit)
 
 
 def retry_failed(ids=None):
@@ -200,55 +225,16 @@ def delivery_log(status=None):
     return query
 
 
-# ---------------------------------------------------------------- wiring: after each request, and the command
-
-def _track_new(session, _flush_context):
-    for obj in session.new:
-        if isinstance(obj, Delivery):
-            session.info.setdefault("notify_new", []).append(obj)
-
-
-def _after_commit(session):
-    if session.in_nested_transaction():
-        return
-    new = session.info.pop("notify_new", [])
-    if not new or not has_request_context():
-        return
-    # Objects from a rolled-back savepoint lost their identity: only committed rows are sent.
-    ids = [inspect(obj).identity[0] for obj in new if inspect(obj).has_identity]
-    g.setdefault("notify_committed", set()).update(ids)
-
-
-def _after_soft_rollback(session, previous_transaction):
-    if previous_transaction.parent is None:
-        session.info.pop("notify_new", None)
-
-
-def send_after_request(response):
-    """Send what this request committed, best effort: one quick try each; failures wait for the command."""
-    ids = g.pop("notify_committed", None)
-    session = db.session
-    if ids and not (session.new or session.dirty or session.deleted):  # never commit what the view left behind
-        try:
-            deliver_pending(limit=INLINE_LIMIT, ids=sorted(ids)[:INLINE_LIMIT], retries=0)
-        except Exception:  # noqa: BLE001 - the response is never changed by a notification
-            log.exception("sending notifications after the request failed")
-    return response
-
+# ---------------------------------------------------------------- the command
 
 @click.command("deliver-notifications")
 @click.option("--limit", default=500, show_default=True, help="Most deliveries to send in this run.")
 @with_appcontext
 def deliver_notifications_command(limit):
-    """Send pending notifications and retry failed ones (run it from cron every minute or so)."""
+    """Send pending notifications and retry failed ones (the scheduler does this too; or run it from cron)."""
     counts = deliver_pending(limit=limit)
     click.echo(f"sent {counts['sent']}, failed {counts['failed']}")
 
 
 def init_app(app):
-    for name, listener in (("after_flush", _track_new), ("after_commit", _after_commit),
-                           ("after_soft_rollback", _after_soft_rollback)):
-        if not event.contains(Session, name, listener):
-            event.listen(Session, name, listener)
-    app.after_request(send_after_request)
     app.cli.add_command(deliver_notifications_command)

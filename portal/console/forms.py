@@ -26,6 +26,15 @@ class CitySettingsForm(BaseForm):
     working_periods = StringField(_l("Working hours for handling limits"), validators=[DataRequired(), Length(max=100)])
     warning_percent = IntegerField(_l("Amber light after this share of the limit (%)"), default=80,
                                    validators=[DataRequired(), NumberRange(1, 99)])
+    strike_notice_count = IntegerField(
+        _l("Escalation ladder: supervision notices that make one strike"), default=3,
+        validators=[Optional(), NumberRange(1, 100)])
+    strike_window_days = IntegerField(
+        _l("Escalation ladder: counted within this many days since the last strike"), default=30,
+        validators=[Optional(), NumberRange(1, 366)])
+    rating_reminder_days = IntegerField(
+        _l("Remind reporters to rate a closed case after this many days"), default=3,
+        validators=[Optional(), NumberRange(1, 60)])
 
     def validate_working_periods(self, field):
         try:

@@ -196,3 +196,31 @@ def test_a_step_committed_without_a_flush_is_queued_in_its_own_transaction(staff
     case.transition(EventKind.FILE, staff["dispatcher"])  # no flush before the commit
     db.session.commit()
     assert [d.template for d in deliveries()] == ["case_file", "case_file"]
+
+
+def test_the_reporter_of_a_merged_duplicate_follows_the_case_it_was_merged_into(staff):
+    target = make_case(reporter_phone=REPORTER)
+    duplicate = make_case(reporter_phone="13700137000", point=target.point, category=target.category)
+    services.add_me_too(duplicate, phone="13600136000")
+    same_phone = make_case(reporter_phone=REPORTER, point=target.point, category=target.category)
+    anonymous = make_case(reporter_phone=None, anonymous=True, point=target.point, category=target.category)
+    db.session.commit()
+    for case in (duplicate, same_phone, anonymous):
+        services.merge_cases(case, target, staff["dispatcher"])
+        db.session.commit()
+    walk_to(target, CaseState.DISPATCHED, staff)
+    for template in ("case_file", "case_dispatch"):
+        assert sorted(d.recipient for d in deliveries(template=template, case_id=target.id)) == sorted(
+            [REPORTER, "13700137000", "13600136000"]), template  # each phone once
+
+
+def test_followers_of_a_duplicate_merged_twice_still_hear_of_the_final_case(staff):
+    final = make_case(reporter_phone=REPORTER)
+    middle = make_case(reporter_phone="13700137000", point=final.point, category=final.category)
+    first = make_case(reporter_phone="13600136000", point=final.point, category=final.category)
+    services.merge_cases(first, middle, staff["dispatcher"])
+    services.merge_cases(middle, final, staff["dispatcher"])
+    db.session.commit()
+    walk_to(final, CaseState.FILED, staff)
+    assert sorted(d.recipient for d in deliveries(template="case_file", case_id=final.id)) == sorted(
+        [REPORTER, "13700137000", "13600136000"])

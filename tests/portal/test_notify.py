@@ -68,7 +68,7 @@ def test_in_development_messages_go_to_the_log_marked_sent_and_listed_masked(app
     assert case.number in page and "case_file" in page and "Sent" in page
 
 
-def test_a_failing_gateway_never_breaks_the_case_step(gateway_app):
+def test_a_request_never_waits_on_the_gateway_the_scheduler_sends_afterwards(gateway_app):
     gateway = gateway_app.gateway
     gateway.script = [(500, {}, {"error": "gateway down"})]
     dispatcher = make_user(Role.DISPATCHER)
@@ -84,10 +84,12 @@ def test_a_failing_gateway_never_breaks_the_case_step(gateway_app):
     assert response.status_code == 200 and response.get_data(as_text=True) == "filed"
     db.session.expire_all()
     assert db.session.get(Case, case.id).state == CaseState.FILED
+    assert gateway.calls == []  # nothing was sent while the request waited
+    assert (only_delivery().status, only_delivery().attempts) == ("pending", 0)
+
+    assert notify.deliver_notifications_job() == {"sent": 0, "failed": 1}  # the scheduler's job
     delivery = only_delivery()
     assert (delivery.status, delivery.attempts, delivery.last_error) == ("failed", 1, "HTTP 500")
-    assert len(gateway.calls) == 1  # right after the request: one quick try, no waiting on retries
-
     gateway.script = [(200, {}, {"errcode": 0})]
     assert notify.deliver_pending() == {"sent": 1, "failed": 0}
     delivery = only_delivery()
@@ -98,6 +100,62 @@ def test_a_failing_gateway_never_breaks_the_case_step(gateway_app):
     assert request.headers["Authorization"] == "Bearer gateway-token"
     assert request.headers["Idempotency-Key"] == delivery.dedupe_key
     assert kwargs["timeout"] == (3.05, 10.0)
+
+
+def test_a_delivery_is_claimed_by_one_sender_only(app):
+    delivery = notify.queue(channel="log", recipient=REPORTER, template="t", text="hello", dedupe_key="claim:1")
+    db.session.commit()
+    assert notify.claim(delivery.id) is True
+    assert notify.claim(delivery.id) is False  # a second sender finds it taken
+    assert notify.deliver_pending() == {"sent": 0, "failed": 0}
+    assert (only_delivery().status, only_delivery().attempts) == ("sending", 1)
+
+
+def test_a_claim_left_by_a_dead_sender_is_taken_again_after_the_timeout(app):
+    from datetime import timedelta
+
+    from portal.clock import utcnow
+
+    delivery = notify.queue(channel="log", recipient=REPORTER, template="t", text="hello", dedupe_key="claim:2")
+    db.session.commit()
+    claimed_at = utcnow() - notify.CLAIM_TIMEOUT - timedelta(seconds=1)
+    assert notify.claim(delivery.id, now=claimed_at)
+    assert notify.deliver_pending() == {"sent": 1, "failed": 0}
+    assert (only_delivery().status, only_delivery().attempts) == ("sent", 2)
+
+
+def test_concurrent_senders_send_each_message_once(gateway_app):
+    import threading
+
+    for index in range(6):
+        notify.queue(channel="sms", recipient=f"1380000000{index}", template="t", text="hello",
+                     dedupe_key=f"many:{index}")
+    db.session.commit()
+    release = threading.Event()
+    gateway = gateway_app.gateway
+    original = gateway.send
+
+    def slow_send(request, **kwargs):  # every sender is held inside the gateway until all have started
+        release.wait(5)
+        return original(request, **kwargs)
+
+    gateway.send = slow_send
+    results = []
+
+    def sender():
+        with gateway_app.app_context():
+            results.append(notify.deliver_pending())
+
+    threads = [threading.Thread(target=sender) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    release.set()
+    for thread in threads:
+        thread.join()
+    assert sum(r["sent"] for r in results) == 6
+    assert sorted(body["phone"] for body in gateway.bodies) == [f"1380000000{i}" for i in range(6)]
+    db.session.expire_all()
+    assert {d.status for d in db.session.execute(db.select(Delivery)).scalars()} == {"sent"}
 
 
 def test_the_command_retries_failed_deliveries(gateway_app):
