@@ -2,6 +2,7 @@
 and bulk steps, and a unit handler's queue. One case's page and steps live in ``console_case``, the hotline
 console in ``console_intake``; both are registered here as nested blueprints.
 """
+from datetime import date
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -17,11 +18,11 @@ from complaints.console_forms import (
     category_filter_choices,
     unit_choices,
 )
-from complaints.models import Case, IllegalTransition
+from complaints.models import Case, CaseState, Channel, IllegalTransition
 from portal.auth.permissions import Permission, require
 from portal.extensions import db
 from portal.registry import services as registry
-from portal.registry.models import Unit
+from portal.registry.models import Area, Category, Unit
 from portal.sqlite import lock_for_write
 
 bp = Blueprint("cases", __name__, url_prefix="/console/cases", template_folder="templates")
@@ -46,14 +47,81 @@ def _filter_form():
     return form
 
 
-def _spec(form):
+def _spec(form, extra):
     def ok(field):
         return None if field.errors else field.data
 
     return queries.CaseFilter(
         text=ok(form.q) or "", state=ok(form.state) or "", overdue=bool(ok(form.overdue)),
         unit_id=ok(form.unit), area_id=ok(form.area), category_id=ok(form.category), channel=ok(form.channel) or "",
-        created_from=ok(form.created_from), created_to=ok(form.created_to))
+        created_from=ok(form.created_from), created_to=ok(form.created_to), **extra)
+
+
+def _range_filters():
+    """The scorecards' filters (due, outcome, supervised), which have no field on the filter form: ({CaseFilter
+    field: value}, [(label, error)]). A bad value is reported and ignored, like a bad value in the form."""
+    values, errors = {}, []
+    ranges = (("due", _("Due")), ("supervised", _("Supervision notice (督办单) issued")))
+    for name, label in ranges:
+        days = {}
+        for end in ("from", "to"):
+            raw = request.args.get(f"{name}_{end}", "").strip()
+            if not raw:
+                continue
+            try:
+                days[end] = date.fromisoformat(raw)
+                if not date(1900, 1, 1) <= days[end] <= date(2999, 12, 31):  # 9999-12-31 + 1 day overflows
+                    raise ValueError(raw)
+            except ValueError:
+                days.pop(end, None)
+                errors.append((label, _("“%(value)s” is not a date (YYYY-MM-DD).", value=raw[:20])))
+        if days.get("from") and days.get("to") and days["from"] > days["to"]:
+            errors.append((label, _("The first day is after the last day.")))
+        elif days:
+            values[f"{name}_from"], values[f"{name}_to"] = days.get("from"), days.get("to")
+    outcome = request.args.get("outcome", "").strip()
+    if outcome in queries.OUTCOMES:
+        values["outcome"] = outcome
+    elif outcome:
+        errors.append((_("Outcome"), _("“%(value)s” is not a known outcome.", value=outcome[:20])))
+    return values, errors
+
+
+def _day(day):
+    return day.isoformat() if day else "…"
+
+
+def _in_words(spec):
+    """The active filters as sentences, so a reader (a leader who followed a scorecard number) knows what the list
+    holds."""
+    words = []
+    if spec.text:
+        words.append(_("Number or description contains “%(text)s”", text=spec.text))
+    if spec.state == queries.OPEN:
+        words.append(_("Open cases"))
+    elif spec.state in {state.value for state in CaseState}:
+        words.append(_("State: %(state)s", state=CaseState(spec.state).label))
+    if spec.overdue:
+        words.append(_("Overdue: with a unit, not postponed, past the due time"))
+    for model, key, label in ((Unit, spec.unit_id, _("Unit")), (Area, spec.area_id, _("Area (and its sub-areas)")),
+                              (Category, spec.category_id, _("Category"))):
+        record = db.session.get(model, key) if key else None
+        if record is not None:
+            words.append(f"{label}: {record.display_name}")
+    if spec.channel in {channel.value for channel in Channel}:
+        words.append(_("Channel: %(channel)s", channel=Channel(spec.channel).label))
+    if spec.created_from or spec.created_to:
+        words.append(_("Received from %(first)s to %(last)s", first=_day(spec.created_from),
+                       last=_day(spec.created_to)))
+    if spec.due_from or spec.due_to:
+        words.append(_("Due from %(first)s to %(last)s, due times already past (应结案)", first=_day(spec.due_from),
+                       last=_day(spec.due_to)))
+    if spec.outcome:
+        words.append(str(queries.OUTCOMES[spec.outcome]))
+    if spec.supervised_from or spec.supervised_to:
+        words.append(_("A supervision notice (督办单) issued from %(first)s to %(last)s",
+                       first=_day(spec.supervised_from), last=_day(spec.supervised_to)))
+    return words
 
 
 def _list_url(query_string):
@@ -70,15 +138,17 @@ def _list_url(query_string):
 @require(Permission.CASES_VIEW)
 def index():
     form = _filter_form()
+    extra, extra_errors = _range_filters()
+    spec = _spec(form, extra)
     scoped = queries.visible_cases(current_user)
-    query = queries.apply_filter(scoped, _spec(form))
+    query = queries.apply_filter(scoped, spec)
     page = db.paginate(queries.with_list_relations(queries.list_order(query)), per_page=PER_PAGE, error_out=False)
     current = queries.filter_query_string(request.args.items(multi=True))
     return render_template(
         "complaints/console/list.html", form=form, page=page, counts=queries.counts(scoped),
         saved=queries.saved_filters(current_user), current_query=current,
         save_form=SavedFilterForm(formdata=None, query=current), bulk_form=_bulk_form(formdata=None),
-        list_url=_list_url)
+        list_url=_list_url, extra_errors=extra_errors, in_words=_in_words(spec))
 
 
 @bp.get("/queue")
@@ -119,6 +189,15 @@ def _bulk_form(**kwargs):
     form = BulkForm(prefix="bulk", **kwargs)
     form.unit.choices = unit_choices()
     return form
+
+
+class ExposeForm(BulkForm):
+    """The bulk form's selection alone: making a board item needs neither a unit nor a case to merge into."""
+
+    action = unit = target = None
+
+
+MAX_EXPOSE_CHARS = 2000  # what the board's "new from cases" page reads of its ``cases`` parameter
 
 
 def _why(error, case):
@@ -177,3 +256,25 @@ def bulk():
     if not done and not refused:
         flash(_("Select at least one case."), "danger")
     return redirect(back)
+
+
+@bp.post("/bulk/expose")
+@require(Permission.BOARD_EDIT)
+def bulk_expose():
+    """Open the board's "new item from cases" page with the selected cases' numbers filled in."""
+    form = ExposeForm(prefix="bulk")
+    back = _list_url(request.form.get("bulk-back"))
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "danger")
+        return redirect(back)
+    numbers = db.session.execute(
+        queries.visible_cases(current_user).where(Case.id.in_(form.cases.data)).order_by(Case.id)
+        .with_only_columns(Case.number)).scalars().all()
+    joined = ",".join(numbers)
+    if not numbers:
+        flash(_("Select at least one case."), "danger")
+        return redirect(back)
+    if len(joined) > MAX_EXPOSE_CHARS:
+        flash(_("Too many cases for one board item: select fewer."), "danger")
+        return redirect(back)
+    return redirect(url_for("board_console.new_from_cases", cases=joined))

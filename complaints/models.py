@@ -147,6 +147,10 @@ class Case(TimestampMixin, db.Model):
         db.Index("ix_cases_state_due_at", "state", "due_at"),
         db.Index("ix_cases_unit_state", "unit_id", "state"),
         db.Index("ix_cases_category_point_state", "category_id", "point_id", "state"),
+        # for the scorecards: received / due in a period, and the cases changed since the last rollup refresh
+        db.Index("ix_cases_created_at", "created_at"),
+        db.Index("ix_cases_due_at", "due_at"),
+        db.Index("ix_cases_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,18 +8,34 @@ from datetime import date, datetime, time, timedelta
 from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from complaints.models import WITH_UNIT_STATES, Case, CaseState, Channel, SavedFilter
+from complaints.supervision_models import NoticeKind, SupervisionNotice
 from portal.auth.models import Role
 from portal.city import get_city_settings
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.i18n import to_simplified, to_traditional
 from portal.registry.models import Area, Category
+from portal.scorecards import measures
 
-FILTER_KEYS = ("q", "state", "overdue", "unit", "area", "category", "channel", "created_from", "created_to")
+FILTER_KEYS = ("q", "state", "overdue", "unit", "area", "category", "channel", "created_from", "created_to",
+               "due_from", "due_to", "outcome", "supervised_from", "supervised_to")
 OPEN = "open"  # the state filter's value for "any open state"
+
+# The scorecards' cohorts a number on a scorecard links to (``?outcome=``), in the words of the definitions page.
+OUTCOMES = {
+    "filed": _l("Filed (立案): not waiting, not rejected, not merged"),
+    "postponed": _l("Postponed (缓办) approved"),
+    "closed": _l("Closed (结案)"),
+    "closed_on_time": _l("Closed on time (按期结案): closed, not postponed, handled by the due time"),
+    "reworked": _l("Reworked (返工): closed, sent back at verification at least once"),
+    "reopened": _l("Reopened (重办): closed, reopened at least once"),
+    "followed_up": _l("Followed up (回访): closed and rated by the reporter"),
+    "satisfied": _l("Satisfied (满意): closed, rated and not dissatisfied"),
+}
 
 
 def _values(states):
@@ -64,6 +80,11 @@ class CaseFilter:
     channel: str = ""
     created_from: date | None = None  # local days in the city's timezone, both inclusive
     created_to: date | None = None
+    due_from: date | None = None  # local days bounding the due time; only due times already past
+    due_to: date | None = None
+    outcome: str = ""  # one of OUTCOMES
+    supervised_from: date | None = None  # local days a 督办单 about the case was issued in
+    supervised_to: date | None = None
 
 
 def overdue_clause(now=None):
@@ -75,6 +96,40 @@ def overdue_clause(now=None):
 def local_day_start(day, tz_name):
     """The UTC instant a local day begins in the city."""
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(tz_name))
+
+
+def outcome_clause(outcome):
+    """SQL for one of OUTCOMES, the same cohort as the scorecard figure of that name (portal.scorecards.measures).
+    """
+    closed = Case.state == CaseState.CLOSED.value
+    if outcome == "filed":
+        return Case.state.in_(measures.FILED_STATES)
+    if outcome == "postponed":
+        return Case.postponed.is_(True)
+    if outcome == "closed":
+        return closed
+    if outcome == "closed_on_time":
+        return db.and_(closed, Case.postponed.is_(False), Case.handled_at.is_not(None),
+                       Case.handled_at <= Case.due_at)
+    if outcome == "reworked":
+        return db.and_(closed, Case.rework_count > 0)
+    if outcome == "reopened":
+        return db.and_(closed, Case.reopen_count > 0)
+    if outcome == "followed_up":
+        return db.and_(closed, Case.rating.is_not(None))
+    if outcome == "satisfied":
+        return db.and_(closed, measures.satisfied_clause())
+    raise ValueError(f"unknown outcome {outcome!r}")
+
+
+def _local_days(column, first, last, tz, now):
+    """``column`` within the local days ``first``..``last`` (either may be None) and before ``now``."""
+    bounds = [column < now]
+    if first:
+        bounds.append(column >= local_day_start(first, tz))
+    if last:
+        bounds.append(column < local_day_start(last + timedelta(days=1), tz))
+    return db.and_(*bounds)
 
 
 def apply_filter(query, spec, now=None):
@@ -113,6 +168,15 @@ def apply_filter(query, spec, now=None):
         query = query.where(Case.created_at >= local_day_start(spec.created_from, tz))
     if spec.created_to:
         query = query.where(Case.created_at < local_day_start(spec.created_to + timedelta(days=1), tz))
+    now = now or utcnow()
+    if spec.due_from or spec.due_to:
+        query = query.where(_local_days(Case.due_at, spec.due_from, spec.due_to, tz, now))
+    if spec.outcome in OUTCOMES:
+        query = query.where(outcome_clause(spec.outcome))
+    if spec.supervised_from or spec.supervised_to:
+        query = query.where(db.select(SupervisionNotice.id).where(
+            SupervisionNotice.case_id == Case.id, SupervisionNotice.kind == NoticeKind.SUPERVISE.value,
+            _local_days(SupervisionNotice.issued_at, spec.supervised_from, spec.supervised_to, tz, now)).exists())
     return query
 
 

@@ -1,0 +1,141 @@
+"""The SQL behind every figure: which cases count, and how, written once and used both by the live queries and
+by the daily rollups (so the two can never disagree).
+
+Cohorts (DOMAIN.md §4–5; the "How the figures are computed" page says the same in words):
+
+* received side, by the local day a case was received (``created_at``): 受理 ``received`` (every report,
+  whatever became of it), 立案 ``filed`` (those now past 立案: not waiting, not 不予立案, not merged), and the
+  channel.
+* due side, by the local day its due time fell (``due_at``, set at 派遣 from the category's working-time limit,
+  moved by an approved 延期, cleared by 退回 or 重办 until the case is dispatched again); only due times already
+  past count. These cases are the period's 应结案 ``due``. Among them: 缓办 ``postponed`` (approved), 结案
+  ``closed``, 按期结案 ``closed_on_time`` (closed, not postponed, handled by the unit at or before the due time),
+  and among the closed ones: 返工 ``reworked`` (sent back at 核查 at least once), 重办 ``reopened`` (reopened at
+  least once after closure), 回访 ``followed_up`` (rated by the reporter) and ``satisfied`` (rated, not 不满意 on
+  the scale it was rated on: on a 3-level scale 1–2, on a 5-level scale 1–3), and the handling time from the
+  (last) 派遣 to the unit's (last) 处置.
+"""
+from functools import lru_cache
+
+from sqlalchemy import Float, and_, case, func, literal_column
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
+
+from complaints.models import Case, CaseState
+from portal.scorecards.models import BUCKET_EDGES, BUCKETS
+
+FILED_STATES = tuple(s.value for s in CaseState
+                     if s not in (CaseState.RECEIVED, CaseState.REJECTED, CaseState.MERGED))
+RECEIVED_MEASURES = ("received", "filed")
+DUE_MEASURES = ("due", "postponed", "closed", "closed_on_time", "reworked", "reopened", "followed_up", "satisfied",
+                "hours_n", "hours_sum") + BUCKETS
+
+
+class hours_between(FunctionElement):  # noqa: N801 - named like the SQL function it stands for
+    """``later − earlier`` in hours as a float, on SQLite and PostgreSQL alike."""
+
+    type = Float()
+    inherit_cache = True
+    name = "hours_between"
+
+
+@compiles(hours_between, "sqlite")
+def _hours_sqlite(element, compiler, **kw):
+    later, earlier = list(element.clauses)
+    return f"((julianday({compiler.process(later, **kw)}) - julianday({compiler.process(earlier, **kw)})) * 24.0)"
+
+
+@compiles(hours_between)
+def _hours_default(element, compiler, **kw):
+    later, earlier = list(element.clauses)
+    return f"(EXTRACT(EPOCH FROM ({compiler.process(later, **kw)} - {compiler.process(earlier, **kw)})) / 3600.0)"
+
+
+def _count_if(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def cases_table():
+    return Case.__table__
+
+
+def satisfied_clause(t=None):
+    """SQL twin of complaints.services.is_dissatisfied, negated: rated and not 不满意."""
+    c = (t if t is not None else cases_table()).c
+    return and_(c.rating.is_not(None), c.rating < case((c.rating_scale == 3, 3), else_=4))
+
+
+@lru_cache(maxsize=4)
+def received_columns(t=None):
+    """The received-side sums over ``t``: the cases, or the marks (their copy as last counted)."""
+    c = (t if t is not None else cases_table()).c
+    return (func.count().label("received"), _count_if(c.state.in_(FILED_STATES)).label("filed"))
+
+
+@lru_cache(maxsize=4)
+def due_columns(t=None):
+    """The due-side sums over ``t`` (built once per table: the same column objects serve every query and the
+    compiled-SQL cache)."""
+    return tuple(_due_columns(t if t is not None else cases_table()))
+
+
+def _due_columns(t):
+    c = t.c
+    closed = c.state == CaseState.CLOSED.value
+    timed = and_(closed, c.handled_at.is_not(None), c.dispatched_at.is_not(None))
+    hours = hours_between(c.handled_at, c.dispatched_at)
+    columns = [
+        func.count().label("due"),
+        _count_if(c.postponed.is_(True)).label("postponed"),
+        _count_if(closed).label("closed"),
+        _count_if(and_(closed, c.postponed.is_(False), c.handled_at.is_not(None),
+                       c.handled_at <= c.due_at)).label("closed_on_time"),
+        _count_if(and_(closed, c.rework_count > 0)).label("reworked"),
+        _count_if(and_(closed, c.reopen_count > 0)).label("reopened"),
+        _count_if(and_(closed, c.rating.is_not(None))).label("followed_up"),
+        _count_if(and_(closed, satisfied_clause(t))).label("satisfied"),
+        _count_if(timed).label("hours_n"),
+        func.coalesce(func.sum(case((timed, hours), else_=0.0)), 0.0).label("hours_sum"),
+    ]
+    lower = None
+    for name, upper in zip(BUCKETS, BUCKET_EDGES + (None,), strict=True):
+        bounds = [timed]
+        if lower is not None:
+            bounds.append(hours >= lower)
+        if upper is not None:
+            bounds.append(hours < upper)
+        columns.append(_count_if(and_(*bounds)).label(name))
+        lower = upper
+    return columns
+
+
+def case_key(level, t=None):
+    """The rollup key of a case at ``level``: its unit, (leaf) area, (leaf) category, or 0 for the city."""
+    c = (t if t is not None else cases_table()).c
+    zero = literal_column("0")  # inline, not a parameter: PostgreSQL must see GROUP BY and SELECT alike
+    if level == "unit":
+        return func.coalesce(c.unit_id, zero)
+    if level == "area":
+        return func.coalesce(c.area_id, zero)
+    if level == "category":
+        return c.category_id
+    return zero
+
+
+def percentile_from_histogram(counts, share=0.9):
+    """The ``share`` quantile (0.9: the 90th percentile) of handling hours from bucket counts, interpolating
+    linearly inside the bucket it falls in; the open last bucket gives its lower edge. None without data."""
+    total = sum(counts)
+    if not total:
+        return None
+    rank = share * total
+    seen = 0
+    lower = 0.0
+    for count, upper in zip(counts, BUCKET_EDGES + (None,), strict=True):
+        if count and seen + count >= rank:
+            if upper is None:
+                return float(lower)
+            return lower + (upper - lower) * (rank - seen) / count
+        seen += count
+        lower = upper if upper is not None else lower
+    return float(lower)
