@@ -56,6 +56,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_exposure_items_category_id'), ['category_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_exposure_items_point_id'), ['point_id'], unique=False)
         batch_op.create_index('ix_exposure_items_state_published', ['state', 'published_at'], unique=False)
+        batch_op.create_index('ix_exposure_items_published_at', ['published_at'], unique=False)
         batch_op.create_index('ix_exposure_items_unit_state', ['unit_id', 'state'], unique=False)
 
     op.create_table('exposure_appeals',
@@ -95,6 +96,7 @@ def upgrade():
     sa.Column('created_at', portal.clock.UTCDateTime(timezone=True), nullable=False),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('decided_at', portal.clock.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decision_note', sa.String(length=500), nullable=True),
     sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_exposure_candidates_area_id_areas')),
     sa.ForeignKeyConstraint(['category_id'], ['categories.id'], name=op.f('fk_exposure_candidates_category_id_categories')),
     sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_exposure_candidates_decided_by_id_users')),
@@ -202,6 +204,7 @@ def downgrade():
     op.drop_table('exposure_appeals')
     with op.batch_alter_table('exposure_items', schema=None) as batch_op:
         batch_op.drop_index('ix_exposure_items_unit_state')
+        batch_op.drop_index('ix_exposure_items_published_at')
         batch_op.drop_index('ix_exposure_items_state_published')
         batch_op.drop_index(batch_op.f('ix_exposure_items_point_id'))
         batch_op.drop_index(batch_op.f('ix_exposure_items_category_id'))

@@ -97,6 +97,7 @@ class ExposureItem(TimestampMixin, db.Model):
     __tablename__ = "exposure_items"
     __table_args__ = (
         db.Index("ix_exposure_items_state_published", "state", "published_at"),
+        db.Index("ix_exposure_items_published_at", "published_at"),  # newest first across published + archived
         db.Index("ix_exposure_items_unit_state", "unit_id", "state"),
         db.Index("ix_exposure_items_area_state", "area_id", "state"),
     )
@@ -160,6 +161,17 @@ class ExposureItem(TimestampMixin, db.Model):
             (cls.progress_on.is_not(None), RectificationStatus.IN_PROGRESS.value),
             else_=RectificationStatus.PENDING.value,
         )
+
+    @property
+    def withdrawn_after_appeal(self):
+        """Taken down because the exposed unit's appeal was accepted (the public note says so, not the reason)."""
+        return self.state == EditorialState.TAKEN_DOWN and any(
+            a.decision == AppealDecision.WITHDRAWN for a in self.appeals)
+
+    @property
+    def open_appeal(self):
+        """The appeal waiting for a decision, if any (there is at most one at a time)."""
+        return next((a for a in self.appeals if a.decision is None), None)
 
     def can(self, action):
         allowed_from, _to = EDITORIAL_TRANSITIONS[action]
@@ -313,6 +325,7 @@ class Candidate(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str | None] = mapped_column(db.String(500))  # why it was dismissed
 
     unit = relationship("Unit")
     area = relationship("Area")

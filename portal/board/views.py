@@ -1,4 +1,200 @@
-"""Public pages of the exposure board: list, item, unit, feeds, JSON API, share images."""
-from flask import Blueprint
+"""Public pages of the exposure board: list, item, unit, photos, feeds, JSON API, share images.
 
-bp = Blueprint("board", __name__, url_prefix="/board")
+No login and no JavaScript needed. Only items in PUBLIC_STATES are shown; a taken-down item keeps its URL and
+answers 410 Gone with a short notice. Nothing here ever reads a reporter's name or phone.
+"""
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from portal.board import api, feeds, public, share
+from portal.board.models import ItemKind, RectificationStatus
+from portal.extensions import db
+from portal.i18n import current_locale, localized
+from portal.registry.models import Area, Unit
+
+bp = Blueprint("board", __name__, url_prefix="/board", template_folder="templates")
+
+ID = f"int(max={public.MAX_ID})"
+PHOTO_MAX_AGE = 3600  # public photos may be cached; a takedown reaches shared caches within the hour
+FEED_MAX_AGE = 300
+# The figures of the monthly ranking a unit page shows (keys of portal.scorecards.public.unit_public_figures).
+FIGURE_LABELS = {"received": _l("Cases received"), "closure_rate": _l("Closure rate"),
+                 "on_time_rate": _l("On-time closure rate"),
+                 "followup_satisfaction_rate": _l("Satisfaction on follow-up calls"),
+                 "supervised": _l("Supervision notices")}
+
+
+@bp.context_processor
+def board_helpers():
+    return {"text_in": lambda zh, en=None: localized(zh, None, en), "RectificationStatus": RectificationStatus,
+            "ItemKind": ItemKind, "honours_url": _honours_url()}
+
+
+def _honours_url():
+    """The 红黑榜 page, once its blueprint exists (another part of the app builds it)."""
+    return url_for("honours.index") if "honours.index" in current_app.view_functions else None
+
+
+def _gone_page(gone):
+    return render_template("board/public/gone.html", item=gone.item), 410
+
+
+def _item_or_abort(item_id):
+    """(item, None) for a public item; (None, response) for a taken-down one; 404 for anything never public."""
+    try:
+        item = public.public_item(item_id)
+    except public.Gone as gone:
+        return None, _gone_page(gone)
+    if item is None:
+        abort(404)
+    return item, None
+
+
+# ---------------------------------------------------------------- pages
+
+@bp.get("/")
+def index():
+    """The board: exposures newest first with filters, and the 红榜 (praise) beside them."""
+    filters = public.BoardFilters.from_args(request.args)
+    today = public.city_today()
+    page = public.list_page(filters, today)
+    praise, praise_photos = public.latest_praise() if filters.kind is None and not filters.active else ([], {})
+    return render_template("board/public/index.html", filters=filters, page=page, today=today, praise=praise,
+                           praise_photos=praise_photos, options=public.filter_options(),
+                           months=public.month_options(today), statuses=list(RectificationStatus),
+                           kinds=list(ItemKind))
+
+
+@bp.get(f"/items/<{ID}:item_id>")
+def item(item_id):
+    """One item: what, where, who answers for it, the deadline, status, follow-ups and before/after photos."""
+    found, gone = _item_or_abort(item_id)
+    if gone:
+        return gone
+    before, after = public.published_photos(found)
+    cases, me_too = public.case_figures([found.id]).get(found.id, (0, 0))
+    return render_template("board/public/item.html", item=found, today=public.city_today(), before=before,
+                           after=after, linked_cases=cases, me_too=me_too,
+                           share_url=api.absolute(url_for(".share_image", item_id=found.id, lang=current_locale())))
+
+
+@bp.get(f"/units/<{ID}:unit_id>")
+def unit(unit_id):
+    """A responsible unit: its public items and, where published, its figures from the monthly ranking."""
+    found = db.session.get(Unit, unit_id)
+    if found is None:
+        abort(404)
+    filters = public.BoardFilters.from_args(request.args)
+    filters.unit = found.id
+    page = public.list_page(filters, public.city_today(), default_kinds=None)
+    return render_template("board/public/unit.html", unit=found, page=page, filters=filters,
+                           today=public.city_today(), figures=_unit_figures(found.id),
+                           figure_labels=[(key, str(label)) for key, label in FIGURE_LABELS.items()])
+
+
+def _unit_figures(unit_id):
+    try:
+        from portal.scorecards.public import unit_public_figures
+    except ImportError:  # the scorecards' public figures are not built yet
+        return None
+    return unit_public_figures(unit_id)
+
+
+@bp.get(f"/photos/<{ID}:photo_id>", defaults={"thumb": False})
+@bp.get(f"/photos/<{ID}:photo_id>/thumb", defaults={"thumb": True})
+def photo(photo_id, thumb):
+    """A published (redacted) photo of a public item. The original file is never served here."""
+    found = public.public_photo(photo_id)
+    if found is None:
+        abort(404)
+    from complaints.storage import StorageError, get_storage
+
+    try:
+        path = get_storage().path(found.published_thumb_key if thumb else found.published_key)
+    except StorageError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg", conditional=True, max_age=PHOTO_MAX_AGE)
+    response.headers["Cache-Control"] = f"public, max-age={PHOTO_MAX_AGE}"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get(f"/items/<{ID}:item_id>/share.png")
+def share_image(item_id):
+    """A poster for WeChat moments: title, first published photo, status and a QR code back to the item."""
+    found, gone = _item_or_abort(item_id)
+    if gone:
+        return gone
+    png = share.poster_for(found, public.city_today(), current_locale(),
+                           api.absolute(url_for(".item", item_id=found.id)))
+    response = current_app.response_class(png, mimetype="image/png")
+    response.headers["Cache-Control"] = f"public, max-age={FEED_MAX_AGE}"
+    response.headers["Content-Disposition"] = f'inline; filename="board-{found.id}.png"'
+    return response
+
+
+# ---------------------------------------------------------------- feeds
+
+def _feed(title, alternate, scope, filters):
+    page = public.list_page(filters, public.city_today(), per_page=feeds.FEED_SIZE, default_kinds=None)
+    body = feeds.atom(title=title, self_url=api.absolute(request.path), alternate_url=api.absolute(alternate),
+                      scope=scope, items=page.items, today=public.city_today())
+    response = current_app.response_class(body, mimetype="application/atom+xml")
+    response.headers["Cache-Control"] = f"public, max-age={FEED_MAX_AGE}"
+    return response
+
+
+@bp.get("/feed.atom")
+def feed():
+    return _feed(_("Exposure board"), url_for(".index"), "all", public.BoardFilters())
+
+
+@bp.get(f"/areas/<{ID}:area_id>/feed.atom")
+def area_feed(area_id):
+    area = db.session.get(Area, area_id) or abort(404)
+    return _feed(_("Exposure board: %(area)s", area=area.display_name), url_for(".index", area=area.id),
+                 f"area/{area.id}", public.BoardFilters(area=area.id))
+
+
+@bp.get(f"/units/<{ID}:unit_id>/feed.atom")
+def unit_feed(unit_id):
+    found = db.session.get(Unit, unit_id) or abort(404)
+    return _feed(_("Exposure board: %(unit)s", unit=found.display_name), url_for(".unit", unit_id=found.id),
+                 f"unit/{found.id}", public.BoardFilters(unit=found.id))
+
+
+# ---------------------------------------------------------------- JSON API
+
+def _json(data, code=200):
+    response = jsonify(data)
+    response.status_code = code
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Access-Control-Allow-Origin"] = "*"  # public data, for media sites' own pages
+    return response
+
+
+def _json_error(code, message, **extra):
+    return _json({"error": code, "message": message, **extra}, code)
+
+
+@bp.get("/api/items")
+def api_items():
+    """The board's list as JSON: the same filters as the page (``kind`` empty = every kind), paginated."""
+    filters = public.BoardFilters.from_args(request.args)
+    today = public.city_today()
+    page = public.list_page(filters, today, default_kinds=None)
+    return _json(api.item_list(page, filters, today))
+
+
+@bp.get(f"/api/items/<{ID}:item_id>")
+def api_item(item_id):
+    try:
+        found = public.public_item(item_id)
+    except public.Gone as gone:
+        return _json_error(410, _("This item has been taken down."), id=gone.item.id)
+    if found is None:
+        return _json_error(404, _("There is no such item on the board."))
+    return _json(api.item_detail(found, public.city_today()))
