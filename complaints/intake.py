@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from complaints import photos as photo_files
 from complaints import services
-from complaints.forms import normalise_phone, optional_id
+from complaints.forms import normalise_phone, optional_id, parse_coordinates
 from complaints.models import Case, Channel, EventKind
 from portal import qr
 from portal.auth.models import Role
@@ -203,7 +203,7 @@ def read_answers(category, formdata):
 @dataclass(frozen=True)
 class Similar:
     case: Case
-    distance_m: float
+    distance_m: float | None  # None: found by area, no location to measure from
 
     @property
     def excerpt(self):
@@ -221,10 +221,12 @@ def _location(case):
 
 
 def find_similar(category=None, point=None, latitude=None, longitude=None, radius_m=SIMILAR_RADIUS_M,
-                 limit=MAX_SIMILAR):
-    """Open cases (of ``category`` if given) at ``point`` or within ``radius_m`` of it or of the location.
+                 limit=MAX_SIMILAR, area=None):
+    """Open cases (of ``category`` if given) at ``point`` or within ``radius_m`` of it or of the location, or
+    (given ``area``, e.g. a resident without JavaScript or location who chose an area) anywhere in that area.
 
-    SQL narrows by category and state (indexed) and a bounding box; the exact distance is computed here.
+    SQL narrows by category and state (indexed) and a bounding box; the exact distance is computed here. Cases
+    found by area alone come after those found by distance, newest first.
     """
     if point is not None and point.latitude is not None and point.longitude is not None:
         latitude, longitude = point.latitude, point.longitude
@@ -235,6 +237,10 @@ def find_similar(category=None, point=None, latitude=None, longitude=None, radiu
         box = bounding_box(latitude, longitude, radius_m)
         near.append(_within((Case.latitude, Case.longitude), box))
         near.append(Case.point_id.in_(db.select(Point.id).where(_within((Point.latitude, Point.longitude), box))))
+    in_area = set()
+    if area is not None:
+        in_area = set(db.session.scalars(db.select(Area.id).where(Area.path.startswith(area.path))))  # the subtree
+        near.append(Case.area_id.in_(sorted(in_area)))
     if not near:
         return []
     query = (db.select(Case).where(Case.is_open, db.or_(*near)).options(selectinload(Case.point))
@@ -247,13 +253,37 @@ def find_similar(category=None, point=None, latitude=None, longitude=None, radiu
             found.append(Similar(case, 0.0))
             continue
         where = _location(case)
-        if where is None or latitude is None:
-            continue
-        distance = distance_m(latitude, longitude, *where)
-        if distance <= radius_m:
+        distance = distance_m(latitude, longitude, *where) if where and latitude is not None else None
+        if distance is not None and distance <= radius_m:
             found.append(Similar(case, distance))
-    found.sort(key=lambda s: (s.distance_m, -s.case.id))
+        elif case.area_id in in_area:
+            found.append(Similar(case, None))
+    found.sort(key=lambda s: (s.distance_m is None, s.distance_m or 0, -s.case.id))
     return found[:limit]
+
+
+@dataclass(frozen=True)
+class SameProblemCheck:
+    """The answer to the form's "has this already been reported here?" button (the path without JavaScript):
+    ``missing`` when the type of problem or the place (an area, or a shared location) is not chosen yet."""
+
+    missing: bool
+    similar: list
+
+
+def check_same_problem(category_id, area_id, raw_latitude=None, raw_longitude=None):
+    """Open cases of the chosen type of problem in the chosen area or near the shared location."""
+    category = chosen_category(category_id)
+    area = db.session.get(Area, area_id) if area_id else None
+    area = area if area is not None and area.active else None
+    try:
+        latitude, longitude = parse_coordinates(raw_latitude, raw_longitude)
+    except ValueError:
+        latitude = longitude = None
+    if category is None or (area is None and latitude is None):
+        return SameProblemCheck(missing=True, similar=[])
+    return SameProblemCheck(missing=False, similar=find_similar(category=category, latitude=latitude,
+                                                                longitude=longitude, area=area))
 
 
 def case_by_number(number):
@@ -263,11 +293,7 @@ def case_by_number(number):
 
 def case_for_key(idempotency_key):
     """The case already filed with this form's key (a repeated submission), or None."""
-    if not idempotency_key:
-        return None
-    # Looking up the id alone keeps the common answer (no such case) cheap on the intake hot path.
-    case_id = db.session.scalar(db.select(Case.id).where(Case.idempotency_key == idempotency_key))
-    return db.session.get(Case, case_id) if case_id is not None else None
+    return services.find_by_idempotency_key(idempotency_key)
 
 
 @dataclass(frozen=True)
@@ -280,6 +306,55 @@ class Filed:
 
 # ---------------------------------------------------------------- checking and filing a report
 
+@dataclass(frozen=True)
+class ChosenCategory:
+    """What checking and filing a report needs of the category chosen on the form (the form's hot path reads
+    these few columns, not the whole model); ``services.submit_report`` and ``questions_of`` take it as they
+    take a Category."""
+
+    id: int
+    active: bool
+    parent_id: int | None
+    urgent_limit_hours: int | None
+    questions: list | None
+
+    @property
+    def is_group(self):
+        return self.parent_id is None
+
+    @property
+    def allows_urgent(self):
+        return self.urgent_limit_hours is not None
+
+
+@dataclass(frozen=True)
+class ChosenArea:
+    """An active area chosen on the form, by id."""
+
+    id: int
+    active: bool = True
+
+
+_categories, _areas = Category.__table__, Area.__table__
+_CHOSEN_CATEGORY = db.select(_categories.c.id, _categories.c.active, _categories.c.parent_id,
+                             _categories.c.urgent_limit_hours, _categories.c.questions) \
+    .where(_categories.c.id == db.bindparam("id"))
+_CHOSEN_AREA = db.select(_areas.c.id).where(_areas.c.id == db.bindparam("id"), _areas.c.active.is_(True))
+
+
+def chosen_category(category_id):
+    """The active category (not a group) with this id, or None."""
+    row = db.session.execute(_CHOSEN_CATEGORY, {"id": category_id}).first() if category_id else None
+    category = ChosenCategory(*row) if row is not None else None
+    return category if category is not None and category.active and not category.is_group else None
+
+
+def chosen_area(area_id):
+    """The active area with this id, or None."""
+    found = db.session.execute(_CHOSEN_AREA, {"id": area_id}).scalar() if area_id else None
+    return ChosenArea(found) if found is not None else None
+
+
 def is_inspector(user):
     return bool(user is not None and user.is_authenticated and user.active and user.role == Role.INSPECTOR)
 
@@ -288,11 +363,11 @@ def is_inspector(user):
 class Report:
     """A report that passed every check, ready to file."""
 
-    category: Category
+    category: ChosenCategory
     channel: Channel
     description: str
     point: Point | None = None
-    area: Area | None = None
+    area: ChosenArea | Area | None = None
     latitude: float | None = None
     longitude: float | None = None
     location_text: str | None = None
@@ -316,17 +391,13 @@ def check_report(form, place, formdata, uploads, user, idempotency_key):
     Returns a Report, or None when the form must be shown again; question errors go to ``form.question_errors``.
     """
     form.validate()
-    category_id = form.category_id.data
-    category = db.session.get(Category, category_id) if category_id else None
-    if category is None or not category.active or category.is_group:
-        category = None
+    category = chosen_category(form.category_id.data)
+    if category is None:
         _add_error(form.category_id, _("Choose the type of problem from the list."))
     latitude, longitude = form.coordinates()
     point, area = place.point, None
     if point is None:
-        area = db.session.get(Area, form.area_id.data) if form.area_id.data else None
-        if area is not None and not area.active:
-            area = None
+        area = chosen_area(form.area_id.data)
         if area is None and latitude is not None:
             area = area_near(latitude, longitude)
         if area is None:
@@ -364,7 +435,7 @@ def file_report(report):
             point=report.point, area=report.area, latitude=report.latitude, longitude=report.longitude,
             location_text=report.location_text, urgent=report.urgent, anonymous=report.anonymous,
             reporter_name=report.reporter_name, reporter_phone=report.reporter_phone, answers=report.answers,
-            photos=stored, actor=report.actor, idempotency_key=report.idempotency_key)
+            photos=stored, actor=report.actor, idempotency_key=report.idempotency_key, key_checked=True)
         filed = Filed(case.number, case.query_code)
         db.session.commit()
     except BaseException as error:

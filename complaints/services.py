@@ -5,9 +5,9 @@ the case only through ``Case.transition`` and ends with a flush; the caller comm
 API and scheduled jobs all call these, so each rule exists once.
 """
 import secrets
-from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 
 from complaints.models import (
     Case,
@@ -20,6 +20,7 @@ from complaints.models import (
     ExtensionRequest,
     MeToo,
 )
+from complaints.supervision import amber_at
 from portal.auth.models import Role
 from portal.city import get_city_settings
 from portal.clock import to_local, utcnow
@@ -40,23 +41,18 @@ class CaseError(Exception):
 
 # ---------------------------------------------------------------- numbers and codes
 
+# Start the day's counter at 1 or add 1 to it, and return the new value: one atomic statement, the same SQL on
+# SQLite (≥ 3.35) and PostgreSQL. Written as text because SQLAlchemy 2.0 compiles its dialect-specific upserts
+# afresh on every execution (they have no cache key), which costs more than the rest of the report.
+_BUMP_COUNTER = db.text(
+    f"INSERT INTO {CaseNumberCounter.__tablename__} (day, last) VALUES (:day, 1) "
+    f"ON CONFLICT (day) DO UPDATE SET last = {CaseNumberCounter.__tablename__}.last + 1 RETURNING last")
+
+
 def next_case_number(now=None):
     """The next readable case number for the city's local day, e.g. ``20261122-0042``; safe under concurrency."""
     day = to_local(now or utcnow(), get_city_settings().timezone).strftime("%Y%m%d")
-    table = CaseNumberCounter.__table__
-    for _attempt in range(20):
-        bumped = db.session.execute(
-            table.update().where(table.c.day == day).values(last=table.c.last + 1).returning(table.c.last)
-        ).scalar()
-        if bumped is not None:
-            return f"{day}-{bumped:04d}"
-        try:
-            with db.session.begin_nested():
-                db.session.execute(table.insert().values(day=day, last=1))
-            return f"{day}-0001"
-        except IntegrityError:
-            continue  # another request created the day's row first: bump it
-    raise RuntimeError("could not allocate a case number")
+    return f"{day}-{db.session.execute(_BUMP_COUNTER, {'day': day}).scalar_one():04d}"
 
 
 def new_query_code():
@@ -76,60 +72,101 @@ def find_by_number(number, query_code):
 
 def submit_report(*, category, description, channel, point=None, area=None, latitude=None, longitude=None,
                   location_text=None, urgent=False, anonymous=False, reporter_name=None, reporter_phone=None,
-                  answers=None, photos=(), actor=None, idempotency_key=None, now=None):
+                  answers=None, photos=(), actor=None, idempotency_key=None, now=None, key_checked=False):
     """Create a case (受理) from a report, or return the case already made for ``idempotency_key``.
 
     Returns ``(case, created)``. Staff channels record the staff member; a grid inspector's patrol report is
     filed at once (they are the city's own eyes), others wait in 受理 for the dispatcher to file or reject.
+
+    ``key_checked=True`` says the caller has just looked the key up itself and will roll back on an
+    IntegrityError and ask again (the resident's report page does): the key is not looked up a second time and
+    no savepoint is taken, so a report costs a few plain statements.
     """
-    if idempotency_key:
-        existing_id = db.session.scalar(db.select(Case.id).where(Case.idempotency_key == idempotency_key))
-        if existing_id is not None:
-            return db.session.get(Case, existing_id), False
+    if idempotency_key and not key_checked:
+        existing = find_by_idempotency_key(idempotency_key)
+        if existing is not None:
+            return existing, False
     if category is None or not category.active or category.is_group:
         raise CaseError("category", field="category")
     if point is not None and not point.active:
         raise CaseError("point", field="point")
-    if urgent and not category.allows_urgent:
-        urgent = False
+    if point is None and area is None:
+        raise CaseError("place", field="area")
+    area_id = point.area_id if point is not None else area.id
     if anonymous:
         reporter_name = reporter_phone = None
     now = now or utcnow()
-    case = Case(
-        number=next_case_number(now), query_code=new_query_code(), idempotency_key=idempotency_key,
-        channel=channel, category=category, point=point, area=point.area if point is not None else area,
-        latitude=latitude, longitude=longitude, location_text=location_text, description=description.strip(),
-        answers=answers or None, urgent=bool(urgent), anonymous=bool(anonymous), reporter_name=reporter_name,
-        reporter_phone=reporter_phone, created_by_id=getattr(actor, "id", None), state=CaseState.RECEIVED,
-    )
-    if case.area is None and point is None:
-        raise CaseError("place", field="area")
-    event = _receive(case, actor, now)
-    for photo in photos:
-        _attach_photo(case, event, photo, "before")
-    try:
-        with db.session.begin_nested():  # added inside the savepoint, so its rollback takes the case out again
-            db.session.add(case)
-            db.session.flush()
-    except IntegrityError:
-        if idempotency_key:  # the same key won a race in another request: hand back that case
-            existing = db.session.execute(db.select(Case).where(Case.idempotency_key == idempotency_key)).scalar()
-            if existing is not None:
-                return existing, False
-        raise
+    actor_id = getattr(actor, "id", None)
+    values = {
+        "query_code": new_query_code(), "idempotency_key": idempotency_key, "channel": channel,
+        "state": CaseState.RECEIVED, "category_id": category.id, "point_id": getattr(point, "id", None),
+        "area_id": area_id, "latitude": latitude, "longitude": longitude, "location_text": location_text,
+        "description": description.strip(), "answers": answers or None,
+        "urgent": bool(urgent and category.allows_urgent), "anonymous": bool(anonymous),
+        "reporter_name": reporter_name, "reporter_phone": reporter_phone, "created_by_id": actor_id,
+        "first_owner_id": actor_id,  # 首问负责: the staff member who typed it in owns it first
+        "unit_id": None, "dispatched_at": None, "due_at": None, "handled_at": None, "closed_at": None,
+        "postponed": False, "outcome": None, "reject_reason": None, "duplicate_of_id": None, "rework_count": 0,
+        "reopen_count": 0, "rebound_count": 0, "me_too_count": 0, "rating": None, "rating_scale": None,
+        "rating_comment": None, "rated_at": None, "reopen_requested": False, "created_at": now, "updated_at": now,
+    }
+    if key_checked:
+        case = _insert_case(values, actor_id, photos, now)
+    else:
+        try:
+            with db.session.begin_nested():  # a raced key rolls back to here, and the case is not in the session
+                case = _insert_case(values, actor_id, photos, now)
+        except IntegrityError:
+            existing = find_by_idempotency_key(idempotency_key)
+            if existing is None:
+                raise
+            return existing, False  # the same key won a race in another request: hand back that case
     if channel == Channel.PATROL and actor is not None and actor.role == Role.INSPECTOR:
         file_case(case, actor, note=None)
     return case, True
 
 
-def _receive(case, actor, now):
-    """The first event of every case (there is no state before 受理, so it bypasses the transition table)."""
-    event = CaseEvent(kind=EventKind.RECEIVE, actor_id=getattr(actor, "id", None), from_state=CaseState.RECEIVED,
-                      to_state=CaseState.RECEIVED, at=now, public=True, data={"channel": case.channel.value})
-    if actor is not None:
-        case.first_owner_id = actor.id
-    case.events.append(event)
-    return event
+# Only the id, with plain table columns, built once: the common answer (no such case) stays cheap.
+_CASE_ID_BY_KEY = db.select(Case.__table__.c.id).where(Case.__table__.c.idempotency_key == db.bindparam("key"))
+
+
+def find_by_idempotency_key(idempotency_key):
+    """The case already made from the form that carried this key (a repeated submission), or None."""
+    if not idempotency_key:
+        return None
+    case_id = db.session.execute(_CASE_ID_BY_KEY, {"key": idempotency_key}).scalar()
+    return db.session.get(Case, case_id) if case_id is not None else None
+
+
+_INSERT_CASE = Case.__table__.insert().returning(Case.__table__.c.id)
+_INSERT_EVENT = CaseEvent.__table__.insert().returning(CaseEvent.__table__.c.id)
+_INSERT_PHOTO = CasePhoto.__table__.insert()
+
+
+def _insert_case(values, actor_id, photos, now):
+    """Insert the case, its first event (受理; there is no state before it, so it bypasses the transition table)
+    and its photos with plain INSERTs, and hand back the case as a persistent ORM object without reading it.
+
+    Everything else is prepared first: on SQLite the first write takes the database's write lock, held until the
+    commit, so the writes come back to back.
+    """
+    if db.session.new or db.session.dirty or db.session.deleted:
+        db.session.flush()  # what the case refers to must be in the database first
+    event = {"kind": EventKind.RECEIVE, "actor_id": actor_id, "from_state": CaseState.RECEIVED,
+             "to_state": CaseState.RECEIVED, "at": now, "public": True, "note": None,
+             "data": {"channel": values["channel"].value}}
+    case = Case(**values)
+    values["number"] = case.number = next_case_number(now)
+    case.id = db.session.execute(_INSERT_CASE, values).scalar_one()
+    event_id = db.session.execute(_INSERT_EVENT, dict(event, case_id=case.id)).scalar_one()
+    if photos:
+        db.session.execute(_INSERT_PHOTO, [
+            {"case_id": case.id, "event_id": event_id, "stage": "before", "key": photo.key,
+             "thumb_key": photo.thumb_key, "width": photo.width, "height": photo.height, "created_at": now}
+            for photo in photos])
+    make_transient_to_detached(case)  # as if just loaded: its events and photos load from the rows on first use
+    db.session.add(case)
+    return case
 
 
 def _attach_photo(case, event, photo, stage):
@@ -402,8 +439,6 @@ def light(case, now=None):
     now = now or utcnow()
     if now > case.due_at:
         return "red"
-    total = (case.due_at - case.dispatched_at) if case.dispatched_at else timedelta()
-    share = get_city_settings().warning_percent / 100
-    if total and now >= case.dispatched_at + total * share:
+    if case.dispatched_at and now >= amber_at(case):  # the watch's own rule: the light and the 催办 agree
         return "amber"
     return "green"

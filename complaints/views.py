@@ -1,6 +1,6 @@
 """Public complaint pages: report a problem (from a point's QR code or directly), "me too", the receipt, and
 tracking and rating a case with its number and query code. Staff pages live in complaints.console."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -21,8 +21,9 @@ from complaints.models import CasePhoto, EventKind, IllegalTransition
 from complaints.services import CaseError
 from portal import qr
 from portal.city import SATISFACTION_SCALES, get_city_settings
+from portal.errors import handle_http_error
 from portal.extensions import db, limiter
-from portal.registry.models import Category, Point
+from portal.registry.models import Area, Category, Point
 from portal.templating import localtime
 
 bp = Blueprint("complaints", __name__, template_folder="templates")
@@ -30,6 +31,11 @@ bp = Blueprint("complaints", __name__, template_folder="templates")
 SESSION_CODES = "case_codes"  # {case number: query code} of the cases this browser reported or looked up
 MAX_REMEMBERED = 20
 LOOKUP_LIMIT = "20 per minute"
+# Reports filed from one address (config REPORT_RATE_LIMIT): far above what residents at a busy placard send, even
+# behind one carrier address, and low enough to stop a script. Only filed reports count (not a form sent back with
+# problems to fix), and signed-in staff (an inspector on patrol) are not limited.
+REPORT_LIMIT = "5 per minute;30 per hour"
+CHECK_SAME = "similar"  # the value of the report form's "has this already been reported here?" button
 PHOTO_ID = f"<int(max={qr.MAX_DB_ID}):photo_id>"
 
 
@@ -59,7 +65,16 @@ def _to_receipt(case):
 
 # ---------------------------------------------------------------- reporting
 
+def _report_limit():
+    return current_app.config.get("REPORT_RATE_LIMIT") or REPORT_LIMIT
+
+
+def _filed(response):
+    return response.status_code == 302
+
+
 @bp.route("/report", methods=["GET", "POST"])
+@limiter.limit(_report_limit, methods=["POST"], deduct_when=_filed, exempt_when=lambda: current_user.is_authenticated)
 def report():
     """The report form. ``?t=<QR token>`` binds it to that point; ``?p=<point id>`` to a place found by search."""
     place = intake.resolve_place(request.args.get("t"), request.args.get("p"))
@@ -67,6 +82,8 @@ def report():
         return qr.render_problem(qr.Resolution(problem=place.problem)), 404
     form = ReportForm()
     key = valid_idempotency_key(form.idempotency_key.data)
+    if request.method == "POST" and request.form.get("check") == CHECK_SAME and place.point is None:
+        return _same_problem_page(form, place, key)
     if request.method == "POST":
         earlier = intake.case_for_key(key)
         if earlier is not None:  # sent twice (double tap, retry after a lost answer): the same receipt
@@ -82,6 +99,15 @@ def report():
     form.idempotency_key.data = key or new_idempotency_key()
     return render_template("complaints/report.html", **_report_context(form, place)), \
         422 if request.method == "POST" else 200
+
+
+def _same_problem_page(form, place, key):
+    """"Has this already been reported here?" without JavaScript: the form again, as typed, with the open cases of
+    the chosen type in the chosen area (or near the shared location). Nothing is checked or stored."""
+    form.idempotency_key.data = key or new_idempotency_key()
+    check = intake.check_same_problem(form.category_id.data, form.area_id.data, form.latitude.data,
+                                      form.longitude.data)
+    return render_template("complaints/report.html", **_report_context(form, place), check=check)
 
 
 def _report_context(form, place):
@@ -102,6 +128,19 @@ def _report_context(form, place):
         "photos_sent": any(f.filename for f in request.files.getlist(form.photos.name)),
         "max_photos": photos.MAX_PHOTOS, "max_photo_mb": photos.MAX_PHOTO_BYTES // (1024 * 1024),
     }
+
+
+@bp.errorhandler(429)
+def too_many(error):
+    """Over a rate limit. On the report form: the form again with what was typed and a message, nothing stored."""
+    if request.endpoint != "complaints.report":
+        return handle_http_error(error)
+    place = intake.resolve_place(request.args.get("t"), request.args.get("p"))
+    if place.token is not None and place.point is None:
+        return qr.render_problem(qr.Resolution(problem=place.problem)), 404
+    form = ReportForm()
+    form.idempotency_key.data = valid_idempotency_key(form.idempotency_key.data) or new_idempotency_key()
+    return render_template("complaints/report.html", **_report_context(form, place), limited=True), 429
 
 
 @bp.errorhandler(413)
@@ -138,7 +177,8 @@ def points_json():
 
 @bp.get("/report/similar.json")
 def similar_json():
-    """Open cases of ``category`` at ``point`` or within 50 m of ``lat``/``lng``: "same problem already reported?"."""
+    """Open cases of ``category`` at ``point``, within 50 m of ``lat``/``lng`` or in ``area``: "same problem already
+    reported?"."""
     category_id, point_id = optional_id(request.args.get("category")), optional_id(request.args.get("point"))
     category = db.session.get(Category, category_id) if category_id else None
     point = db.session.get(Point, point_id) if point_id else None
@@ -146,11 +186,14 @@ def similar_json():
         lat, lng = parse_coordinates(request.args.get("lat"), request.args.get("lng"))
     except ValueError:
         lat = lng = None
+    area_id = optional_id(request.args.get("area"))
+    area = db.session.get(Area, area_id) if area_id else None
     found = intake.find_similar(category=category, point=point if point and point.active else None,
-                                latitude=lat, longitude=lng)
+                                latitude=lat, longitude=lng, area=area if area and area.active else None)
     return {"cases": [{"number": s.case.number, "state": s.case.state.label, "category": s.case.category.display_name,
                        "excerpt": s.excerpt, "reported_at": localtime(s.case.created_at),
-                       "me_too_count": s.case.me_too_count, "distance_m": round(s.distance_m),
+                       "me_too_count": s.case.me_too_count,
+                       "distance_m": round(s.distance_m) if s.distance_m is not None else None,
                        "me_too_url": url_for(".me_too", number=s.case.number)} for s in found]}
 
 

@@ -2,10 +2,15 @@
 
 Flask-WTF loads WTForms' catalogue on every message and knows no zh_Hant; this caches one catalogue per locale
 and maps 繁體 to WTForms' zh_TW (its zh is Simplified).
+
+A form is built on every submission, so building one does no work that only showing it needs: the reader's
+catalogue is looked up when a message is first produced, and the CSRF token is signed when the form is rendered
+(a form that passes its checks and is answered with a redirect needs neither).
 """
 from functools import lru_cache
 
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import _FlaskFormCSRF
 from wtforms.i18n import get_translations
 
 from portal.i18n import current_locale
@@ -18,7 +23,44 @@ def _wtforms_translations(locale):
     return get_translations([WTFORMS_LOCALES.get(locale, "en")])
 
 
+class ReaderTranslations:
+    """WTForms' messages in the language of the current request, resolved per message."""
+
+    def gettext(self, string):
+        return _wtforms_translations(current_locale()).gettext(string)
+
+    def ngettext(self, singular, plural, n):
+        return _wtforms_translations(current_locale()).ngettext(singular, plural, n)
+
+
+READER_TRANSLATIONS = ReaderTranslations()
+
+
+class TokenWhenShown:
+    """The CSRF token of a form's hidden field, signed the first time it is turned into text."""
+
+    def __init__(self, sign):
+        self._sign, self._token = sign, None
+
+    def __str__(self):
+        if self._token is None:
+            self._token = self._sign()
+        return self._token
+
+
+class RenderedTokenCSRF(_FlaskFormCSRF):
+    """Flask-WTF's form CSRF, with the token for the hidden field signed only when the field is rendered.
+
+    Checking a posted token is unchanged (CSRFProtect checks every POST before the view; the form checks again
+    when CSRFProtect is off for a view)."""
+
+    def generate_csrf_token(self, csrf_token_field):
+        return TokenWhenShown(lambda: super(RenderedTokenCSRF, self).generate_csrf_token(csrf_token_field))
+
+
 class BaseForm(FlaskForm):
     class Meta:
+        csrf_class = RenderedTokenCSRF
+
         def get_translations(self, form):
-            return _wtforms_translations(current_locale())
+            return READER_TRANSLATIONS

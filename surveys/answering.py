@@ -8,7 +8,9 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 
 from portal.city import get_city_settings
 from portal.clock import to_local, utcnow
@@ -150,25 +152,36 @@ def score(survey, checked):
     return points, total, passed, results
 
 
-def _stratum(survey, area_id):
-    """The survey area the response counts under: the nearest one at or above its area."""
-    if area_id is None or not survey.areas:
+def _stratum(survey, area_id, survey_area=None):
+    """The survey area the response counts under: the nearest one at or above its area. That is the area link the
+    respondent came through when the response is counted in its area (a survey's areas never contain one another).
+    """
+    if area_id is None:
         return None
-    area = db.session.get(Area, area_id)
-    candidates = [link for link in survey.areas if area is not None and area.path.startswith(link.area.path)]
-    return max(candidates, key=lambda link: len(link.area.path), default=None)
+    if survey_area is not None and survey_area.area_id == area_id:
+        return survey_area
+    links = db.session.execute(db.select(SurveyArea, Area.path).join(Area, Area.id == SurveyArea.area_id)
+                               .where(SurveyArea.survey_id == survey.id)).all()
+    path = db.session.execute(db.select(Area.path).where(Area.id == area_id)).scalar() if links else None
+    candidates = [(len(link_path), link) for link, link_path in links if path and path.startswith(link_path)]
+    return max(candidates, key=lambda candidate: candidate[0], default=(0, None))[1]
+
+
+_areas = SurveyArea.__table__
+_COUNT_IN_AREA = _areas.update().where(_areas.c.id == db.bindparam("stratum")) \
+    .values(received=_areas.c.received + 1)
+_COUNT_WITHIN_QUOTA = _COUNT_IN_AREA.where(_areas.c.received < _areas.c.quota)
+_COUNT_RETURNING = _COUNT_IN_AREA.returning(_areas.c.received)
 
 
 def _take_quota(stratum):
     """Count the response against its area's quota atomically; True when it goes over a warn-only quota."""
-    table = SurveyArea.__table__
-    update = table.update().where(table.c.id == stratum.id).values(received=table.c.received + 1)
     if stratum.quota is not None and stratum.quota_action == QuotaAction.STOP:
-        if db.session.execute(update.where(table.c.received < table.c.quota)).rowcount == 0:
+        if db.session.execute(_COUNT_WITHIN_QUOTA, {"stratum": stratum.id}).rowcount == 0:
             raise SurveyError("quota_full")
         db.session.expire(stratum, ["received"])
         return False
-    received = db.session.execute(update.returning(table.c.received)).scalar()
+    received = db.session.execute(_COUNT_RETURNING, {"stratum": stratum.id}).scalar()
     db.session.expire(stratum, ["received"])
     return stratum.quota is not None and received > stratum.quota
 
@@ -185,9 +198,14 @@ def _find_token(survey, token_code):
     return token
 
 
+# Only the id, with plain table columns, built once: the common answer (no such response) stays cheap.
+_RESPONSE_ID_BY_KEY = db.select(SurveyResponse.__table__.c.id).where(
+    SurveyResponse.__table__.c.idempotency_key == db.bindparam("key"))
+
+
 def _existing(idempotency_key):
-    return db.session.execute(
-        db.select(SurveyResponse).where(SurveyResponse.idempotency_key == idempotency_key)).scalar()
+    response_id = db.session.execute(_RESPONSE_ID_BY_KEY, {"key": idempotency_key}).scalar()
+    return db.session.get(SurveyResponse, response_id) if response_id is not None else None
 
 
 def submit_response(survey, raw, *, idempotency_key, started_at=None, token_code=None, survey_area=None,
@@ -225,16 +243,15 @@ def submit_response(survey, raw, *, idempotency_key, started_at=None, token_code
         duration_seconds=_duration(started_at, now),
     )
     _describe(survey, response, checked)
-    lock_for_write()  # the savepoint below reads quotas and tokens, then writes
+    stratum = _stratum(survey, area_id, survey_area)
+    response.survey_area_id = stratum.id if stratum is not None else None
+    lock_for_write()  # on SQLite, the write lock first: the savepoint below only writes, then the view commits
     try:
         with db.session.begin_nested():
-            stratum = _stratum(survey, area_id)
-            response.survey_area_id = stratum.id if stratum is not None else None
             response.over_quota = _take_quota(stratum) if stratum is not None else False
             if token is not None and _use_token(token, now) == 0:
                 raise SurveyError("token_used", field="token")
-            db.session.add(response)
-            db.session.flush()
+            _insert_response(response)
             if checked.rows:  # one executemany, without the unit of work's per-object cost
                 db.session.execute(SurveyAnswer.__table__.insert(), [
                     {"response_id": response.id, "question_id": q.id, "item": item, "value": value,
@@ -246,6 +263,22 @@ def submit_response(survey, raw, *, idempotency_key, started_at=None, token_code
             return again, False
         raise SurveyError("already_answered") from None
     return response, True
+
+
+_INSERT_RESPONSE = SurveyResponse.__table__.insert().returning(SurveyResponse.__table__.c.id)
+
+
+def _insert_response(response):
+    """Insert the new response with one plain INSERT of the values set on it (the table's defaults fill the rest)
+    and keep it in the session as if just loaded, without the unit of work's cost."""
+    if db.session.new or db.session.dirty or db.session.deleted:
+        db.session.flush()
+    state = inspect(response)
+    values = {attribute.columns[0].key: state.dict[attribute.key]
+              for attribute in SurveyResponse.__mapper__.column_attrs if attribute.key in state.dict}
+    response.id = db.session.execute(_INSERT_RESPONSE, values).scalar_one()
+    make_transient_to_detached(response)  # attributes left to the defaults load on first use
+    db.session.add(response)
 
 
 def _guard_key(survey, token, device_key, phone_hash):

@@ -156,9 +156,10 @@ def submit(slug):
             return _render_form(survey, link=link, token=token, raw=raw, problems=error.problems, code=error.code,
                                 form_token=fresh, status=400)
         return _message(error.code, survey)
+    response_id, slug = response.id, survey.slug  # read before the commit expires them
     db.session.commit()
-    receipt = URLSafeSerializer(_secret(), salt="survey-receipt").dumps(response.id)
-    return redirect(url_for(".done", slug=survey.slug, receipt=receipt), code=303)
+    receipt = URLSafeSerializer(_secret(), salt="survey-receipt").dumps(response_id)
+    return redirect(url_for(".done", slug=slug, receipt=receipt), code=303)
 
 
 @bp.get("/<slug>/done/<receipt>")

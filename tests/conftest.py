@@ -135,6 +135,16 @@ def make_app(database_url, uploads):
 
 
 @pytest.fixture
+def served(make_app, monkeypatch):
+    """A second app on the same database whose requests, as in production, each get their own app context and
+    session (the ``client`` fixture's requests share the test's)."""
+    from portal import city
+
+    monkeypatch.setattr(city, "RECHECK_SECONDS", 3600)  # no re-check of the settings in the middle of a test
+    return make_app()
+
+
+@pytest.fixture
 def app(make_app):
     app = make_app()
     with app.app_context():
