@@ -1,7 +1,8 @@
 """The hotline console: an operator types in a call, letter, box note, media or superior case, fast.
 
 Keyboard first: the phone field has the focus, the fields follow the order of the call, Enter submits. A hidden
-idempotency key makes a double submit (or a reload after a slow answer) return the case already made.
+idempotency key makes a double submit (or a reload after a slow answer) return the case already made. The chosen
+category's extra questions are asked as on the resident's form (same checks, answers stored in ``Case.answers``).
 """
 import secrets
 
@@ -9,6 +10,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from complaints import intake as resident_intake
 from complaints import services
 from complaints.console_forms import BLANK, CASE_ERRORS, IntakeForm, grouped_category_choices
 from complaints.forms import normalise_phone
@@ -59,14 +61,32 @@ def _place(form):
     return point
 
 
-def _submit(form, point):
+def _category(form):
+    """The chosen category if it can take a report (the service refuses the rest with its own message)."""
+    category = db.session.get(Category, form.category.data) if form.category.data else None
+    return category if category is not None and category.active and not category.is_group else None
+
+
+def _questions():
+    """(category, its extra questions) for every active category that has some: one fieldset each, the chosen
+    one shown (the page's script switches them as the category changes)."""
+    return [(category, asked) for _group, categories in resident_intake.category_groups()
+            for category in categories if (asked := resident_intake.questions_of(category))]
+
+
+def _page(form, question_errors=None):
+    return render_template("complaints/console/intake.html", form=form, questions=_questions(),
+                           question_errors=question_errors or {}, chosen=form.category.data)
+
+
+def _submit(form, point, answers):
     case, created = services.submit_report(
         category=db.session.get(Category, form.category.data), description=form.description.data,
         channel=Channel(form.channel.data), point=point,
         area=db.session.get(Area, form.area.data) if form.area.data else None,
         location_text=form.location_text.data or None, urgent=form.urgent.data, anonymous=form.anonymous.data,
         reporter_name=form.reporter_name.data or None, reporter_phone=normalise_phone(form.reporter_phone.data),
-        actor=current_user, idempotency_key=form.idempotency_key.data)
+        answers=answers, actor=current_user, idempotency_key=form.idempotency_key.data)
     if created and form.file_now.data and can(current_user, Permission.CASES_DISPATCH):
         services.file_case(case, current_user)
     return case, created
@@ -77,18 +97,20 @@ def _submit(form, point):
 def intake():
     form = _form()
     if not form.is_submitted():
-        return render_template("complaints/console/intake.html", form=form)
+        return _page(form)
     valid = form.validate()
     point = _place(form)  # checked with the rest: every problem is told at once (一次性告知)
-    if not valid or form.point_code.errors or form.area.errors:
-        return render_template("complaints/console/intake.html", form=form)
+    category = _category(form)
+    answers, question_errors = resident_intake.read_answers(category, request.form) if category else ({}, {})
+    if not valid or form.point_code.errors or form.area.errors or question_errors:
+        return _page(form, question_errors)
     try:
-        case, created = _submit(form, point)
+        case, created = _submit(form, point, answers)
     except services.CaseError as error:
         db.session.rollback()
         target = {"area": form.area, "point": form.point_code, "category": form.category}.get(error.field)
         _add_error(target or form.description, CASE_ERRORS.get(error.code, _("This report was refused.")))
-        return render_template("complaints/console/intake.html", form=form)
+        return _page(form)
     db.session.commit()
     if created:
         flash(_("Case %(number)s saved. Read out to the caller: case number %(number)s, query code %(code)s.",

@@ -1,9 +1,11 @@
 """The case ledger (台账): filters from a query string, one row per case as CSV or XLSX, and the printable record.
 
 Rows are built from a few queries whatever the number of cases: the cases in id batches with their point and
-unit joined, and the area and category trees once. Reporter phones and names are never part of a row.
+unit joined, and the area and category trees once. Reporter phones and names are never part of a row. Every
+export (CSV, XLSX, a printed record) is written to the audit log: who, when, which filter, how many rows.
 """
 import csv
+import dataclasses
 import io
 import re
 from datetime import date, datetime
@@ -19,6 +21,7 @@ from werkzeug.routing import BuildError
 
 from complaints.models import OPEN_STATES, Case, CaseEvent, CaseState, Channel, EventKind
 from complaints.queries import CaseFilter, apply_filter
+from portal.auth import audit
 from portal.city import SATISFACTION_SCALES, get_city_settings
 from portal.clock import to_local, utcnow
 from portal.extensions import db
@@ -50,6 +53,36 @@ def ledger_filter(args):
                       area_id=_int(args.get("area")), category_id=_int(args.get("category")),
                       channel=channel if channel in {c.value for c in Channel} else "",
                       created_from=_day(args.get("from")), created_to=_day(args.get("to")))
+
+
+def filter_record(filters):
+    """The filter as the audit log keeps it: only what narrows the export, as plain JSON values."""
+    kept = {}
+    for name, value in dataclasses.asdict(filters).items():
+        if value in (None, "", (), [], False):
+            continue
+        kept[name] = value.isoformat() if isinstance(value, date) else list(value) if isinstance(value, tuple) \
+            else value
+    return kept
+
+
+def count_rows(filters):
+    """How many cases an export with ``filters`` holds (one COUNT query)."""
+    return db.session.scalar(apply_filter(db.select(db.func.count(Case.id)), filters))
+
+
+def record_export(actor, fmt, filters):
+    """Write a ledger export to the audit log before it is sent. Returns the number of rows. The caller commits."""
+    rows = count_rows(filters)
+    audit.record(actor, "export", object_type=Case.__tablename__, summary=f"{fmt} · {rows}",
+                 changes={"format": fmt, "rows": rows, "filter": filter_record(filters)})
+    return rows
+
+
+def record_printout(actor, case):
+    """Write the opening of a case's printable record to the audit log. The caller commits."""
+    audit.record(actor, "export", case, summary=f"record · {case.number}",
+                 changes={"format": "record", "rows": 1, "filter": {"number": case.number}})
 
 
 def _int(value):

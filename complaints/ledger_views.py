@@ -13,6 +13,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from complaints import ledger
 from complaints.models import CaseState, Channel
@@ -26,7 +27,7 @@ from portal.registry.models import Category, Unit
 bp = Blueprint("ledger", __name__, url_prefix="/console/ledger", template_folder="templates")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-STATUS_LABELS = {"pending": _l("Pending"), "sent": _l("Sent"), "failed": _l("Failed")}
+STATUS_LABELS = {"pending": _l("Pending"), "sending": _l("Sending"), "sent": _l("Sent"), "failed": _l("Failed")}
 CHANNEL_LABELS = {"sms": _l("SMS"), "wechat": _l("WeChat"), "robot": _l("Group robot"),
                   "log": _l("Log (no gateway)")}
 RETRY_INLINE = 50  # failed messages re-sent while the page waits; the rest go with the next command run
@@ -54,7 +55,10 @@ def find_record():
 @bp.get("/cases.csv")
 @require(Permission.CASES_EXPORT)
 def cases_csv():
-    rows = ledger.ledger_rows(ledger.ledger_filter(request.args))
+    filters = ledger.ledger_filter(request.args)
+    ledger.record_export(current_user, "csv", filters)
+    db.session.commit()  # the audit entry stands even if the download is broken off
+    rows = ledger.ledger_rows(filters)
     response = Response(stream_with_context(ledger.csv_chunks(rows)), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{ledger.export_filename("csv")}"'
     return response
@@ -63,7 +67,10 @@ def cases_csv():
 @bp.get("/cases.xlsx")
 @require(Permission.CASES_EXPORT)
 def cases_xlsx():
-    output = ledger.xlsx_file(ledger.ledger_rows(ledger.ledger_filter(request.args)))
+    filters = ledger.ledger_filter(request.args)
+    ledger.record_export(current_user, "xlsx", filters)
+    db.session.commit()
+    output = ledger.xlsx_file(ledger.ledger_rows(filters))
     return send_file(output, mimetype=XLSX, as_attachment=True, download_name=ledger.export_filename("xlsx"))
 
 
@@ -74,11 +81,14 @@ def case_record(number):
     case = ledger.record_case(number)
     if case is None:
         abort(404)
-    return render_template(
+    page = render_template(
         "complaints/ledger/record.html", case=case, closing=ledger.closing_record(case),
         answers=ledger.answers_shown(case), photo_url=ledger.photo_url, now=utcnow(),
         reporter=ledger.masked_reporter(case),
     )
+    ledger.record_printout(current_user, case)  # after rendering: the loaded case is not expired by the commit
+    db.session.commit()
+    return page
 
 
 @bp.get("/notifications")

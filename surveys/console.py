@@ -10,6 +10,7 @@ from portal.auth.permissions import Permission, require
 from portal.city import get_city_settings
 from portal.extensions import db
 from surveys import services, transfer
+from surveys.console_forms import FOLLOWUP_MESSAGES, MoveQuestionForm
 from surveys.definition import SurveyError
 from surveys.forms import (
     ImportForm,
@@ -35,6 +36,10 @@ def _helpers():
     return {"message": message, "answer_codes_help": answer_codes_help}
 
 
+def _message(code):
+    return FOLLOWUP_MESSAGES[code] if code == "section" else message(code)
+
+
 def _refused(error, form=None):
     """Put a SurveyError on the form's fields (every problem at once), or flash it."""
     db.session.rollback()
@@ -47,7 +52,7 @@ def _refused(error, form=None):
             form[name].errors = list(form[name].errors) + [message(code)]
             placed = True
     if not placed:
-        flash(message(error.code) if not problems else "; ".join(
+        flash(_message(error.code) if not problems else "; ".join(
             f"{k}: {message(v)}" for k, v in problems.items()), "danger")
 
 
@@ -111,7 +116,8 @@ def edit_survey(survey_id):
 @require(Permission.SURVEYS_MANAGE)
 def show(survey_id):
     survey = _survey(survey_id)
-    return render_template("surveys/console/show.html", survey=survey, section_form=SectionForm())
+    return render_template("surveys/console/show.html", survey=survey, section_form=SectionForm(),
+                           move_form=MoveQuestionForm())
 
 
 @bp.post(f"/{ID}/state")
@@ -312,3 +318,21 @@ def question_action(survey_id, question_id, action):
     return _delete_or_move(_question(survey, question_id), action, services.delete_question,
                            services.move_question)
 
+
+
+@bp.post(f"/{ID}/questions/<int(max=2147483647):question_id>/section")
+@require(Permission.SURVEYS_MANAGE)
+def move_to_section(survey_id, question_id):
+    """Move a question of a draft to the end of another section; refused once the survey has been opened."""
+    survey = _survey(survey_id)
+    question = _question(survey, question_id)
+    form = MoveQuestionForm()
+    section = db.session.get(SurveySection, form.section.data) if form.validate_on_submit() else None
+    try:
+        services.move_question_to_section(question, section, current_user)
+    except SurveyError as error:
+        _refused(error)
+        return redirect(url_for(".show", survey_id=survey.id) + f"#question-{question.key}")
+    db.session.commit()
+    flash(_("Question moved to “%(section)s”.", section=section.display_title), "success")
+    return redirect(url_for(".show", survey_id=survey.id) + f"#section-{section.id}")

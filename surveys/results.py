@@ -6,6 +6,7 @@ out of every figure and counted. ``survey_results`` is what the results page, th
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import case, func
 from sqlalchemy.orm import joinedload
@@ -14,7 +15,7 @@ from portal.extensions import db
 from portal.registry.models import Area
 from surveys import rates
 from surveys.models import QuestionKind, Source, SurveyArea
-from surveys.response_models import CORRECT_ITEM, SurveyAnswer, SurveyResponse
+from surveys.response_models import CORRECT_ITEM, NO_AREA, SurveyAnswer, SurveyResponse
 from surveys.tallies import ANSWERED_ITEM, tally_rows
 
 PERIODS = ("day", "week", "month")
@@ -53,6 +54,15 @@ class Row:
     link: object = None
 
 
+class LowItem(NamedTuple):
+    """An entry of the lowest-items list: what it is called, its 满意率, and the question and item it is."""
+
+    label: str
+    rate: object
+    question: object
+    item: str = ""  # the matrix item's code; "" for a satisfaction question
+
+
 @dataclass
 class Results:
     survey: object
@@ -65,7 +75,7 @@ class Results:
     questions: list
     areas: list
     periods: list
-    lowest: dict  # Source -> [(label, Rate, question)]
+    lowest: dict  # Source -> [LowItem]
     period: str = "day"
     stratum: int | None = None
     unplaced: dict = field(default_factory=dict)  # Source -> valid responses outside every weighted area
@@ -134,8 +144,13 @@ def _period_key(day, period):
 
 
 def _periods(survey, period):
+    return _period_rows(_grouped_rates(survey, SurveyResponse.day), period)
+
+
+def _period_rows(by_day, period):
+    """Rows per period from {local day: {Source: (x, n)}}: days added up into weeks or months."""
     merged = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-    for day, by_source in _grouped_rates(survey, SurveyResponse.day).items():
+    for day, by_source in by_day.items():
         for source, (x, n) in by_source.items():
             cell = merged[_period_key(day, period)][source]
             cell[0] += x
@@ -249,14 +264,34 @@ def _lowest(survey, questions):
         for result in questions:
             question = result.question
             if question.kind == QuestionKind.SATISFACTION and source in result.by_source:
-                entries.append((question.display_text, result.by_source[source].rate, question))
+                entries.append(LowItem(question.display_text, result.by_source[source].rate, question))
             for item, by in result.items:
                 if source in by:
                     label = next((question.label_of(i) for i in question.items or () if i["value"] == item), item)
-                    entries.append((f"{question.display_text} · {label}", by[source].rate, question))
+                    entries.append(LowItem(f"{question.display_text} · {label}", by[source].rate, question, item))
         entries = [e for e in entries if e[1] is not None]
         lowest[source] = sorted(entries, key=lambda e: (e[1].p, -e[1].n))[:LOWEST]
     return lowest
+
+
+def item_periods(survey, question, item="", period="day", stratum=None):
+    """The 满意率 per period and source of one satisfaction question or matrix item (``item``), from its answers
+    in one grouped query; ``stratum`` narrows it to one of the survey's areas as on the results page."""
+    period = period if period in PERIODS else "day"
+    query = (db.select(SurveyResponse.day, SurveyResponse.source, func.count(SurveyAnswer.id),
+                       _sum_if(SurveyAnswer.value.in_(survey.satisfied_levels or [0])))
+             .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+             .where(*_valid(survey), SurveyAnswer.question_id == question.id, SurveyAnswer.item == item,
+                    SurveyAnswer.value.is_not(None))
+             .group_by(SurveyResponse.day, SurveyResponse.source))
+    if stratum == NO_AREA:
+        query = query.where(SurveyResponse.survey_area_id.is_(None))
+    elif stratum is not None:
+        query = query.where(SurveyResponse.survey_area_id == stratum)
+    by_day = defaultdict(dict)
+    for day, source, n, x in db.session.execute(query):
+        by_day[day][source] = (int(x or 0), int(n or 0))
+    return _period_rows(by_day, period)
 
 
 def survey_results(survey, period="day", stratum=None):

@@ -1,20 +1,24 @@
-"""Staff console for results: rates with intervals per source, area and period, quality checks and recorded
-exclusions, and the exports (responses and summary, CSV or XLSX, in a chosen language)."""
+"""Staff console for results: rates with intervals per source, area and period (also per question or matrix item),
+quality checks and recorded exclusions, the exports (responses and summary, CSV or XLSX, in a chosen language),
+and rectification: a low-scoring item made into a case for the command centre to dispatch."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from complaints.services import CaseError
 from portal.auth.permissions import Permission, require
 from portal.extensions import db
 from portal.i18n import LOCALES, current_locale
-from surveys import exports, quality
+from portal.registry.models import Area, Category
+from surveys import exports, quality, rectification
 from surveys.charts import trend_svg
+from surveys.console_forms import FOLLOWUP_MESSAGES, RectificationForm
 from surveys.definition import SurveyError
 from surveys.forms import ExclusionForm, message
 from surveys.models import Survey, SurveyState
-from surveys.response_models import NO_AREA, SurveyExclusion, SurveyResponse
-from surveys.results import PERIODS, survey_results
+from surveys.response_models import NO_AREA, Source, SurveyExclusion, SurveyResponse
+from surveys.results import PERIODS, item_periods, survey_results
 
 bp = Blueprint("survey_results", __name__, url_prefix="/console/surveys", template_folder="templates")
 
@@ -29,19 +33,108 @@ def _survey(survey_id):
     return survey
 
 
+def _stratum(survey, value):
+    """A SurveyArea id of this survey or NO_AREA from a query value; None (all areas) for anything else."""
+    try:
+        stratum = int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+    if stratum is not None and stratum != NO_AREA and not any(link.id == stratum for link in survey.areas):
+        return None
+    return stratum
+
+
+def _stratum_area_id(survey, stratum):
+    return next((link.area_id for link in survey.areas if link.id == stratum), None)
+
+
+def _tasks_shown(survey, stratum):
+    """{(question id, item): [task]} for the lowest items: the tasks of the chosen area, or of every area."""
+    area_id = _stratum_area_id(survey, stratum)
+    return {key: [t for t in tasks if area_id is None or t.area_id == area_id]
+            for key, tasks in rectification.tasks_by_item(survey).items()}
+
+
 @bp.get(f"/{ID}/results")
 @require(Permission.SURVEYS_RESULTS)
 def results(survey_id):
     survey = _survey(survey_id)
-    stratum = request.args.get("area", type=int)
-    if stratum is not None and stratum != NO_AREA and not any(link.id == stratum for link in survey.areas):
-        stratum = None
+    stratum = _stratum(survey, request.args.get("area"))
     figures = survey_results(survey, request.args.get("period", "day"), stratum)
     label = _("Pass rate (知晓率)") if survey.is_quiz else _("Satisfaction rate (满意率)")
     trends = {source: trend_svg(figures.periods, source, survey.target_percent, label) for source in figures.sources}
+    items = [] if survey.is_quiz else rectification.rated_items(survey)
+    chosen = rectification.find_item(survey, request.args.get("trend")) if items else None
+    item_rows, item_trends = [], {}
+    if chosen is not None:
+        item_rows = item_periods(survey, chosen.question, chosen.item, figures.period, stratum)
+        item_trends = {source: trend_svg(item_rows, source, survey.target_percent, chosen.label)
+                       for source in figures.sources}
     return render_template("surveys/console/results.html", survey=survey, r=figures, trends=trends,
-                           periods=PERIODS, export_locales=LOCALES, rate_label=label,
-                           no_area=NO_AREA)
+                           periods=PERIODS, export_locales=LOCALES, rate_label=label, no_area=NO_AREA,
+                           items=items, chosen=chosen, item_rows=item_rows, item_trends=item_trends,
+                           tasks=_tasks_shown(survey, stratum) if items else {})
+
+
+def _item_rate(survey, entry, source, stratum):
+    """The item's 满意率 for ``source`` as the results page shows it, or None."""
+    for result in survey_results(survey, stratum=stratum).questions:
+        if result.question.id != entry.question.id:
+            continue
+        by_source = dict(result.items).get(entry.item, {}) if entry.item else result.by_source
+        distribution = by_source.get(source)
+        return distribution.rate if distribution is not None else None
+    return None
+
+
+def _source(value):
+    try:
+        return Source(value)
+    except ValueError:
+        return None
+
+
+@bp.route(f"/{ID}/rectify", methods=["GET", "POST"])
+@require(Permission.SURVEYS_RESULTS)
+def rectify(survey_id):
+    """Make a 上级交办 case from a low-scoring item: category, area and the task, prefilled from the figures."""
+    survey = _survey(survey_id)
+    form = RectificationForm().fill_choices()
+    if not form.is_submitted():
+        form.item.data, form.source.data = request.args.get("item"), request.args.get("source")
+        form.stratum.data = request.args.get("area")
+    entry = rectification.find_item(survey, form.item.data)
+    if entry is None:
+        abort(404)
+    stratum, source = _stratum(survey, form.stratum.data), _source(form.source.data)
+    back = url_for(".results", survey_id=survey.id, area=stratum) + "#lowest"
+    if not form.is_submitted():
+        form.area.data = _stratum_area_id(survey, stratum)
+        area = db.session.get(Area, form.area.data) if form.area.data else None
+        rate = _item_rate(survey, entry, source, stratum) if source is not None else None
+        form.description.data = rectification.describe(survey, entry, area, rate, source)
+    elif form.validate():
+        area = db.session.get(Area, form.area.data)
+        try:
+            task, created = rectification.create_task(survey, entry, area, db.session.get(Category, form.category.data),
+                                                      form.description.data, current_user)
+        except (SurveyError, CaseError) as error:
+            db.session.rollback()
+            target = {"area": form.area, "description": form.description}.get(error.field, form.category)
+            target.errors = list(target.errors) + [FOLLOWUP_MESSAGES.get(error.code, message(error.code))]
+        else:
+            number, state = task.case.number, task.case.state.label
+            db.session.commit()
+            if created:
+                flash(_("Rectification task created: case %(number)s, waiting to be filed and dispatched.",
+                        number=number), "success")
+            else:
+                flash(_("This item already has a task in this area: case %(number)s (%(state)s).", number=number,
+                        state=state), "info")
+            return redirect(back)
+    existing = rectification.tasks_by_item(survey).get((entry.question.id, entry.item), [])
+    return render_template("surveys/console/rectify.html", survey=survey, form=form, entry=entry, back=back,
+                           existing=existing, source=source)
 
 
 @bp.post(f"/{ID}/quality")

@@ -256,3 +256,23 @@ def move_question(question, delta, actor):
     _check_condition_order(survey)
     db.session.flush()
     audit.record(actor, "move", question, summary=question.key)
+
+
+def move_question_to_section(question, section, actor):
+    """Put ``question`` last in ``section`` (another section of its survey). Raises SurveyError ("locked",
+    "section", "condition_order"); the caller rolls back on error and commits otherwise. Ends with a flush."""
+    survey = question.survey
+    _refuse_if_locked(survey)
+    if section is None or section.survey_id != survey.id or section.id == question.section_id:
+        raise SurveyError("section")
+    origin = question.section
+    with db.session.no_autoflush:
+        origin.questions.remove(question)
+        question.position = len(section.questions)
+        section.questions.append(question)
+    _renumber(survey)
+    _check_condition_order(survey)
+    db.session.flush()
+    audit.record(actor, "move", question, summary=question.key,
+                 changes={"section": [origin.title, section.title]})
+    return question

@@ -101,3 +101,55 @@ def test_an_anonymous_caller_leaves_nothing_stored(city, client, sign_in):
     intake(client, area=str(city.west.id), category=str(city.category.id), anonymous="y")
     case = db.session.execute(db.select(Case)).scalar_one()
     assert (case.anonymous, case.reporter_name, case.reporter_phone) == (True, None, None)
+
+
+# ---------------------------------------------------------------- the category's extra questions
+
+@pytest.fixture
+def asked(city):
+    """A category with three extra questions: a required choice, a required yes/no, an optional text."""
+    return make_category("井盖缺失", questions=[
+        {"key": "size", "label": "坑有多大", "label_en": "How big is the hole?", "type": "choice", "required": True,
+         "choices": [{"value": "small", "label": "小", "label_en": "Small"},
+                     {"value": "big", "label": "大", "label_en": "Big"}]},
+        {"key": "traffic", "label": "在车行道上吗", "label_en": "Is it on the carriageway?", "type": "yesno",
+         "required": True},
+        {"key": "since", "label": "从什么时候开始", "label_en": "Since when?", "type": "text"},
+    ])
+
+
+def test_the_hotline_asks_the_chosen_categorys_questions_and_stores_the_answers(city, asked, client, sign_in):
+    sign_in(city.operator)
+    form = page(client.get("/console/cases/intake"))
+    assert "How big is the hole?" in form and f'data-category="{asked.id}" hidden' in form  # shown once chosen
+    response = intake(client, area=str(city.west.id), category=str(asked.id), **{
+        f"q-{asked.id}-size": "big", f"q-{asked.id}-traffic": "yes", f"q-{asked.id}-since": "昨天晚上"})
+    assert response.status_code == 302
+    case = db.session.execute(db.select(Case)).scalar_one()
+    assert case.answers == {"size": "big", "traffic": "yes", "since": "昨天晚上"}
+    detail = page(client.get(f"/console/cases/{case.number}"))  # the case page reads them out like the H5 ones
+    for text in ("How big is the hole?", "Big", "Is it on the carriageway?", "昨天晚上"):
+        assert text in detail, text
+
+
+def test_unanswered_and_wrong_answers_are_told_with_every_other_problem_and_nothing_is_stored(
+        city, asked, client, sign_in):
+    sign_in(city.operator)
+    response = intake(client, area=str(city.west.id), category=str(asked.id), description="",
+                      reporter_phone="abc", **{f"q-{asked.id}-size": "huge", f"q-{asked.id}-since": "x" * 201})
+    html = page(response)
+    assert response.status_code == 200
+    for problem in ("Please choose one of the answers to: How big is the hole?",
+                    "Please answer: Is it on the carriageway?", "Please keep the answer under 200 characters.",
+                    "What the caller reports: This field is required", "Caller's phone: Enter a mainland mobile"):
+        assert problem in html, problem
+    assert f'data-category="{asked.id}" hidden' not in html  # the chosen category's questions are on screen
+    assert db.session.execute(db.select(Case)).first() is None
+
+
+def test_only_the_chosen_categorys_questions_count(city, asked, client, sign_in):
+    sign_in(city.operator)
+    response = intake(client, area=str(city.west.id), category=str(city.category.id),
+                      **{f"q-{asked.id}-size": "big"})  # typed in before the operator changed the category
+    assert response.status_code == 302
+    assert db.session.execute(db.select(Case)).scalar_one().answers is None

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import event
 
 from complaints import services
 from complaints.models import Channel
@@ -16,6 +15,7 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.registry.models import AreaLevel
 from tests.factories import make_area, make_case, make_category, make_point, make_unit, make_user
+from tests.sqlcount import recorded_statements
 
 SH = ZoneInfo("Asia/Shanghai")
 PHONE = re.compile(r"1\d{10}")
@@ -130,18 +130,10 @@ def test_an_export_of_200_cases_takes_a_bounded_number_of_queries(client, app):
             services.dispatch_case(case, units[i % 4 // 2], dispatcher)
     db.session.commit()
     sign_in(client, Role.DISPATCHER)
-    statements = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements() as statements:
         csv_body = client.get("/console/ledger/cases.csv").get_data(as_text=True)
         csv_queries = len(statements)
         xlsx = client.get("/console/ledger/cases.xlsx")
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert csv_body.count("\n") == 201 and "市园林局" in csv_body
     assert len(load_workbook(io.BytesIO(xlsx.data)).active["A"]) == 201
     assert csv_queries <= 10 and len(statements) - csv_queries <= 10, statements
@@ -199,3 +191,49 @@ def _check_on_time(city, on_time):
     case.closed_at = case.due_at + timedelta(minutes=1)
     assert on_time(case, utcnow()) == "No"
     assert on_time(city["overdue"], utcnow()) == "Overdue" and on_time(city["waiting"], utcnow()) == ""
+
+
+# ---------------------------------------------------------------- every export is audit-logged
+
+def exports_logged():
+    from portal.auth.models import AuditEntry
+
+    return db.session.execute(db.select(AuditEntry).where(AuditEntry.action == "export")
+                              .order_by(AuditEntry.id)).scalars().all()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_each_ledger_download_is_audit_logged_with_who_the_filter_and_the_row_count(client, city, fmt):
+    leader = make_user(Role.LEADER)
+    assert client.post("/login", data={"username": leader.username, "password": "password123"}).status_code == 302
+    before = utcnow()
+    assert client.get(f"/console/ledger/cases.{fmt}?unit={city['unit'].id}&state=closed&state=dispatched"
+                      f"&from=2025-01-01").status_code == 200
+    client.get(f"/console/ledger/cases.{fmt}")
+    filtered, everything = exports_logged()
+    assert (filtered.actor_id, filtered.object_type, filtered.at >= before) == (leader.id, "cases", True)
+    assert filtered.changes == {"format": fmt, "rows": 2, "filter": {
+        "states": ["closed", "dispatched"], "unit_id": city["unit"].id, "created_from": "2025-01-01"}}
+    assert everything.changes == {"format": fmt, "rows": 3, "filter": {}}
+
+
+def test_opening_a_printable_record_is_audit_logged_and_a_refused_export_is_not(client, city):
+    sign_in(client, Role.OPERATOR)
+    assert client.get("/console/ledger/cases.csv").status_code == 403
+    assert exports_logged() == []
+    client.post("/logout")
+    sign_in(client, Role.DISPATCHER)
+    client.get(f"/console/ledger/cases/{city['closed'].number}/record")
+    assert client.get("/console/ledger/cases/20990101-0001/record").status_code == 404
+    [entry] = exports_logged()
+    assert (entry.object_type, entry.object_id, entry.changes["format"], entry.changes["rows"]) == (
+        "cases", city["closed"].id, "record", 1)
+
+
+def test_the_audit_log_page_shows_the_exports(client, city):
+    sign_in(client, Role.DISPATCHER)
+    client.get(f"/console/ledger/cases.xlsx?category={city['category'].parent_id}")
+    client.post("/logout")
+    sign_in(client, Role.ADMIN)
+    page = client.get("/console/audit").get_data(as_text=True)
+    assert "export" in page and "xlsx · 3" in page and f"&#39;category_id&#39;: {city['category'].parent_id}" in page

@@ -228,3 +228,67 @@ def test_the_job_closes_surveys_past_their_end(app):
     assert close_ended_surveys(now=utcnow() + timedelta(hours=2)) == 0
     assert db.session.get(Survey, ending.id).state == SurveyState.CLOSED
     assert db.session.get(Survey, running.id).state == SurveyState.OPEN
+
+
+# ---------------------------------------------------------------- moving a question to another section
+
+def two_sections(questions, open_it=False):
+    survey = make_survey(questions, open_it=False)
+    save_section(survey, None, {"title": "第二部分"}, None)
+    if open_it:
+        open_survey(survey, None)
+    db.session.commit()
+    return survey
+
+
+def test_a_draft_question_moves_to_the_end_of_another_section(app):
+    from surveys.services import move_question_to_section
+
+    survey = two_sections([satisfaction(), single(), text()])
+    first, second = survey.sections
+    save_question(survey, second, None, single(key="job", options=("学生", "在职")), None)
+    overall = survey.questions[0]
+    move_question_to_section(overall, second, actor=None)
+    db.session.commit()
+    db.session.expire_all()
+    assert [q.key for q in first.questions] == ["age", "comment"]
+    assert [q.key for q in second.questions] == ["job", "overall"]
+    assert [q.key for q in db.session.get(Survey, survey.id).questions] == ["age", "comment", "job", "overall"]
+    assert [(q.section_position, q.position) for q in second.questions] == [(1, 0), (1, 1)]
+    entry = db.session.execute(db.select(AuditEntry).where(AuditEntry.action == "move")).scalar_one()
+    assert entry.changes == {"section": ["卫生状况满意度调查", "第二部分"]}
+
+
+def test_an_opened_survey_keeps_its_questions_where_they_are(app):
+    from surveys.services import move_question_to_section
+
+    survey = two_sections([satisfaction(), single()], open_it=True)
+    with pytest.raises(SurveyError) as caught:
+        move_question_to_section(survey.questions[0], survey.sections[1], actor=None)
+    assert caught.value.code == "locked"
+
+
+def test_a_move_that_would_put_a_question_before_its_condition_is_refused(app):
+    from surveys.services import move_question_to_section
+
+    follow_up = text(key="why", condition={"question": "overall", "values": ["3"]})
+    survey = two_sections([satisfaction(), follow_up])
+    overall, second = survey.questions[0], survey.sections[1]
+    with pytest.raises(SurveyError) as caught:  # "overall" would come after "why", which depends on it
+        move_question_to_section(overall, second, actor=None)
+    assert caught.value.code == "condition_order"
+    db.session.rollback()
+    assert [q.key for q in db.session.get(Survey, survey.id).sections[0].questions] == ["overall", "why"]
+    move_question_to_section(survey.questions[1], second, actor=None)  # "why" after "overall": fine
+    db.session.commit()
+    assert [q.key for q in db.session.get(Survey, survey.id).sections[1].questions] == ["why"]
+
+
+def test_a_question_cannot_move_to_its_own_section_or_another_surveys(app):
+    from surveys.services import move_question_to_section
+
+    survey, other = two_sections([satisfaction()]), make_survey(open_it=False)
+    for section in (survey.sections[0], other.sections[0], None):
+        with pytest.raises(SurveyError) as caught:
+            move_question_to_section(survey.questions[0], section, actor=None)
+        assert caught.value.code == "section"

@@ -4,14 +4,14 @@ import io
 import json
 
 from openpyxl import load_workbook
-from sqlalchemy import event
 
 from portal.auth.models import Role
 from portal.extensions import db
 from surveys.answering import submit_response
-from surveys.models import Survey, SurveyQuestion, SurveyState
+from surveys.models import Survey, SurveyQuestion, SurveySection, SurveyState
 from surveys.response_models import SurveyResponse, SurveyToken
 from tests.factories import make_area, make_user
+from tests.sqlcount import recorded_statements
 from tests.surveys.factories import key, make_survey, matrix, satisfaction, single
 from tests.surveys.test_results import bulk_responses
 
@@ -156,17 +156,10 @@ def test_the_results_page_of_5000_responses_issues_a_bounded_number_of_queries(a
     bulk_responses(small, 20)
     bulk_responses(big, 5000)
     counts = []
-
-    def count(*_args):
-        counts[-1] += 1
-
     for survey in (small, big, small):
-        counts.append(0)
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        with recorded_statements() as statements:
             assert client.get(f"/console/surveys/{survey.id}/results").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
+        counts.append(len(statements))
     assert counts[1] == counts[2] and counts[1] <= 25, counts
 
 
@@ -183,3 +176,50 @@ def test_an_admin_reorders_and_deletes_questions_of_a_draft(app, client, login):
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/console/surveys/{survey.id}")
     db.session.expire_all()
     assert [q.id for q in db.session.get(Survey, survey.id).questions] == [second.id]
+
+
+def test_an_admin_moves_a_draft_question_to_another_section_but_not_in_an_opened_survey(app, client, login):
+    from surveys.services import save_section
+
+    login(make_user(Role.ADMIN))
+    survey = make_survey([satisfaction(), single()], open_it=False)
+    save_section(survey, None, {"title": "基本信息"}, None)
+    db.session.commit()
+    first, second = survey.sections
+    age = survey.questions[1]
+    page = client.get(f"/console/surveys/{survey.id}?lang=en").get_data(as_text=True)
+    assert f'action="/console/surveys/{survey.id}/questions/{age.id}/section"' in page and "Move to section" in page
+    response = client.post(f"/console/surveys/{survey.id}/questions/{age.id}/section", data={"section": second.id})
+    assert response.headers["Location"].endswith(f"/console/surveys/{survey.id}#section-{second.id}")
+    db.session.expire_all()
+    assert [q.key for q in db.session.get(SurveySection, second.id).questions] == ["age"]
+    refused = client.post(f"/console/surveys/{survey.id}/questions/{age.id}/section?lang=en",
+                          data={"section": "999999"}, follow_redirects=True)
+    assert "Choose another section of this survey." in refused.get_data(as_text=True)
+    assert client.post(f"/console/surveys/{survey.id}/state", data={"action": "open"}).status_code == 302
+    locked = client.post(f"/console/surveys/{survey.id}/questions/{age.id}/section?lang=en",
+                         data={"section": first.id}, follow_redirects=True)
+    assert "This survey has been opened: only the wording may change." in locked.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(SurveyQuestion, age.id).section_id == second.id
+    assert "Move to section" not in client.get(f"/console/surveys/{survey.id}?lang=en").get_data(as_text=True)
+
+
+def test_the_results_page_draws_the_rate_over_time_of_a_chosen_matrix_item(app, client, login):
+    from datetime import datetime, timezone
+
+    survey = make_survey([satisfaction(), matrix(items=("道路", "公厕"))])
+    for day, toilets in ((2, "1"), (2, "3"), (3, "2")):
+        submit_response(survey, {"overall": ["1"], "aspects": {"i1": ["1"], "i2": [toilets]}},
+                        idempotency_key=key(), now=datetime(2026, 3, day, 4, 0, tzinfo=timezone.utc))
+    db.session.commit()
+    login(make_user(Role.LEADER))
+    url = f"/console/surveys/{survey.id}/results?lang=en"
+    plain = client.get(url).get_data(as_text=True)
+    toilets = f"{survey.questions[1].id}:i2"
+    assert f'<option value="{toilets}">请评价以下方面 · 公厕</option>' in plain and 'id="item-periods"' not in plain
+    html = client.get(f"{url}&trend={toilets}").get_data(as_text=True)
+    chart = html[html.index('id="item-trend"'):html.index('id="item-periods"')]
+    assert "<title>2026-03-02: 50.0% (n=2)</title>" in chart and "<title>2026-03-03: 100.0% (n=1)</title>" in chart
+    assert f'<option value="{toilets}" selected>' in html
+    assert client.get(f"{url}&trend=nonsense").status_code == 200

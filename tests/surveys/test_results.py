@@ -206,3 +206,42 @@ def test_results_of_5000_responses_take_a_bounded_number_of_queries(app):
     big = count_queries(lambda: survey_results(db.session.get(Survey, big_id)))
     assert survey_results(db.session.get(Survey, big_id)).headline[Source.SELF_SELECTED].n == 5000
     assert big == small and big <= 15
+
+
+# ---------------------------------------------------------------- the rate over time of any question or item
+
+def test_the_rate_over_time_of_one_matrix_item_on_a_hand_computed_table(app):
+    """公厕 (item i2), satisfied = levels 1 and 2. Mon 2 March: 1 and 3 → 1/2 (east). Tue 3 March: 2 → 1/1, and a
+    3 that is excluded. Mon 9 March: 3, 3, 1 → 1/3. Weeks: 2/3 then 1/3. Times are noon in Shanghai."""
+    from datetime import datetime, timezone
+
+    from surveys.results import item_periods
+
+    east = make_area("东城区")
+    survey = make_survey([satisfaction(), matrix(items=("道路", "公厕"))], areas=[(east, None, 1000)])
+    aspects = survey.questions[1]
+    plan = (((2, 1), (2, 3)), ((3, 2), (3, 3)), ((9, 3), (9, 3), (9, 1)))
+    excluded = None
+    for day_answers in plan:
+        for day, level in day_answers:
+            response = answer(survey, 1, link=survey.areas[0] if day == 2 else None,
+                              now=datetime(2026, 3, day, 4, 0, tzinfo=timezone.utc),
+                              aspects={"i1": ["1"], "i2": [str(level)]})
+            if (day, level) == (3, 3):
+                excluded = response.id
+    exclude_responses(survey, [excluded], "同一设备", actor=None)
+    db.session.commit()
+
+    def points(rows):
+        return [(row.label, row.by_source[Source.SELF_SELECTED].x, row.by_source[Source.SELF_SELECTED].n)
+                for row in rows]
+
+    assert points(item_periods(survey, aspects, "i2")) == [
+        ("2026-03-02", 1, 2), ("2026-03-03", 1, 1), ("2026-03-09", 1, 3)]
+    assert points(item_periods(survey, aspects, "i2", "week")) == [("2026-03-02", 2, 3), ("2026-03-09", 1, 3)]
+    assert points(item_periods(survey, aspects, "i1", "month")) == [("2026-03", 6, 6)]
+    assert points(item_periods(survey, aspects, "i2", stratum=survey.areas[0].id)) == [("2026-03-02", 1, 2)]
+    assert points(item_periods(survey, aspects, "i2", stratum=0)) == [("2026-03-03", 1, 1), ("2026-03-09", 1, 3)]
+    rate = item_periods(survey, aspects, "i2")[2].by_source[Source.SELF_SELECTED]
+    assert (round(rate.low, 4), round(rate.high, 4)) == (0.0615, 0.7923)  # Wilson for 1 of 3
+    assert count_queries(lambda: item_periods(survey, aspects, "i2")) == 1
