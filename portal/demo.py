@@ -19,6 +19,7 @@ from portal.auth.models import Role, User
 from portal.auth.services import save_user
 from portal.city import DEFAULTS as CITY_DEFAULTS
 from portal.city import ensure_city_settings
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.registry.models import Area, AreaLevel, Category, Point, PointKind, RoutingRule, Unit, UnitKind
 from portal.registry.services import save
@@ -335,8 +336,25 @@ def seed_demo_city():
     _seed_users(seeder)
     db.session.flush()
     seed_demo_cases()
+    _seed_demo_followups()
     after = _counts()
     return SeedSummary(settings.city_name, {k: after[k] - before[k] for k in after}, after)
+
+
+def _seed_demo_followups():
+    """What the scheduler and the editors would have produced by now: 催办/督办单 and strikes, the exposure
+    board, and the last complete 旬通报 / 月评比 / 红黑榜 (each seeder does nothing when its data exists)."""
+    from complaints.jobs import seed_demo_supervision
+    from portal.board.demo import seed_board_demo
+    from portal.scorecards.demo import seed_snapshots
+
+    now = utcnow()
+    seed_demo_supervision(now)
+    db.session.flush()
+    seed_board_demo(now)
+    db.session.flush()
+    seed_snapshots(now)
+    db.session.flush()
 
 
 def has_areas():

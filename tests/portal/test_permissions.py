@@ -56,6 +56,7 @@ EXPECTED = {
     ("POST", "/console/cases/filters"): ALL,
     ("POST", "/console/cases/filters/<int:filter_id>/delete"): ALL,
     ("POST", "/console/cases/bulk"): DISPATCHERS,
+    ("POST", "/console/cases/bulk/expose"): frozenset({Role.ADMIN, Role.MODERATOR}),
     ("GET", "/console/cases/intake"): CALL_TAKERS,
     ("POST", "/console/cases/intake"): CALL_TAKERS,
     ("GET", "/console/cases/points.json"): CALL_TAKERS,
