@@ -6,8 +6,11 @@ fixed number of queries whatever its length (no lazy loads per item in the templ
 """
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timezone
+from time import monotonic
 from zoneinfo import ZoneInfo
 
+from flask import current_app
+from flask_babel import get_locale
 from sqlalchemy.orm import joinedload, selectinload
 
 from complaints.models import Case
@@ -291,15 +294,26 @@ def _names(model, *where, order_by):
     return [(row[0], localized(row[1], row[2], row[3]), row[4] if model is Area else 0) for row in rows]
 
 
+OPTIONS_SECONDS = 60  # how long a worker reuses the filter menus: a renamed unit shows within a minute
+
+
 def filter_options():
     """The menus of the filter form as (id, name in the reader's language, depth): areas down to streets, every
-    active unit, every active category (plain columns: the board page must stay fast)."""
-    return {
+    active unit, every active category. The names change rarely and the board is read often, so each worker keeps
+    them per language for ``OPTIONS_SECONDS`` (filters by any id still work at once)."""
+    locale = str(get_locale())
+    cache = current_app.extensions.setdefault("board_filter_menus", {})  # locale -> (monotonic time, menus)
+    cached = cache.get(locale)
+    if cached is not None and monotonic() - cached[0] < OPTIONS_SECONDS:
+        return cached[1]
+    menus = {
         "areas": _names(Area, Area.level.in_(FILTER_AREA_LEVELS), order_by=(Area.path,)),
         "units": _names(Unit, order_by=(Unit.code,)),
         "categories": _names(Category, Category.parent_id.is_not(None),
                              order_by=(Category.sort_order, Category.code)),
     }
+    cache[locale] = (monotonic(), menus)
+    return menus
 
 
 def month_options(today, count=12):

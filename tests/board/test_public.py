@@ -282,10 +282,23 @@ def test_lists_take_a_constant_number_of_queries(client, app, url):
     make_item(kind=ItemKind.PRAISE, unit=unit, area=area)
     target = f"/board/?area={area.id}" if url == "area" else url
     _add_items(2, area, unit)
+    client.get(target)  # the filter menus are kept for a minute: count the steady state
     few = _count_queries(app, lambda: client.get(target))
     _add_items(18, area, unit)
     many = _count_queries(app, lambda: client.get(target))
     assert many == few
+
+
+def test_the_filter_menus_are_reused_for_a_while_then_read_again(client, app, monkeypatch):
+    from portal.board import public
+
+    make_unit("市环卫处")
+    assert "市环卫处" in client.get("/board/").get_data(as_text=True)
+    make_unit("新设的市容局")
+    db.session.commit()
+    assert "新设的市容局" not in client.get("/board/").get_data(as_text=True)  # the worker's copy, for a minute
+    monkeypatch.setattr(public, "OPTIONS_SECONDS", 0)
+    assert "新设的市容局" in client.get("/board/").get_data(as_text=True)
 
 
 def test_item_withdrawn_after_an_appeal_says_so(english_client, world):
