@@ -55,6 +55,25 @@ def _is_empty(message):
     return not message.string
 
 
+class _AnyArguments(dict):
+    def __missing__(self, key):
+        return 1
+
+
+def _formats(text):
+    """Whether ``text % {...}`` works: templates' ``_()`` always %-formats, so a lone % in a translation breaks
+    the page even when the English text has none."""
+    try:
+        text % _AnyArguments()
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def _strings(value):
+    return value if isinstance(value, (tuple, list)) else (value,)
+
+
 def problems():
     """Everything that would make a language show English or stale text: one line per problem."""
     issues = []
@@ -72,6 +91,9 @@ def problems():
         for message in catalog:
             if message.id and (_is_empty(message) or message.fuzzy):
                 issues.append(f"{locale}: untranslated: {message.id!r}")
+            elif message.id and all(_formats(i) for i in _strings(message.id)) and not all(
+                    _formats(t) for t in _strings(message.string)):
+                issues.append(f"{locale}: a lone % breaks formatting (write %% or ％): {message.id!r}")
     return issues
 
 

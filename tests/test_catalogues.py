@@ -5,3 +5,10 @@ from portal.catalogues import problems
 def test_catalogues_are_complete_and_current():
     found = problems()
     assert found == [], "run `make translations` and translate:\n" + "\n".join(found[:40])
+
+
+def test_a_translation_with_a_lone_percent_sign_is_reported():
+    from portal.catalogues import _formats
+
+    assert _formats("结案率 %(rate).1f%%") and _formats("90％分位") and _formats("目标（%%）")
+    assert not _formats("90%分位处置时长")  # the page would raise ValueError when the template formats it
