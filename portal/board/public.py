@@ -24,8 +24,8 @@ from portal.board.models import (
     ItemPhoto,
     RectificationStatus,
 )
+from portal.board.services import local_today as city_today  # noqa: F401 - used by views and tests
 from portal.city import get_city_settings
-from portal.clock import utcnow
 from portal.extensions import db
 from portal.i18n import localized
 from portal.registry.models import Area, AreaLevel, Category, Unit
@@ -43,11 +43,6 @@ class Gone(Exception):
     def __init__(self, item):
         super().__init__(item.id)
         self.item = item
-
-
-def city_today(now=None):
-    """Today's date in the city's timezone (deadlines are local dates)."""
-    return (now or utcnow()).astimezone(ZoneInfo(get_city_settings().timezone)).date()
 
 
 def _positive_id(value):

@@ -6,7 +6,7 @@ every photo (a new file, no EXIF), drafts only the staff-side original.
 """
 import io
 import itertools
-from datetime import date, timedelta
+from datetime import timedelta
 
 from PIL import Image
 
@@ -23,6 +23,7 @@ from portal.board.models import (
     ItemKind,
     ItemPhoto,
 )
+from portal.board.services import local_today
 from portal.clock import utcnow
 from portal.extensions import db
 
@@ -66,7 +67,7 @@ def make_item(state=EditorialState.PUBLISHED, *, kind=ItemKind.PLACE, title=None
     The trail gets one event per editorial step that leads to ``state``.
     """
     state = EditorialState(state)
-    today = date.today()
+    today = local_today()
     item = ExposureItem(
         kind=ItemKind(kind), state=state, title=title or f"人民路农贸市场脏乱差 {next(_seq)}", description=description,
         unit=unit, area=area or (point.area if point is not None else None), point=point, category=category,
@@ -111,7 +112,7 @@ def _entry(item, spec, actor):
         milestone, reported_on, text = spec
         spec = {"milestone": milestone, "reported_on": reported_on, "text": text}
     milestone = EntryMilestone(spec.get("milestone", EntryMilestone.UPDATE))
-    reported_on = spec.get("reported_on") or date.today()
+    reported_on = spec.get("reported_on") or local_today()
     entry = ItemEntry(item=item, milestone=milestone, reported_on=reported_on, text=spec.get("text", "追踪报道"),
                       created_by_id=getattr(actor, "id", None))
     db.session.add(entry)
