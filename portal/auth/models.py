@@ -18,7 +18,7 @@ class Role(LabelledEnum):
     HANDLER = "handler"  # 责任单位经办人, bound to one unit
     INSPECTOR = "inspector"  # 网格员, bound to areas
     MODERATOR = "moderator"  # 曝光台编辑
-    LEADER = "leader"  # read-only scorecards
+    LEADER = "leader"  # 领导: reads everything, publishes bulletins and board items (the second pair of eyes)
 
 
 Role._labels = {
@@ -28,7 +28,7 @@ Role._labels = {
     Role.HANDLER: _l("Unit handler"),
     Role.INSPECTOR: _l("Grid inspector"),
     Role.MODERATOR: _l("Exposure board moderator"),
-    Role.LEADER: _l("Leader (read-only)"),
+    Role.LEADER: _l("Leader"),
 }
 
 user_areas = db.Table(
