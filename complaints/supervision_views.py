@@ -178,9 +178,7 @@ def strike_print(strike_id):
 @bp.post(f"/units/<{ID}:unit_id>/clear")
 @require(Permission.SUPERVISION_MANAGE)
 def clear(unit_id):
-    unit = db.session.get(Unit, unit_id)
-    if unit is None:
-        abort(404)
+    unit = db.get_or_404(Unit, unit_id)
     form = ClearStrikesForm()
     if not form.validate_on_submit():
         flash(_("Give a reason for clearing (up to 500 characters)."), "danger")

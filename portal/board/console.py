@@ -49,10 +49,7 @@ PHOTO = "/photos/<int(max=2147483647):board_photo_id>"
 
 
 def item_or_404(item_id):
-    item = db.session.get(ExposureItem, item_id)
-    if item is None:
-        abort(404)
-    return item
+    return db.get_or_404(ExposureItem, item_id)
 
 
 # ---------------------------------------------------------------- the list
@@ -328,10 +325,7 @@ for _name in STEPS:
 # ---------------------------------------------------------------- photos and redaction
 
 def photo_or_404(board_photo_id):
-    photo = db.session.get(ItemPhoto, board_photo_id)
-    if photo is None:
-        abort(404)
-    return photo
+    return db.get_or_404(ItemPhoto, board_photo_id)
 
 
 @bp.get(f"{PHOTO}/<any(original, published):version>")
@@ -400,9 +394,7 @@ def delete_photo(board_photo_id):
 @bp.post("/appeals/<int(max=2147483647):appeal_id>/decide")
 @require(Permission.BOARD_EDIT)
 def decide_appeal(appeal_id):
-    appeal = db.session.get(Appeal, appeal_id)
-    if appeal is None:
-        abort(404)
+    appeal = db.get_or_404(Appeal, appeal_id)
     form = DecideAppealForm()
     if not form.validate_on_submit():
         return render_item(appeal.item, failed=("decide", form), status=400)

@@ -18,10 +18,7 @@ CANDIDATE = "/<int(max=2147483647):candidate_id>"
 
 
 def candidate_or_404(candidate_id):
-    candidate = db.session.get(Candidate, candidate_id)
-    if candidate is None:
-        abort(404)
-    return candidate
+    return db.get_or_404(Candidate, candidate_id)
 
 
 @bp.get("/")

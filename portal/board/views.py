@@ -82,9 +82,7 @@ def item(item_id):
 @bp.get(f"/units/<{ID}:unit_id>")
 def unit(unit_id):
     """A responsible unit: its public items and, where published, its figures from the monthly ranking."""
-    found = db.session.get(Unit, unit_id)
-    if found is None:
-        abort(404)
+    found = db.get_or_404(Unit, unit_id)
     filters = public.BoardFilters.from_args(request.args)
     filters.unit = found.id
     page = public.list_page(filters, public.city_today(), default_kinds=None)
