@@ -1,8 +1,9 @@
 """Flask extensions, created unbound here and bound to the app inside ``create_app``."""
+import flask_login
+from flask import session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -16,6 +17,23 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+
+class LoginManager(flask_login.LoginManager):
+    """Flask-Login's manager, with session protection applied to signed-in sessions only.
+
+    In "strong" mode Flask-Login takes any non-empty session without its identifier for a stolen one
+    (maxcountryman/flask-login#569): an anonymous visitor holding a session (a CSRF token, a report's query code)
+    had it marked "_remember: clear" on every request, so every response re-signed the session cookie and sent a
+    remember-cookie deletion, and no public page could be cached. A session that nobody is signed in to has no
+    identity to steal."""
+
+    def _session_protection_failed(self):
+        if "_user_id" not in session:
+            return False
+        return super()._session_protection_failed()
+
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
 migrate = Migrate(render_as_batch=True, compare_type=True)

@@ -33,6 +33,26 @@ def test_sign_out_ends_the_session(client, login, app):
     assert client.get("/console/").status_code == 302
 
 
+def test_an_anonymous_visitors_session_is_not_rewritten_on_every_page(client, app):
+    with client.session_transaction() as session:
+        session["case_codes"] = {"20261122-0001": "12345678"}  # what a resident's report leaves in the session
+
+    response = client.get("/board/")
+
+    assert response.status_code == 200
+    assert response.headers.getlist("Set-Cookie") == []  # no re-signed session, no remember-cookie deletion
+
+
+def test_a_signed_in_session_replayed_from_another_browser_is_signed_out(client, login, app):
+    login(make_user(Role.LEADER))
+    assert client.get("/console/").status_code == 200
+
+    stolen = client.get("/console/", headers={"User-Agent": "somebody else's browser"})
+
+    assert stolen.status_code == 302 and "/login" in stolen.headers["Location"]
+    assert client.get("/console/").status_code == 302  # the session was cleared
+
+
 def test_changing_the_password_signs_out_other_sessions(app, login, client):
     user = make_user(Role.DISPATCHER)
     other = app.test_client()
