@@ -48,9 +48,20 @@ class Server:
             self.process.kill()
 
 
+class _Session(requests.Session):
+    """requests' Session, minus the work of preparing the next request of a redirect nobody follows: on every
+    302/303 answered with ``allow_redirects=False`` requests builds that request anyway (``Response.next``), which
+    cost the load client ~0.3 ms per request of the two cores it shares with the server being measured."""
+
+    def resolve_redirects(self, response, request, *args, yield_requests=False, **kwargs):
+        if yield_requests:
+            return iter(())
+        return super().resolve_redirects(response, request, *args, yield_requests=yield_requests, **kwargs)
+
+
 def new_session():
     """A client session that closes each connection: gunicorn's sync workers do not keep connections alive."""
-    session = requests.Session()
+    session = _Session()
     session.headers["Connection"] = "close"
     return session
 
