@@ -75,11 +75,11 @@ def _strip(value):
 class ReportForm(BaseForm):
     """The resident's report. The place comes from the URL (QR token or chosen point) or from these fields."""
 
-    idempotency_key = HiddenField()
+    idempotency_key = HiddenField("")  # hidden fields get an empty label: WTForms translates a missing one
     category_id = StringField(_l("Type of problem"), filters=[optional_id])
     area_id = StringField(_l("Area"), filters=[optional_id])
-    latitude = HiddenField()
-    longitude = HiddenField()
+    latitude = HiddenField("")
+    longitude = HiddenField("")
     location_text = StringField(_l("Exact spot (optional)"), filters=[_strip], validators=[
         Optional(), Length(max=300, message=_l("Please keep the exact spot under %(max)d characters."))])
     description = TextAreaField(_l("What is the problem?"), filters=[_strip], validators=[

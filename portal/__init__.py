@@ -17,6 +17,11 @@ def create_app(config=None):
     app.config.from_mapping(DEFAULTS)
     app.config.update(config_from_env(app.instance_path) if config is None else config)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A file on this machine does not drop connections the way a database server does: no "SELECT 1" before
+        # every request's first statement.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            key: value for key, value in app.config["SQLALCHEMY_ENGINE_OPTIONS"].items() if key != "pool_pre_ping"}
 
     configure_logging(app)
     init_extensions(app)
@@ -45,7 +50,7 @@ def configure_logging(app):
 def init_extensions(app):
     from portal import i18n
     from portal.auth.services import load_user
-    from portal.city import get_city_settings
+    from portal.city import city_setting
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -55,7 +60,7 @@ def init_extensions(app):
     babel.init_app(
         app,
         locale_selector=i18n.select_locale,
-        timezone_selector=lambda: get_city_settings().timezone,
+        timezone_selector=lambda: city_setting("timezone"),
     )
     app.after_request(i18n.remember_locale)
 

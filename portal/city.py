@@ -85,6 +85,18 @@ def get_city_settings():
     return settings
 
 
+def city_setting(name):
+    """One setting's value, as ``get_city_settings()`` would give it, without building the settings object: for
+    hot paths (a resident's report or survey answer reads the timezone or the signing key and nothing else)."""
+    if has_request_context() and "city_settings" in g:
+        return getattr(g.city_settings, name)
+    settings = db.session.identity_map.get(CitySettings.__mapper__.identity_key_from_primary_key((1,)))
+    if settings is not None:
+        return getattr(settings, name)
+    values = _settings_values()
+    return (values or DEFAULTS).get(name)
+
+
 # The settings change a few times a year and are read by nearly every request. Each process keeps a copy of the
 # row per app, trusted for RECHECK_SECONDS; then one read of ``updated_at`` says whether it is still current. A
 # write to the row from this process (any flush of it) drops the copy at once; a save in another process (another

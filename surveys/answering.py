@@ -8,11 +8,10 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
-from portal.city import get_city_settings
+from portal.city import city_setting
 from portal.clock import to_local, utcnow
 from portal.extensions import db
 from portal.registry.models import Area
@@ -21,6 +20,7 @@ from surveys.definition import SurveyError
 from surveys.guards import has_answered, normalise_token, phone_guard
 from surveys.models import Guarantee, QuestionKind, QuotaAction, Source, SurveyArea, SurveyMethod
 from surveys.response_models import SurveyAnswer, SurveyResponse, SurveyToken
+from surveys.sheets import sheet_of
 from surveys.tallies import add_to_tallies
 
 MAX_DURATION = 24 * 3600
@@ -117,7 +117,7 @@ def check_answers(survey, raw):
     naming every problem at once: unknown questions, missing required answers, choices outside the list,
     oversized texts, numbers out of range. Answers to questions hidden by their display condition are
     dropped, whatever they say."""
-    questions = sorted(survey.questions, key=lambda q: (q.section_position, q.position))
+    questions = sheet_of(survey).questions
     by_key = {q.key: q for q in questions}
     problems = {key: "unknown_question" for key in raw if key not in by_key}
     checked = Checked()
@@ -235,50 +235,43 @@ def submit_response(survey, raw, *, idempotency_key, started_at=None, token_code
     area_id = token.area_id if token is not None and token.area_id else (
         survey_area.area_id if survey_area is not None else _picked_area(checked))
     sampled = token is not None or (phone_hash is not None and survey.method == SurveyMethod.PHONE)
-    response = SurveyResponse(
-        survey_id=survey.id, source=Source.SAMPLED if sampled else Source.SELF_SELECTED,
-        idempotency_key=idempotency_key, guard_key=guard_key, token_id=token.id if token else None,
-        area_id=area_id, device_key=device_key, network=network, locale=locale, started_at=started_at,
-        submitted_at=now, day=to_local(now, get_city_settings().timezone).date().isoformat(),
-        duration_seconds=_duration(started_at, now),
-    )
-    _describe(survey, response, checked)
     stratum = _stratum(survey, area_id, survey_area)
-    response.survey_area_id = stratum.id if stratum is not None else None
+    values = {
+        "survey_id": survey.id, "source": Source.SAMPLED if sampled else Source.SELF_SELECTED,
+        "idempotency_key": idempotency_key, "guard_key": guard_key, "token_id": token.id if token else None,
+        "area_id": area_id, "survey_area_id": stratum.id if stratum is not None else None, "device_key": device_key,
+        "network": network, "locale": locale, "started_at": started_at, "submitted_at": now,
+        "day": to_local(now, city_setting("timezone")).date().isoformat(),
+        "duration_seconds": _duration(started_at, now), **_describe(survey, checked),
+    }
     lock_for_write()  # on SQLite, the write lock first: the savepoint below only writes, then the view commits
     try:
         with db.session.begin_nested():
-            response.over_quota = _take_quota(stratum) if stratum is not None else False
+            values["over_quota"] = _take_quota(stratum) if stratum is not None else False
             if token is not None and _use_token(token, now) == 0:
                 raise SurveyError("token_used", field="token")
-            _insert_response(response)
-            if checked.rows:  # one executemany, without the unit of work's per-object cost
+            if db.session.new or db.session.dirty or db.session.deleted:
+                db.session.flush()
+            # Plain INSERTs (the table's defaults fill the rest), without the unit of work's per-object cost.
+            response_id = db.session.execute(_INSERT_RESPONSE, values).scalar_one()
+            if checked.rows:
                 db.session.execute(SurveyAnswer.__table__.insert(), [
-                    {"response_id": response.id, "question_id": q.id, "item": item, "value": value,
+                    {"response_id": response_id, "question_id": q.id, "item": item, "value": value,
                      "number": number, "text": text} for q, item, value, number, text in checked.rows])
-            add_to_tallies(survey, response, checked)
+            add_to_tallies(survey, values["source"], values["survey_area_id"], checked)
     except IntegrityError:
         again = _existing(idempotency_key)
         if again is not None:  # the same submission won a race in another request
             return again, False
         raise SurveyError("already_answered") from None
+    # As if just loaded: the other columns load from the row on first use (the thank-you redirect needs none).
+    response = SurveyResponse(id=response_id)
+    make_transient_to_detached(response)
+    db.session.add(response)
     return response, True
 
 
 _INSERT_RESPONSE = SurveyResponse.__table__.insert().returning(SurveyResponse.__table__.c.id)
-
-
-def _insert_response(response):
-    """Insert the new response with one plain INSERT of the values set on it (the table's defaults fill the rest)
-    and keep it in the session as if just loaded, without the unit of work's cost."""
-    if db.session.new or db.session.dirty or db.session.deleted:
-        db.session.flush()
-    state = inspect(response)
-    values = {attribute.columns[0].key: state.dict[attribute.key]
-              for attribute in SurveyResponse.__mapper__.column_attrs if attribute.key in state.dict}
-    response.id = db.session.execute(_INSERT_RESPONSE, values).scalar_one()
-    make_transient_to_detached(response)  # attributes left to the defaults load on first use
-    db.session.add(response)
 
 
 def _guard_key(survey, token, device_key, phone_hash):
@@ -320,18 +313,19 @@ def _duration(started_at, now):
     return seconds if 0 <= seconds <= MAX_DURATION else None
 
 
-def _describe(survey, response, checked):
+def _describe(survey, checked):
     """What the results read from the response itself: the headline level, the quiz score, straight-lining."""
-    headline = survey.headline
+    headline = sheet_of(survey).headline
+    described = {}
     for question, _item, value, _number, _text in checked.rows:
         if headline is not None and question.id == headline.id:
-            response.headline_level = value
+            described["headline_level"] = value
     if survey.is_quiz:
-        response.score, response.max_score, response.passed, checked.quiz = score(survey, checked)
+        described["score"], described["max_score"], described["passed"], checked.quiz = score(survey, checked)
     matrices = {}
     for question, _item, value, _n, _t in checked.rows:
         if question.kind == QuestionKind.MATRIX:
             matrices.setdefault(question.id, []).append(value)
-    response.is_straightliner = any(len(levels) >= STRAIGHT_LINE_ITEMS and len(set(levels)) == 1
-                                    for levels in matrices.values())
-
+    described["is_straightliner"] = any(len(levels) >= STRAIGHT_LINE_ITEMS and len(set(levels)) == 1
+                                        for levels in matrices.values())
+    return described

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from portal import notify
-from portal.city import ensure_city_settings, get_city_settings
+from portal.city import city_setting, ensure_city_settings, get_city_settings
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.i18n import localized
@@ -38,7 +38,7 @@ def _serializer(secret, salt):
 
 def _keyed(purpose, value):
     """A keyed hash with the city's database-held key (survives a SECRET_KEY rotation, like QR codes)."""
-    key = get_city_settings().qr_key or ensure_city_settings().qr_key
+    key = city_setting("qr_key") or ensure_city_settings().qr_key
     return hmac.new(key.encode(), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
 
 

@@ -220,10 +220,14 @@ class Survey(TimestampMixin, db.Model):
 
     @property
     def headline(self):
-        """The question behind the survey's 满意率: the one marked, else the first satisfaction question."""
-        scale_questions = [q for q in self.questions if q.kind == QuestionKind.SATISFACTION]
-        marked = [q for q in scale_questions if q.headline]
-        return (marked or scale_questions or [None])[0]
+        return headline_of(self.questions)
+
+
+def headline_of(questions):
+    """The question behind a survey's 满意率: the one marked, else the first satisfaction question."""
+    scale_questions = [q for q in questions if q.kind == QuestionKind.SATISFACTION]
+    marked = [q for q in scale_questions if q.headline]
+    return (marked or scale_questions or [None])[0]
 
 
 class SurveySection(db.Model):
@@ -248,7 +252,40 @@ class SurveySection(db.Model):
         return _pick(self, "title")
 
 
-class SurveyQuestion(db.Model):
+class QuestionRules:
+    """What checking and counting answers needs of a question, shared by the model and its read-once copy
+    (``surveys.sheets.QuestionSpec``). Needs ``kind``, ``options``, ``items``, ``condition`` and ``in_quiz``."""
+
+    def option_codes(self):
+        return [o["value"] for o in self.options or ()]
+
+    def item_codes(self):
+        return [i["value"] for i in self.items or ()]
+
+    def correct_codes(self):
+        return {o["value"] for o in self.options or () if o.get("correct")}
+
+    def is_shown(self, shown_keys, chosen):
+        """Whether the display condition lets this question show, given the keys of the questions shown before
+        it and the answer codes chosen so far ({key: set of codes})."""
+        condition = self.condition
+        return not condition or (condition["question"] in shown_keys
+                                 and bool(chosen.get(condition["question"], set()) & set(condition["values"])))
+
+    def codes_of(self, values):
+        """The answer codes (as conditions name them) for stored values of this question."""
+        if self.kind in CHOICE_KINDS:
+            codes = self.option_codes()
+            return {codes[v] for v in values if v is not None and 0 <= v < len(codes)}
+        return {str(v) for v in values if v is not None}
+
+    @property
+    def is_scored(self):
+        """A quiz question with right answers (choice questions only)."""
+        return self.in_quiz and self.kind in CHOICE_KINDS and bool(self.correct_codes())
+
+
+class SurveyQuestion(QuestionRules, db.Model):
     """One question. ``options`` and ``items`` are lists of {value, label, label_zh_hant, label_en[, correct]}."""
 
     __tablename__ = "survey_questions"
@@ -299,22 +336,6 @@ class SurveyQuestion(db.Model):
     def label_of(entry, locale=None):
         return localized(entry.get("label"), entry.get("label_zh_hant"), entry.get("label_en"), locale)
 
-    def option_codes(self):
-        return [o["value"] for o in self.options or ()]
-
-    def item_codes(self):
-        return [i["value"] for i in self.items or ()]
-
-    def correct_codes(self):
-        return {o["value"] for o in self.options or () if o.get("correct")}
-
-    def is_shown(self, shown_keys, chosen):
-        """Whether the display condition lets this question show, given the keys of the questions shown before
-        it and the answer codes chosen so far ({key: set of codes})."""
-        condition = self.condition
-        return not condition or (condition["question"] in shown_keys
-                                 and bool(chosen.get(condition["question"], set()) & set(condition["values"])))
-
     def answer_label(self, code, level_labels):
         """How an answer code reads to a person: an option's label, a level's wording, or the rating."""
         if self.kind in CHOICE_KINDS:
@@ -323,17 +344,9 @@ class SurveyQuestion(db.Model):
             return level_labels[int(code) - 1]
         return str(code)
 
-    def codes_of(self, values):
-        """The answer codes (as conditions name them) for stored values of this question."""
-        if self.kind in CHOICE_KINDS:
-            codes = self.option_codes()
-            return {codes[v] for v in values if v is not None and 0 <= v < len(codes)}
-        return {str(v) for v in values if v is not None}
-
     @property
-    def is_scored(self):
-        """A quiz question with right answers (choice questions only)."""
-        return self.survey.is_quiz and self.kind in CHOICE_KINDS and bool(self.correct_codes())
+    def in_quiz(self):
+        return self.survey.is_quiz
 
 
 class SurveyArea(db.Model):

@@ -2,13 +2,11 @@
 from the stored answers that proves (and repairs) them. Results read these instead of looping over responses.
 """
 from collections import Counter
-from functools import lru_cache
-
-from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
 from surveys.models import COUNTED_KINDS, QuestionKind
 from surveys.response_models import CORRECT_ITEM, NO_AREA, SurveyAnswer, SurveyResponse, SurveyTally
+from surveys.sheets import sheet_of
 
 ANSWERED_ITEM = "#n"  # respondents who answered a multiple-choice, text or number question
 ANSWERED_KINDS = frozenset({QuestionKind.MULTIPLE, QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT,
@@ -17,7 +15,7 @@ KEY_COLUMNS = ("survey_id", "question_id", "item", "value", "source", "stratum")
 BATCH = 2000
 
 
-def response_counts(survey, response, rows):
+def response_counts(survey, rows):
     """Tally keys (question id, item, value) → count for one response's answer rows
     ((question, item, value, ...) tuples), including quiz right/wrong per question shown."""
     counts = Counter()
@@ -32,7 +30,7 @@ def response_counts(survey, response, rows):
         values.setdefault(question.key, []).append(value)
     if survey.is_quiz:
         shown, chosen = set(), {}
-        for question in sorted(survey.questions, key=lambda q: (q.section_position, q.position)):
+        for question in sheet_of(survey).questions:
             if not question.is_shown(shown, chosen):
                 continue
             shown.add(question.key)
@@ -43,13 +41,19 @@ def response_counts(survey, response, rows):
     return counts
 
 
-@lru_cache(maxsize=4)
-def _upsert_statement(dialect):
-    """INSERT … ON CONFLICT DO UPDATE count = count + new count: one cached statement, run as executemany."""
+def _upsert_statement():
+    """INSERT … ON CONFLICT DO UPDATE count = count + new count, run as executemany: the same SQL on SQLite (≥ 3.24)
+    and PostgreSQL. Written as text because SQLAlchemy compiles its dialect-specific upserts afresh on every
+    execution (they have no cache key), which cost more than the rest of a submission's statements together."""
     table = SurveyTally.__table__
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    return insert.on_conflict_do_update(index_elements=[table.c[name] for name in KEY_COLUMNS],
-                                        set_={"count": table.c.count + insert.excluded.count})
+    columns = ", ".join(KEY_COLUMNS + ("count",))
+    return db.text(
+        f"INSERT INTO {table.name} ({columns}) VALUES ({', '.join(':' + name for name in KEY_COLUMNS + ('count',))}) "
+        f"ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET count = {table.name}.count + excluded.count"
+    ).bindparams(db.bindparam("source", type_=table.c.source.type))
+
+
+_UPSERT = _upsert_statement()
 
 
 def _upsert(survey_id, rows):
@@ -59,17 +63,17 @@ def _upsert(survey_id, rows):
         return
     values = [dict(zip(KEY_COLUMNS, (survey_id,) + key, strict=True), count=count) for key, count in sorted(
         rows.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2], kv[0][3].value, kv[0][4]))]
-    db.session.execute(_upsert_statement(db.session.get_bind().dialect.name), values)
+    db.session.execute(_UPSERT, values)
 
 
-def _keyed(response, counts, sign=1):
-    stratum = response.survey_area_id or NO_AREA
-    return {(qid, item, value, response.source, stratum): sign * n for (qid, item, value), n in counts.items()}
+def _keyed(source, survey_area_id, counts, sign=1):
+    stratum = survey_area_id or NO_AREA
+    return {(qid, item, value, source, stratum): sign * n for (qid, item, value), n in counts.items()}
 
 
-def add_to_tallies(survey, response, checked):
-    """Count a new response (called inside ``submit_response``)."""
-    _upsert(survey.id, _keyed(response, response_counts(survey, response, checked.rows)))
+def add_to_tallies(survey, source, survey_area_id, checked):
+    """Count a new response (called inside ``submit_response``) from its source, stratum and checked answers."""
+    _upsert(survey.id, _keyed(source, survey_area_id, response_counts(survey, checked.rows)))
 
 
 def _answer_rows(survey, response_ids):
@@ -91,7 +95,8 @@ def shift_tallies(survey, responses, sign):
         rows = _answer_rows(survey, [r.id for r in batch])
         total = Counter()
         for response in batch:
-            total.update(_keyed(response, response_counts(survey, response, rows.get(response.id, [])), sign))
+            total.update(_keyed(response.source, response.survey_area_id,
+                                response_counts(survey, rows.get(response.id, [])), sign))
         _upsert(survey.id, total)
 
 

@@ -32,8 +32,14 @@ def _secret():
     return current_app.config["SECRET_KEY"]
 
 
+# Built once: building a statement costs about as much as running it.
+_SURVEY_BY_SLUG = db.select(Survey).where(Survey.slug == db.bindparam("slug"))
+_LINK_BY_KEY = db.select(SurveyArea).where(SurveyArea.survey_id == db.bindparam("survey_id"),
+                                           SurveyArea.key == db.bindparam("key"))
+
+
 def _survey(slug):
-    survey = db.session.execute(db.select(Survey).where(Survey.slug == slug)).scalar()
+    survey = db.session.execute(_SURVEY_BY_SLUG, {"slug": slug}).scalar()
     if survey is None or (survey.state == SurveyState.DRAFT and not can(current_user, Permission.SURVEYS_MANAGE)):
         abort(404)
     return survey
@@ -42,8 +48,7 @@ def _survey(slug):
 def _link(survey, key):
     if not key:
         return None
-    return db.session.execute(db.select(SurveyArea).where(SurveyArea.survey_id == survey.id,
-                                                          SurveyArea.key == key)).scalar()
+    return db.session.execute(_LINK_BY_KEY, {"survey_id": survey.id, "key": key}).scalar()
 
 
 def _phone_hash(survey):

@@ -1,7 +1,9 @@
 """What one report costs the database: a bound on the SQL statements of the resident's POST, so that a change
 that adds queries to the busiest write path shows here (``make bench`` measures the throughput itself)."""
 import uuid
+from datetime import datetime, timezone
 
+from complaints import services
 from complaints.models import Case, CaseEvent
 from portal import city
 from portal.extensions import db
@@ -47,3 +49,12 @@ def test_a_settings_change_in_this_process_is_seen_by_the_next_request(app, serv
 
     assert "0571-12345" in client.get("/report").get_data(as_text=True)
     assert report(client, category, area, 1).status_code == 302
+
+
+def test_cases_are_numbered_by_the_day_in_the_citys_timezone(app):
+    city.save_city_settings({"timezone": "Pacific/Pago_Pago"}, actor=None)  # UTC-11
+    db.session.commit()
+
+    number = services.next_case_number(now=datetime(2026, 11, 22, 2, 0, tzinfo=timezone.utc))
+
+    assert number == "20261121-0001"  # 21 Nov, 15:00 there (in Shanghai it is already the 22nd)

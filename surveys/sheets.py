@@ -1,0 +1,86 @@
+"""What answering needs of a survey's questions, as plain read-only copies, read from the database once per
+process for a survey that has been opened.
+
+Once a survey is opened, nothing that decides how answers are checked or counted may change (keys, kinds, required
+flags, option and item codes, right answers, conditions, the headline: ``surveys.services.save_question``), and no
+question can be added or removed. Only wording changes, which answering does not read. So a submission reads the
+survey's row, not its questions: a draft's questions (still being built) are read every time.
+"""
+from collections import OrderedDict
+from dataclasses import dataclass
+from threading import Lock
+
+from surveys.models import QuestionKind, QuestionRules, headline_of
+
+CACHED_SURVEYS = 64
+
+
+@dataclass(frozen=True, eq=False)
+class QuestionSpec(QuestionRules):
+    """A question as checking and counting answers see it (see ``QuestionRules``)."""
+
+    id: int
+    key: str
+    kind: QuestionKind
+    required: bool
+    headline: bool
+    section_position: int
+    position: int
+    options: tuple | None
+    items: tuple | None
+    condition: dict | None
+    min_value: float | None
+    max_value: float | None
+    max_length: int | None
+    area_level: str | None
+    points: int
+    in_quiz: bool
+
+    @classmethod
+    def of(cls, question, in_quiz):
+        return cls(id=question.id, key=question.key, kind=question.kind, required=question.required,
+                   headline=question.headline, section_position=question.section_position,
+                   position=question.position, options=_frozen(question.options), items=_frozen(question.items),
+                   condition=question.condition, min_value=question.min_value, max_value=question.max_value,
+                   max_length=question.max_length, area_level=question.area_level, points=question.points,
+                   in_quiz=in_quiz)
+
+
+@dataclass(frozen=True, eq=False)
+class Sheet:
+    """A survey's questions in display order, and its headline question."""
+
+    questions: tuple
+    headline: QuestionSpec | None
+
+
+def _frozen(entries):
+    return None if entries is None else tuple(dict(entry) for entry in entries)
+
+
+def _read(survey):
+    questions = tuple(QuestionSpec.of(q, survey.is_quiz) for q in sorted(
+        survey.questions, key=lambda q: (q.section_position, q.position)))
+    return Sheet(questions=questions, headline=headline_of(questions))
+
+
+_sheets = OrderedDict()  # (id, slug, opened_at) -> Sheet, most recently used last
+_lock = Lock()
+
+
+def sheet_of(survey):
+    """The survey's Sheet: this process's copy for a survey that has been opened, read afresh for a draft."""
+    if not survey.is_locked:
+        return _read(survey)
+    key = (survey.id, survey.slug, survey.opened_at)  # a new survey never matches, even one that reuses an id
+    with _lock:
+        sheet = _sheets.get(key)
+        if sheet is not None:
+            _sheets.move_to_end(key)
+            return sheet
+    sheet = _read(survey)
+    with _lock:
+        _sheets[key] = sheet
+        while len(_sheets) > CACHED_SURVEYS:
+            _sheets.popitem(last=False)
+    return sheet
