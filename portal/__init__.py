@@ -22,6 +22,12 @@ def create_app(config=None):
         # every request's first statement.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
             key: value for key, value in app.config["SQLALCHEMY_ENGINE_OPTIONS"].items() if key != "pool_pre_ping"}
+        if ":memory:" not in app.config["SQLALCHEMY_DATABASE_URI"]:
+            from portal.sqlite import QueuedWriterConnection  # writers queue for SQLite's one write lock
+
+            connect_args = app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("connect_args", {})
+            app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] = {"factory": QueuedWriterConnection,
+                                                                        **connect_args}
 
     configure_logging(app)
     init_extensions(app)
