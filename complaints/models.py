@@ -143,13 +143,21 @@ class Case(TimestampMixin, db.Model):
     """A case (工单): the raw report, where it is in the lifecycle, and who answers for it."""
 
     __tablename__ = "cases"
+    # Every index is written on every report (SQLite holds the one write lock meanwhile), so there are no indexes
+    # that another one's leading columns already give (category, state), none on a column with a handful of values
+    # (channel), and columns that are empty when a report arrives are indexed only where they are set: a query
+    # comparing the column (unit_id = ?, due_at < ?) still uses the partial index, on SQLite and PostgreSQL alike.
     __table_args__ = (
         db.Index("ix_cases_state_due_at", "state", "due_at"),
-        db.Index("ix_cases_unit_state", "unit_id", "state"),
         db.Index("ix_cases_category_point_state", "category_id", "point_id", "state"),
-        # for the scorecards: received / due in a period, and the cases changed since the last rollup refresh
+        *(db.Index(name, *columns, sqlite_where=db.text(f"{columns[0]} IS NOT NULL"),
+                   postgresql_where=db.text(f"{columns[0]} IS NOT NULL"))
+          for name, columns in (("ix_cases_unit_state", ("unit_id", "state")), ("ix_cases_point_id", ("point_id",)),
+                                ("ix_cases_created_by_id", ("created_by_id",)),
+                                ("ix_cases_duplicate_of_id", ("duplicate_of_id",)),
+                                ("ix_cases_due_at", ("due_at",)), ("ix_cases_closed_at", ("closed_at",)))),
+        # for the scorecards: received in a period, and the cases changed since the last rollup refresh
         db.Index("ix_cases_created_at", "created_at"),
-        db.Index("ix_cases_due_at", "due_at"),
         db.Index("ix_cases_updated_at", "updated_at"),
     )
 
@@ -157,12 +165,11 @@ class Case(TimestampMixin, db.Model):
     number: Mapped[str] = mapped_column(db.String(20), unique=True, nullable=False)  # 工单号 20261122-0042
     query_code: Mapped[str] = mapped_column(db.String(12), nullable=False)  # 查询码: with the number, opens /track
     idempotency_key: Mapped[str | None] = mapped_column(db.String(64), unique=True)
-    channel: Mapped[Channel] = mapped_column(enum_column(Channel), nullable=False, index=True)
-    state: Mapped[CaseState] = mapped_column(enum_column(CaseState), nullable=False, default=CaseState.RECEIVED,
-                                             index=True)
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel), nullable=False)
+    state: Mapped[CaseState] = mapped_column(enum_column(CaseState), nullable=False, default=CaseState.RECEIVED)
 
-    category_id: Mapped[int] = mapped_column(db.ForeignKey("categories.id"), nullable=False, index=True)
-    point_id: Mapped[int | None] = mapped_column(db.ForeignKey("points.id"), index=True)
+    category_id: Mapped[int] = mapped_column(db.ForeignKey("categories.id"), nullable=False)
+    point_id: Mapped[int | None] = mapped_column(db.ForeignKey("points.id"))
     area_id: Mapped[int | None] = mapped_column(db.ForeignKey("areas.id"), index=True)
     latitude: Mapped[float | None] = mapped_column(db.Float)
     longitude: Mapped[float | None] = mapped_column(db.Float)
@@ -176,19 +183,19 @@ class Case(TimestampMixin, db.Model):
     reporter_name: Mapped[str | None] = mapped_column(db.String(60))
     reporter_phone: Mapped[str | None] = mapped_column(db.String(30))
 
-    created_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("users.id"), index=True)  # staff who typed it
+    created_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("users.id"))  # staff who typed it
     first_owner_id: Mapped[int | None] = mapped_column(db.ForeignKey("users.id"))  # 首问负责: first staff to act
 
     unit_id: Mapped[int | None] = mapped_column(db.ForeignKey("units.id"))  # the unit in charge now
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     postponed: Mapped[bool] = mapped_column(db.Boolean, nullable=False, default=False)  # approved 缓办
 
     outcome: Mapped[str | None] = mapped_column(db.Text)  # the public closing record (办结说明)
     reject_reason: Mapped[str | None] = mapped_column(db.String(500))
-    duplicate_of_id: Mapped[int | None] = mapped_column(db.ForeignKey("cases.id"), index=True)
+    duplicate_of_id: Mapped[int | None] = mapped_column(db.ForeignKey("cases.id"))
 
     rework_count: Mapped[int] = mapped_column(nullable=False, default=0)
     reopen_count: Mapped[int] = mapped_column(nullable=False, default=0)

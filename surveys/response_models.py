@@ -32,8 +32,12 @@ class SurveyResponse(db.Model):
 
     __tablename__ = "survey_responses"
     __table_args__ = (
-        # One response per device / phone / token where the survey asks for it (NULL keys never clash).
-        db.UniqueConstraint("survey_id", "guard_key", name="uq_survey_responses_survey_guard"),
+        # One response per device / phone / token where the survey asks for it. Partial: most responses (open
+        # surveys, no card) have neither key, and a unique index entry for them would be written for nothing.
+        db.Index("uq_survey_responses_survey_guard", "survey_id", "guard_key", unique=True,
+                 sqlite_where=db.text("guard_key IS NOT NULL"), postgresql_where=db.text("guard_key IS NOT NULL")),
+        db.Index("uq_survey_responses_token_id", "token_id", unique=True,
+                 sqlite_where=db.text("token_id IS NOT NULL"), postgresql_where=db.text("token_id IS NOT NULL")),
         # Covering indexes for the results: the rate per day and per area without reading the rows.
         db.Index("ix_survey_responses_by_day", "survey_id", "excluded", "day", "source", "headline_level",
                  "passed"),
@@ -46,7 +50,7 @@ class SurveyResponse(db.Model):
     source: Mapped[Source] = mapped_column(enum_column(Source), nullable=False)
     idempotency_key: Mapped[str] = mapped_column(db.String(64), unique=True, nullable=False)
     guard_key: Mapped[str | None] = mapped_column(db.String(80))  # device:… | phone:… | token:…
-    token_id: Mapped[int | None] = mapped_column(db.ForeignKey("survey_tokens.id"), unique=True)
+    token_id: Mapped[int | None] = mapped_column(db.ForeignKey("survey_tokens.id"))  # one response per card
     area_id: Mapped[int | None] = mapped_column(db.ForeignKey("areas.id"), index=True)  # where it is attributed
     survey_area_id: Mapped[int | None] = mapped_column(db.ForeignKey("survey_areas.id"))  # its stratum
     device_key: Mapped[str | None] = mapped_column(db.String(64))  # for burst checks, whatever the guarantee
