@@ -5,6 +5,7 @@ Answers arrive as ``{question key: [values]}`` or, for a matrix, ``{key: {item: 
 ``surveys.forms.answers_from_form``); values are strings as a form sends them.
 """
 import math
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -244,9 +245,11 @@ def submit_response(survey, raw, *, idempotency_key, started_at=None, token_code
         "day": to_local(now, city_setting("timezone")).date().isoformat(),
         "duration_seconds": _duration(started_at, now), **_describe(survey, checked),
     }
-    lock_for_write()  # on SQLite, the write lock first: the savepoint below only writes, then the view commits
+    # On SQLite, the write lock first: what follows only writes, then the view commits. A refused write undoes only
+    # what follows: with a savepoint, or (cheaper) a rollback when the transaction began here.
+    began = lock_for_write()
     try:
-        with db.session.begin_nested():
+        with nullcontext() if began else db.session.begin_nested():
             values["over_quota"] = _take_quota(stratum) if stratum is not None else False
             if token is not None and _use_token(token, now) == 0:
                 raise SurveyError("token_used", field="token")
@@ -259,7 +262,11 @@ def submit_response(survey, raw, *, idempotency_key, started_at=None, token_code
                     {"response_id": response_id, "question_id": q.id, "item": item, "value": value,
                      "number": number, "text": text} for q, item, value, number, text in checked.rows])
             add_to_tallies(survey, values["source"], values["survey_area_id"], checked)
-    except IntegrityError:
+    except (IntegrityError, SurveyError) as error:
+        if began:
+            db.session.rollback()
+        if isinstance(error, SurveyError):
+            raise
         again = _existing(idempotency_key)
         if again is not None:  # the same submission won a race in another request
             return again, False

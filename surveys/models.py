@@ -136,7 +136,26 @@ def _pick(obj, field, locale=None):
     return localized(getattr(obj, field), getattr(obj, f"{field}_zh_hant"), getattr(obj, f"{field}_en"), locale)
 
 
-class Survey(TimestampMixin, db.Model):
+class SurveyRules:
+    """What answering asks of a survey's settings, shared by the model and its row read for a submission
+    (``surveys.sheets.SurveyRow``). Needs ``kind``, ``state``, ``starts_at`` and ``ends_at``."""
+
+    @property
+    def is_quiz(self):
+        return self.kind == SurveyKind.QUIZ
+
+    @property
+    def is_locked(self):
+        """Opened at least once: the questions may be reworded, but nothing that changes what answers mean."""
+        return self.state != SurveyState.DRAFT
+
+    def is_accepting(self, now=None):
+        now = now or utcnow()
+        return (self.state == SurveyState.OPEN and (self.starts_at is None or now >= self.starts_at)
+                and (self.ends_at is None or now < self.ends_at))
+
+
+class Survey(SurveyRules, TimestampMixin, db.Model):
     """A questionnaire or quiz with its settings; its questions are frozen once it has been opened."""
 
     __tablename__ = "surveys"
@@ -190,20 +209,6 @@ class Survey(TimestampMixin, db.Model):
 
     def title_in(self, locale):
         return _pick(self, "title", locale)
-
-    @property
-    def is_quiz(self):
-        return self.kind == SurveyKind.QUIZ
-
-    @property
-    def is_locked(self):
-        """Opened at least once: the questions may be reworded, but nothing that changes what answers mean."""
-        return self.state != SurveyState.DRAFT
-
-    def is_accepting(self, now=None):
-        now = now or utcnow()
-        return (self.state == SurveyState.OPEN and (self.starts_at is None or now >= self.starts_at)
-                and (self.ends_at is None or now < self.ends_at))
 
     def can_move_to(self, state):
         return (self.state, state) in TRANSITIONS

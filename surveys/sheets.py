@@ -1,5 +1,5 @@
-"""What answering needs of a survey's questions, as plain read-only copies, read from the database once per
-process for a survey that has been opened.
+"""What answering needs of a survey, as plain read-only copies: its settings read for each submission without
+building the model, and its questions read from the database once per process for a survey that has been opened.
 
 Once a survey is opened, nothing that decides how answers are checked or counted may change (keys, kinds, required
 flags, option and item codes, right answers, conditions, the headline: ``surveys.services.save_question``), and no
@@ -7,12 +7,53 @@ question can be added or removed. Only wording changes, which answering does not
 survey's row, not its questions: a draft's questions (still being built) are read every time.
 """
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from datetime import datetime
 from threading import Lock
 
-from surveys.models import QuestionKind, QuestionRules, headline_of
+from portal.extensions import db
+from surveys.models import (
+    Guarantee,
+    QuestionKind,
+    QuestionRules,
+    Survey,
+    SurveyKind,
+    SurveyMethod,
+    SurveyQuestion,
+    SurveyRules,
+    SurveyState,
+    headline_of,
+)
 
 CACHED_SURVEYS = 64
+
+
+@dataclass(frozen=True, eq=False)
+class SurveyRow(SurveyRules):
+    """An opened survey's settings as a submission needs them (see ``SurveyRules``), read as one plain row."""
+
+    id: int
+    slug: str
+    kind: SurveyKind
+    state: SurveyState
+    method: SurveyMethod
+    guarantee: Guarantee
+    scale: int
+    pass_percent: int | None
+    starts_at: datetime | None
+    ends_at: datetime | None
+    opened_at: datetime | None
+
+
+_ROW_BY_SLUG = db.select(*(Survey.__table__.c[f.name] for f in fields(SurveyRow))).where(
+    Survey.__table__.c.slug == db.bindparam("slug"))
+
+
+def survey_row(slug):
+    """The survey with this slug as a SurveyRow, or None if there is none. A draft is a SurveyRow too: callers
+    that need its questions (which change until it opens) load the model."""
+    row = db.session.execute(_ROW_BY_SLUG, {"slug": slug}).first()
+    return SurveyRow(*row) if row is not None else None
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,8 +100,10 @@ def _frozen(entries):
 
 
 def _read(survey):
+    found = survey.questions if isinstance(survey, Survey) else db.session.execute(
+        db.select(SurveyQuestion).where(SurveyQuestion.survey_id == survey.id)).scalars()
     questions = tuple(QuestionSpec.of(q, survey.is_quiz) for q in sorted(
-        survey.questions, key=lambda q: (q.section_position, q.position)))
+        found, key=lambda q: (q.section_position, q.position)))
     return Sheet(questions=questions, headline=headline_of(questions))
 
 

@@ -15,6 +15,7 @@ from surveys.definition import SurveyError
 from surveys.forms import answers_from_form, message
 from surveys.models import Guarantee, QuestionKind, Survey, SurveyArea, SurveyState
 from surveys.response_models import SurveyResponse, SurveyToken
+from surveys.sheets import survey_row
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys", template_folder="templates")
 
@@ -140,7 +141,10 @@ def token_link(code):
 @bp.post("/<slug>")
 @limiter.limit("30 per minute")
 def submit(slug):
-    survey = _survey(slug)
+    # An opened survey's settings as a plain row (the model is loaded only to show a page again); a draft's model.
+    survey = survey_row(slug) or abort(404)
+    if survey.state == SurveyState.DRAFT:
+        survey = _survey(slug)
     raw = answers_from_form(request.form)
     link = _link(survey, request.form.get("area"))
     token = (request.form.get("token") or "").strip()
@@ -154,6 +158,7 @@ def submit(slug):
             locale=current_locale())
     except SurveyError as error:
         db.session.rollback()
+        survey = _survey(slug)
         if error.code == "phone_required":
             return redirect(url_for(".phone", slug=survey.slug))
         if error.code in {"answers", "form_expired"} | TOKEN_PROBLEMS:

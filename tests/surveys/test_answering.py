@@ -308,3 +308,43 @@ def test_concurrent_submissions_on_sqlite_never_fail_with_a_locked_database(app,
     assert errors == []
     stored = database.session.scalar(database.select(database.func.count()).select_from(SurveyResponse))
     assert stored == 64
+
+
+def test_the_same_submission_sent_at_once_from_many_threads_is_stored_and_counted_once(app):
+    """A double tap that reaches two workers at once: one response, the area's count bumped once, and every
+    request answered with that response (the losers' writes are undone, not committed)."""
+    import threading
+
+    from portal.extensions import db as database
+    from surveys.answering import submit_response
+    from surveys.response_models import SurveyResponse
+
+    survey = make_survey(areas=[(make_area("东城区"), None, 1000)])
+    survey_id, link_id, link_type = survey.id, survey.areas[0].id, type(survey.areas[0])
+    answered, errors, start = [], [], threading.Barrier(16)
+
+    def answer():
+        with app.app_context():
+            try:
+                start.wait()
+                response, _created = submit_response(
+                    database.session.get(type(survey), survey_id), {"overall": ["1"]}, idempotency_key="double-tap",
+                    survey_area=database.session.get(link_type, link_id))
+                answered.append(response.id)
+                database.session.commit()
+            except Exception as error:  # noqa: BLE001 - the test reports any failure
+                errors.append(repr(error))
+                database.session.rollback()
+            finally:
+                database.session.remove()
+
+    threads = [threading.Thread(target=answer) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert database.session.scalar(database.select(database.func.count()).select_from(SurveyResponse)) == 1
+    assert set(answered) == {database.session.scalar(database.select(SurveyResponse.id))}
+    database.session.expire_all()
+    assert database.session.get(link_type, link_id).received == 1
