@@ -180,11 +180,16 @@ def _take_quota(stratum):
     if stratum.quota is not None and stratum.quota_action == QuotaAction.STOP:
         if db.session.execute(_COUNT_WITHIN_QUOTA, {"stratum": stratum.id}).rowcount == 0:
             raise SurveyError("quota_full")
-        db.session.expire(stratum, ["received"])
+        _forget_count(stratum)
         return False
     received = db.session.execute(_COUNT_RETURNING, {"stratum": stratum.id}).scalar()
-    db.session.expire(stratum, ["received"])
+    _forget_count(stratum)
     return stratum.quota is not None and received > stratum.quota
+
+
+def _forget_count(stratum):
+    if isinstance(stratum, SurveyArea):  # the model (not a LinkRow): read the new count if asked
+        db.session.expire(stratum, ["received"])
 
 
 def _find_token(survey, token_code):

@@ -19,6 +19,8 @@ from surveys.models import (
     Survey,
     SurveyKind,
     SurveyMethod,
+    QuotaAction,
+    SurveyArea,
     SurveyQuestion,
     SurveyRules,
     SurveyState,
@@ -54,6 +56,28 @@ def survey_row(slug):
     that need its questions (which change until it opens) load the model."""
     row = db.session.execute(_ROW_BY_SLUG, {"slug": slug}).first()
     return SurveyRow(*row) if row is not None else None
+
+
+@dataclass(frozen=True, eq=False)
+class LinkRow:
+    """A survey area's link as a submission needs it (its quota is counted in SQL, never read here)."""
+
+    id: int
+    survey_id: int
+    area_id: int
+    key: str
+    quota: int | None
+    quota_action: QuotaAction
+
+
+_LINK_BY_KEY = db.select(*(SurveyArea.__table__.c[f.name] for f in fields(LinkRow))).where(
+    SurveyArea.__table__.c.survey_id == db.bindparam("survey_id"), SurveyArea.__table__.c.key == db.bindparam("key"))
+
+
+def link_row(survey_id, key):
+    """The survey's area link with this key as a LinkRow, or None."""
+    row = db.session.execute(_LINK_BY_KEY, {"survey_id": survey_id, "key": key}).first() if key else None
+    return LinkRow(*row) if row is not None else None
 
 
 @dataclass(frozen=True, eq=False)

@@ -15,7 +15,7 @@ from surveys.definition import SurveyError
 from surveys.forms import answers_from_form, message
 from surveys.models import Guarantee, QuestionKind, Survey, SurveyArea, SurveyState
 from surveys.response_models import SurveyResponse, SurveyToken
-from surveys.sheets import survey_row
+from surveys.sheets import link_row, survey_row
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys", template_folder="templates")
 
@@ -146,7 +146,7 @@ def submit(slug):
     if survey.state == SurveyState.DRAFT:
         survey = _survey(slug)
     raw = answers_from_form(request.form)
-    link = _link(survey, request.form.get("area"))
+    link = link_row(survey.id, request.form.get("area"))
     token = (request.form.get("token") or "").strip()
     form_token = request.form.get("form")
     try:
@@ -158,7 +158,7 @@ def submit(slug):
             locale=current_locale())
     except SurveyError as error:
         db.session.rollback()
-        survey = _survey(slug)
+        survey, link = _survey(slug), link and _link(survey, link.key)
         if error.code == "phone_required":
             return redirect(url_for(".phone", slug=survey.slug))
         if error.code in {"answers", "form_expired"} | TOKEN_PROBLEMS:
