@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
+from portal.bulk import insert_many
 from portal.city import city_setting
 from portal.clock import to_local, utcnow
 from portal.extensions import db
@@ -25,6 +26,7 @@ from surveys.sheets import sheet_of
 from surveys.tallies import add_to_tallies
 
 MAX_DURATION = 24 * 3600
+ANSWER_COLUMNS = ("response_id", "question_id", "item", "value", "number", "text")
 STRAIGHT_LINE_ITEMS = 3  # a matrix needs this many items before one answer to all of them means anything
 
 
@@ -262,10 +264,8 @@ def submit_response(survey, raw, *, idempotency_key, started_at=None, token_code
                 db.session.flush()
             # Plain INSERTs (the table's defaults fill the rest), without the unit of work's per-object cost.
             response_id = db.session.execute(_INSERT_RESPONSE, values).scalar_one()
-            if checked.rows:
-                db.session.execute(SurveyAnswer.__table__.insert(), [
-                    {"response_id": response_id, "question_id": q.id, "item": item, "value": value,
-                     "number": number, "text": text} for q, item, value, number, text in checked.rows])
+            insert_many(SurveyAnswer.__table__, ANSWER_COLUMNS, [
+                (response_id, q.id, item, value, number, text) for q, item, value, number, text in checked.rows])
             add_to_tallies(survey, values["source"], values["survey_area_id"], checked)
     except (IntegrityError, SurveyError) as error:
         if began:

@@ -3,6 +3,7 @@ from the stored answers that proves (and repairs) them. Results read these inste
 """
 from collections import Counter
 
+from portal.bulk import insert_many
 from portal.extensions import db
 from surveys.models import COUNTED_KINDS, QuestionKind
 from surveys.response_models import CORRECT_ITEM, NO_AREA, SurveyAnswer, SurveyResponse, SurveyTally
@@ -41,29 +42,17 @@ def response_counts(survey, rows):
     return counts
 
 
-def _upsert_statement():
-    """INSERT … ON CONFLICT DO UPDATE count = count + new count, run as executemany: the same SQL on SQLite (≥ 3.24)
-    and PostgreSQL. Written as text because SQLAlchemy compiles its dialect-specific upserts afresh on every
-    execution (they have no cache key), which cost more than the rest of a submission's statements together."""
-    table = SurveyTally.__table__
-    columns = ", ".join(KEY_COLUMNS + ("count",))
-    return db.text(
-        f"INSERT INTO {table.name} ({columns}) VALUES ({', '.join(':' + name for name in KEY_COLUMNS + ('count',))}) "
-        f"ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET count = {table.name}.count + excluded.count"
-    ).bindparams(db.bindparam("source", type_=table.c.source.type))
-
-
-_UPSERT = _upsert_statement()
+# Add to the count when the key exists: the same SQL on SQLite (≥ 3.24) and PostgreSQL.
+_ON_CONFLICT = (f"ON CONFLICT ({', '.join(KEY_COLUMNS)}) "
+                f"DO UPDATE SET count = {SurveyTally.__tablename__}.count + excluded.count")
 
 
 def _upsert(survey_id, rows):
-    """Add ``rows`` ({key: count}) to the tallies, in key order (concurrent submissions lock rows in the same
-    order, so they cannot deadlock)."""
-    if not rows:
-        return
-    values = [dict(zip(KEY_COLUMNS, (survey_id,) + key, strict=True), count=count) for key, count in sorted(
-        rows.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2], kv[0][3].value, kv[0][4]))]
-    db.session.execute(_UPSERT, values)
+    """Add ``rows`` ({key: count}) to the tallies with one executemany, in key order (concurrent submissions lock
+    rows in the same order, so they cannot deadlock)."""
+    values = sorted((survey_id, question_id, item, value, source.value, stratum, count)
+                    for (question_id, item, value, source, stratum), count in rows.items())
+    insert_many(SurveyTally.__table__, KEY_COLUMNS + ("count",), values, on_conflict=_ON_CONFLICT)
 
 
 def _keyed(source, survey_area_id, counts, sign=1):
