@@ -57,7 +57,7 @@ def init_extensions(app):
     from portal import i18n
     from portal.auth.services import load_user
     from portal.city import city_setting
-    from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from portal.extensions import SessionInterface, babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
@@ -70,6 +70,7 @@ def init_extensions(app):
     )
     app.after_request(i18n.remember_locale)
 
+    app.session_interface = SessionInterface()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"

@@ -98,10 +98,11 @@ def test_routing_rule_by_point_code_and_the_route_tester(app, client, login):
 
 def test_admin_edits_city_settings_and_public_pages_show_the_hotline(app, client, login):
     login(make_user(Role.ADMIN))
-    response = client.post("/console/settings", data={
+    response = client.post("/console/settings?lang=en", data={
         "city_name": "临江市", "hotline": "0571-12345", "timezone": "Asia/Shanghai", "default_locale": "zh_Hant",
         "satisfaction_scale": "5", "working_periods": "09:00-12:00,13:00-17:00", "warning_percent": "75"})
     assert response.status_code == 302
+    assert "City settings saved." in client.get(response.headers["Location"]).get_data(as_text=True)  # flashed
     settings = db.session.get(CitySettings, 1)
     assert (settings.city_name, settings.hotline, settings.satisfaction_scale) == ("临江市", "0571-12345", 5)
     assert (settings.working_periods, settings.warning_percent) == ("09:00-12:00,13:00-17:00", 75)
