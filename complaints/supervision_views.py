@@ -2,7 +2,7 @@
 hand, the units on the escalation ladder (clearing strikes, the unit's written self-criticism)."""
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -103,11 +103,7 @@ def notices():
 
 
 def _visible_notice(notice_id):
-    notice = db.session.execute(supervision.visible_notices(current_user)
-                                .where(SupervisionNotice.id == notice_id)).scalar()
-    if notice is None:
-        abort(404)
-    return notice
+    return db.first_or_404(supervision.visible_notices(current_user).where(SupervisionNotice.id == notice_id))
 
 
 @bp.get(f"/notices/<{ID}:notice_id>/print")
@@ -157,11 +153,7 @@ def strikes():
 
 
 def _visible_strike(strike_id):
-    strike = db.session.execute(supervision.visible_strikes(current_user)
-                                .where(UnitStrike.id == strike_id)).scalar()
-    if strike is None:
-        abort(404)
-    return strike
+    return db.first_or_404(supervision.visible_strikes(current_user).where(UnitStrike.id == strike_id))
 
 
 @bp.get(f"/strikes/<{ID}:strike_id>/print")

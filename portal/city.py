@@ -69,9 +69,7 @@ def get_city_settings():
     The row comes from this process's copy (``_settings_values``), not from the database on every request; it is
     handed back attached to the session as if just loaded, so a change made to it is saved as before.
     """
-    if has_request_context() and "city_settings" in g:
-        return g.city_settings
-    settings = db.session.identity_map.get(CitySettings.__mapper__.identity_key_from_primary_key((1,)))
+    settings = _settings_in_use()
     if settings is None:
         values = _settings_values()
         if values is None:
@@ -88,13 +86,17 @@ def get_city_settings():
 def city_setting(name):
     """One setting's value, as ``get_city_settings()`` would give it, without building the settings object: for
     hot paths (a resident's report or survey answer reads the timezone or the signing key and nothing else)."""
-    if has_request_context() and "city_settings" in g:
-        return getattr(g.city_settings, name)
-    settings = db.session.identity_map.get(CitySettings.__mapper__.identity_key_from_primary_key((1,)))
+    settings = _settings_in_use()
     if settings is not None:
         return getattr(settings, name)
-    values = _settings_values()
-    return (values or DEFAULTS).get(name)
+    return (_settings_values() or DEFAULTS).get(name)
+
+
+def _settings_in_use():
+    """The settings object this request or session already holds (it may carry unsaved changes), or None."""
+    if has_request_context() and "city_settings" in g:
+        return g.city_settings
+    return db.session.identity_map.get(CitySettings.__mapper__.identity_key_from_primary_key((1,)))
 
 
 # The settings change a few times a year and are read by nearly every request. Each process keeps a copy of the

@@ -103,11 +103,8 @@ class QuestionSpec(QuestionRules):
 
     @classmethod
     def of(cls, question, in_quiz):
-        return cls(id=question.id, key=question.key, kind=question.kind, required=question.required,
-                   headline=question.headline, section_position=question.section_position,
-                   position=question.position, options=_frozen(question.options), items=_frozen(question.items),
-                   condition=question.condition, min_value=question.min_value, max_value=question.max_value,
-                   max_length=question.max_length, area_level=question.area_level, points=question.points,
+        copied = {f.name: getattr(question, f.name) for f in fields(cls) if f.name != "in_quiz"}
+        return cls(**dict(copied, options=_frozen(question.options), items=_frozen(question.items)),
                    in_quiz=in_quiz)
 
 
