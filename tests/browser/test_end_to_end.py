@@ -91,6 +91,12 @@ def test_a_resident_reports_from_a_placard_and_follows_the_case_elsewhere(live_s
     receipt, number, code = report_from_the_placard(phone, url, "公厕问题")
     assert "男厕所的水龙头坏了" in receipt.inner_text("body")
     assert "1" in receipt.locator(".ms-summary").inner_text()  # one photo attached
+    for label, html_lang in (("繁體中文", "zh-Hant"), ("English", "en"), ("简体中文", "zh-Hans")):
+        with receipt.expect_navigation():
+            receipt.locator(".ms-lang a", has_text=label).click()
+        assert receipt.evaluate("document.documentElement.lang") == html_lang
+        assert receipt.locator("#query-code").inner_text() == code  # still this browser's receipt
+        assert horizontal_overflow(receipt) == 0
 
     tracking = follow_from_a_fresh_browser(new_phone(), live_server, number, code)
     body = tracking.inner_text("body")
