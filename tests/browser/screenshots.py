@@ -91,6 +91,8 @@ def resident_pages(browser, url, lang, point_id, survey_slug):
     context = browser.new_context(**PHONE_SHOT)
     context.add_cookies([{"name": "lang", "value": lang, "url": url}])
     page = context.new_page()
+    page.goto(url + "/")
+    shoot(page, "home", lang)
     page.goto(f"{url}/report?p={point_id}")
     shoot(page, "report-form", lang)
     page.locator("#category_id option[value]:not([value=''])").first.wait_for(state="attached")
