@@ -53,3 +53,14 @@ def test_the_home_page_links_the_lookup_and_the_board(live_server, phone):
     page.goto(live_server.url + "/")
     page.locator("a[href^='/board']").first.click()
     assert page.url.startswith(live_server.url + "/board")
+
+
+def test_a_link_with_a_mistyped_code_can_be_corrected_on_the_page(live_server, phone):
+    case = make_case()
+    page = phone.new_page()
+    page.goto(f"{live_server.url}/track?number={case.number}&code=1234")  # 4 digits: the code has 8
+    assert page.locator(".ms-field-error").count() >= 1
+    page.get_by_label("查询码").fill(case.query_code)
+    with page.expect_navigation():
+        page.get_by_role("button", name="查看我的工单").click()
+    assert page.url == f"{live_server.url}/track/{case.number}"
