@@ -52,7 +52,22 @@ def city(live_server):
     services.dispatch_case(case, unit, dispatcher)
     db.session.commit()
     survey = make_survey([satisfaction(), single("age"), matrix(), text("comment")])
-    return {"point": point, "case": case, "survey": survey, "category": category}
+    handler = make_user(Role.HANDLER, username="handler", unit=unit, display_name="环卫处赵六")
+    return {"point": point, "case": case, "survey": survey, "category": category, "unit": unit,
+            "dispatcher": dispatcher, "handler": handler}
+
+
+def close_reported_case(page, city):
+    """Staff handle the case on the receipt page and close it, so the tracking page asks for a rating."""
+    from complaints.models import Case
+
+    case = db.session.scalar(db.select(Case).where(Case.number == page.locator("#case-number").inner_text()))
+    services.file_case(case, city["dispatcher"])
+    services.dispatch_case(case, city["unit"], city["dispatcher"])
+    services.accept_case(case, city["handler"])
+    services.handle_case(case, city["handler"], "已清理")
+    services.verify_case(case, city["dispatcher"], True, "现场核查：已清理干净")
+    db.session.commit()
 
 
 def report(page, live_server, city):
@@ -66,7 +81,7 @@ def report(page, live_server, city):
 
 
 RESIDENT_PAGES = ["home", "report form", "report form with errors", "receipt", "tracking lookup", "tracking",
-                  "survey", "board"]
+                  "tracking with the rating form", "survey", "board"]
 
 
 @pytest.mark.parametrize("name", RESIDENT_PAGES)
@@ -81,11 +96,14 @@ def test_a_resident_page_has_no_serious_accessibility_violation(live_server, pho
         page.goto(f"{url}/report?p={city['point'].id}")
         with page.expect_navigation():
             page.locator("#report-form button[type=submit]:not([name=check])").last.click()
-    elif name in ("receipt", "tracking"):
+    elif name in ("receipt", "tracking", "tracking with the rating form"):
         report(page, live_server, city)
-        if name == "tracking":
+        if name == "tracking with the rating form":
+            close_reported_case(page, city)
+        if name != "receipt":
             page.locator("a[href^='/track/']").first.click()
             page.wait_for_url("**/track/*")
+            assert page.locator("#rating-form").count() == (1 if name.endswith("rating form") else 0)
     elif name == "tracking lookup":
         page.goto(url + "/track")
     elif name == "survey":
