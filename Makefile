@@ -8,7 +8,7 @@ PORT ?= 5000
 PO := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test install migrate seed translations catalogues bench lint clean
+.PHONY: run test install migrate seed translations catalogues bench lint clean screenshots
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ lint: install
 
 bench: install
 	$(PY) -m tests.bench
+
+# PNGs of the main pages in three languages from the demo city (temporary SQLite database, headless Chromium).
+screenshots: install
+	$(PY) -m tests.browser.screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache

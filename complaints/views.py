@@ -230,8 +230,17 @@ def me_too_done(number):
 
 # ---------------------------------------------------------------- tracking and rating
 
+def _lookup_form(number="", code=""):
+    """A fresh lookup form (with its CSRF token) showing what was already known, e.g. the number from an SMS link."""
+    form = TrackForm(formdata=None, number=number)
+    form.code.data = code
+    return form
+
+
 def _not_found(form=None):
-    return render_template("complaints/track_lookup.html", form=form or TrackForm(), not_found=True), 404
+    """The lookup page saying no case matches; the form keeps what was typed and can be sent again."""
+    form = _lookup_form(form.number.data or "", form.code.data or "") if form is not None else _lookup_form()
+    return render_template("complaints/track_lookup.html", form=form, not_found=True), 404
 
 
 @bp.route("/track", methods=["GET", "POST"])
@@ -240,12 +249,16 @@ def track_lookup():
     """Find a case by its number and query code (from a form, or from a link carrying both)."""
     if request.method == "POST":
         form = TrackForm()
+    elif "code" in request.args:
+        form = TrackForm(formdata=request.args, meta={"csrf": False})
     else:
-        form = TrackForm(formdata=request.args if "code" in request.args else None, meta={"csrf": False},
-                         number=request.args.get("number", ""))
-        if "code" not in request.args:
-            return render_template("complaints/track_lookup.html", form=form, not_found=False)
+        return render_template("complaints/track_lookup.html", form=_lookup_form(request.args.get("number", "")),
+                               not_found=False)
     if not form.validate():
+        if request.method == "GET":  # a link's form carries no token: show one that can be sent again
+            shown = _lookup_form(form.number.data or "", form.code.data or "")
+            shown.number.errors, shown.code.errors = form.number.errors, form.code.errors
+            form = shown
         return render_template("complaints/track_lookup.html", form=form, not_found=False), 422
     case = services.find_by_number(form.number.data, form.code.data)
     if case is None:
@@ -266,8 +279,8 @@ def track(number):
         case = services.find_by_number(number, request.args["code"])
         return _to_track(case) if case is not None else _not_found()
     case = _case_in_session(number)
-    if case is None:
-        return _not_found(TrackForm(number=number))
+    if case is None:  # the link from the SMS, opened in another browser: ask for the code, nothing went wrong yet
+        return render_template("complaints/track_lookup.html", form=_lookup_form(number), not_found=False)
     return render_template("complaints/track.html", **_track_context(case))
 
 

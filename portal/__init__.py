@@ -47,7 +47,12 @@ def create_app(config=None):
 
 
 def configure_logging(app):
+    """One handler, on the root logger: Flask's own handler on the app's logger ("portal") would print every line
+    of ``portal.*`` a second time."""
+    from flask.logging import default_handler
+
     level = getattr(logging, str(app.config["LOG_LEVEL"]).upper(), logging.INFO)
+    app.logger.removeHandler(default_handler)
     app.logger.setLevel(level)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -50,6 +50,8 @@ class SchedulerProcess:
 
             self.tz_name = get_city_settings().timezone
             self.specs = registry.job_specs(app)
+        if not log.isEnabledFor(logging.DEBUG):  # APScheduler logs every job added and run at INFO; runs are recorded
+            logging.getLogger("apscheduler").setLevel(logging.WARNING)
         self.scheduler = BackgroundScheduler(
             timezone=self.tz_name,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
@@ -66,8 +68,6 @@ class SchedulerProcess:
         if install_signals:
             signal.signal(signal.SIGTERM, self.stop)
             signal.signal(signal.SIGINT, self.stop)
-        if not log.isEnabledFor(logging.DEBUG):  # APScheduler logs every run at INFO; our runs are recorded
-            logging.getLogger("apscheduler").setLevel(logging.WARNING)
         self.scheduler.start(paused=True)
         log.info("scheduler %s started (standby until it holds the lock)", self.holder)
         try:

@@ -197,7 +197,6 @@ def test_a_wrong_code_and_an_unknown_number_get_the_same_generic_message(client,
         stranger.post("/track", data={"number": "20000101-9999", "code": wrong}),
         stranger.get(f"/track/{case.number}?code={wrong}"),
         stranger.get("/track/20000101-9999?code=12345678"),
-        stranger.get(f"/track/{case.number}"),
     ]
 
     for response in answers:
@@ -206,14 +205,25 @@ def test_a_wrong_code_and_an_unknown_number_get_the_same_generic_message(client,
         assert case.description not in page
 
 
+def test_a_link_without_the_code_asks_for_it_alike_for_known_and_unknown_numbers(client, stranger):
+    case = report(client)
+
+    for number in (case.number, "20000101-9999"):
+        response = stranger.get(f"/track/{number}")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200 and GENERIC not in page
+        assert f'value="{number}"' in page and 'name="code"' in page
+        assert case.description not in page
+
+
 def test_the_query_code_is_not_shown_to_a_different_browser(client, stranger):
     case = report(client)
     receipt = client.get(f"/report/receipt/{case.number}").get_data(as_text=True)
     assert case.number in receipt and case.query_code in receipt
 
-    for url in (f"/report/receipt/{case.number}", f"/track/{case.number}"):
+    for url, status in ((f"/report/receipt/{case.number}", 404), (f"/track/{case.number}", 200)):
         response = stranger.get(url)
-        assert response.status_code == 404 and case.query_code not in response.get_data(as_text=True)
+        assert response.status_code == status and case.query_code not in response.get_data(as_text=True)
 
 
 def test_looking_up_a_case_remembers_it_and_keeps_the_code_out_of_the_address(client, stranger):
