@@ -31,6 +31,34 @@ def init_app(app):
     app.view_functions["static"] = serve_static
 
 
+class CompressedStaticCache:
+    """Flask-Compress's cache (``COMPRESS_CACHE_BACKEND``), holding fingerprinted static files only: their bytes
+    never change under one URL, so each is compressed once per encoding, not once per visitor. Everything else
+    (pages, JSON, a byte range) is compressed afresh: ``get`` finds nothing and ``set`` keeps nothing."""
+
+    def __init__(self):
+        self.data = {}
+
+    def get(self, key):
+        return self.data.get(key) if _cacheable() else None
+
+    def set(self, key, value):
+        if _cacheable():
+            self.data[key] = value
+
+
+def compression_cache_key(request):
+    return request.path
+
+
+def _cacheable():
+    if request.endpoint != "static" or request.range is not None:
+        return False
+    filename = (request.view_args or {}).get("filename", "")
+    match = _FINGERPRINTED.match(filename)
+    return match is not None and fingerprinted(match["stem"] + match["ext"]) == filename
+
+
 def _fingerprint_static_urls(endpoint, values):
     if endpoint == "static" and "filename" in values:
         values["filename"] = fingerprinted(values["filename"])

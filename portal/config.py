@@ -3,6 +3,7 @@ import os
 import secrets
 from pathlib import Path
 
+from portal.assets import CompressedStaticCache, compression_cache_key
 from portal.headers import CONTENT_SECURITY_POLICY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +44,8 @@ DEFAULTS = {
     "COMPRESS_ALGORITHM": ["br", "gzip"],
     "COMPRESS_ALGORITHM_STREAMING": ["br", "gzip"],
     "COMPRESS_BR_LEVEL": 5,
+    "COMPRESS_CACHE_BACKEND": CompressedStaticCache,  # static files compressed once, not per visitor
+    "COMPRESS_CACHE_KEY": compression_cache_key,
 }
 
 # Environment variable -> (config key, converter). Every one is documented in the README.

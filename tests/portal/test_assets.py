@@ -121,3 +121,19 @@ def test_no_template_puts_a_weui_class_together_at_run_time():
 def test_every_file_of_a_bundle_exists(bundle):
     for part in BUNDLES[bundle]:
         assert (STATIC / part).is_file(), part
+
+
+def test_a_static_file_is_compressed_once_and_served_the_same_to_every_visitor(app, client):
+    from portal.extensions import compress
+
+    url = stylesheet(client.get("/").get_data(as_text=True))
+    first = client.get(url, headers={"Accept-Encoding": "br"})
+    compress.cache.data[f"br;{url}"] = b"from the cache"  # what a second visitor gets comes from the cache
+
+    again = client.get(url, headers={"Accept-Encoding": "br"})
+    page = client.get("/", headers={"Accept-Encoding": "br"})
+
+    assert first.headers["Content-Encoding"] == "br" and first.get_data() != b"from the cache"
+    assert again.get_data() == b"from the cache"
+    assert not [key for key in compress.cache.data if not key.split(";", 1)[1].startswith("/static/")]
+    assert page.headers["Content-Encoding"] == "br"
