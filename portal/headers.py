@@ -39,7 +39,8 @@ def add_security_headers(response):
     headers.setdefault("Referrer-Policy", "same-origin")
     if request.is_secure or current_app.config["PREFER_HTTPS"]:
         headers["Strict-Transport-Security"] = f"max-age={HSTS_SECONDS}"
-    if request.path.startswith(PRIVATE_PREFIXES):
+    if request.path.startswith(PRIVATE_PREFIXES) and not response.cache_control.private:
+        # A view that chose a private cache (a staff photo, kept a day in that one browser) keeps it.
         headers["Cache-Control"] = "no-store, private"
         headers.pop("Expires", None)
     return response
