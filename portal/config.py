@@ -41,6 +41,9 @@ DEFAULTS = {
     "CONTENT_SECURITY_POLICY": CONTENT_SECURITY_POLICY,
     # Flask-Compress: brotli where the browser takes it, else gzip (WeChat's browser takes both); streamed
     # responses (static files) too.
+    "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/javascript", "application/javascript", "application/json",
+                           "application/atom+xml", "application/xml", "text/xml", "text/plain", "text/csv",
+                           "image/svg+xml", "image/x-icon", "image/vnd.microsoft.icon", "font/ttf"],
     "COMPRESS_ALGORITHM": ["br", "gzip"],
     "COMPRESS_ALGORITHM_STREAMING": ["br", "gzip"],
     "COMPRESS_BR_LEVEL": 5,

@@ -116,3 +116,15 @@ def test_no_template_has_inline_code_or_outside_files(pattern, what):
         text = path.read_text("utf-8")
         offenders += [f"{path.relative_to(ROOT)}: {m[:60]}" for m in re.findall(pattern, text)]
     assert offenders == [], f"{what}, which the Content-Security-Policy blocks: move it to static/"
+
+
+def test_a_streamed_export_arrives_whole_when_compressed(client, login, city):
+    import brotli
+
+    login(make_user(Role.ADMIN))
+    plain = client.get("/console/ledger/cases.csv").get_data()
+
+    compressed = client.get("/console/ledger/cases.csv", headers={"Accept-Encoding": "br"})
+
+    assert compressed.headers["Content-Encoding"] == "br"
+    assert brotli.decompress(compressed.get_data()) == plain and city["number"].encode() in plain
