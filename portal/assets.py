@@ -112,6 +112,9 @@ def serve_static(filename):
     match = _FINGERPRINTED.match(filename)
     name = match["stem"] + match["ext"] if match else filename
     content = asset_bytes(name)
+    if content is None and match:  # a file whose own name looks fingerprinted (vendor.0123456789ab.js)
+        match, name = None, filename
+        content = asset_bytes(name)
     if content is None:
         abort(404)
     digest = _digest(content)

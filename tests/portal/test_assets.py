@@ -137,3 +137,14 @@ def test_a_static_file_is_compressed_once_and_served_the_same_to_every_visitor(a
     assert again.get_data() == b"from the cache"
     assert not [key for key in compress.cache.data if not key.split(";", 1)[1].startswith("/static/")]
     assert page.headers["Content-Encoding"] == "br"
+
+
+def test_a_file_whose_own_name_looks_fingerprinted_is_still_served(client, app, tmp_path):
+    folder = tmp_path / "static"
+    folder.mkdir()
+    (folder / "lib.0123456789ab.js").write_text("var lib = 1;")
+    app.static_folder = str(folder)
+
+    response = client.get("/static/lib.0123456789ab.js")
+
+    assert response.status_code == 200 and response.get_data() == b"var lib = 1;"
