@@ -8,7 +8,7 @@ PORT ?= 5000
 PO := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test install migrate seed translations catalogues bench lint clean screenshots
+.PHONY: run test install migrate seed translations catalogues bench lint css clean screenshots
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ translations: $(VENV)/.installed
 
 lint: install
 	$(VENV)/bin/ruff check --select F,E,W,I,B --line-length 120 portal complaints surveys tests wsgi.py
+
+# WeUI cut to the rules our pages use (purgecss from npm, config in purgecss.config.cjs); the result is committed.
+# Run it after a page starts using a weui-* class it did not use before (tests/test_assets.py says which one).
+css:
+	npx --yes purgecss@8.0.0 --config purgecss.config.cjs
 
 bench: install
 	$(PY) -m tests.bench

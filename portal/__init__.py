@@ -33,8 +33,10 @@ def create_app(config=None):
     init_extensions(app)
     register_blueprints(app)
 
-    from portal import cli, errors, scheduler, templating
+    from portal import assets, cli, errors, headers, scheduler, templating
 
+    assets.init_app(app)
+    headers.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     scheduler.init_app(app)
@@ -62,12 +64,13 @@ def init_extensions(app):
     from portal import i18n
     from portal.auth.services import load_user
     from portal.city import city_setting
-    from portal.extensions import SessionInterface, babel, csrf, db, limiter, login_manager, migrate
+    from portal.extensions import SessionInterface, babel, compress, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    compress.init_app(app)  # HTML, JSON, CSS and JS as brotli or gzip
     babel.init_app(
         app,
         locale_selector=i18n.select_locale,

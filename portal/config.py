@@ -3,6 +3,9 @@ import os
 import secrets
 from pathlib import Path
 
+from portal.assets import CompressedStaticCache, compression_cache_key
+from portal.headers import CONTENT_SECURITY_POLICY
+
 ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULTS = {
@@ -33,6 +36,19 @@ DEFAULTS = {
     "NOTIFY_ROBOT_URL": "",
     "NOTIFY_TOKEN": "",
     "NOTIFY_MAX_ATTEMPTS": 5,
+    # Responses (portal/headers.py, portal/assets.py): HSTS on every response when the site is served over HTTPS.
+    "PREFER_HTTPS": False,
+    "CONTENT_SECURITY_POLICY": CONTENT_SECURITY_POLICY,
+    # Flask-Compress: brotli where the browser takes it, else gzip (WeChat's browser takes both); streamed
+    # responses (static files) too.
+    "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/javascript", "application/javascript", "application/json",
+                           "application/atom+xml", "application/xml", "text/xml", "text/plain", "text/csv",
+                           "image/svg+xml", "image/x-icon", "image/vnd.microsoft.icon", "font/ttf"],
+    "COMPRESS_ALGORITHM": ["br", "gzip"],
+    "COMPRESS_ALGORITHM_STREAMING": ["br", "gzip"],
+    "COMPRESS_BR_LEVEL": 5,
+    "COMPRESS_CACHE_BACKEND": CompressedStaticCache,  # static files compressed once, not per visitor
+    "COMPRESS_CACHE_KEY": compression_cache_key,
 }
 
 # Environment variable -> (config key, converter). Every one is documented in the README.
@@ -46,6 +62,8 @@ ENV_SETTINGS = {
     "LOG_LEVEL": ("LOG_LEVEL", str),
     "RATELIMIT_ENABLED": ("RATELIMIT_ENABLED", lambda v: v.lower() not in ("0", "false", "no")),
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in ("1", "true", "yes")),
+    "PREFER_HTTPS": ("PREFER_HTTPS", lambda v: v.lower() in ("1", "true", "yes")),
+    "CONTENT_SECURITY_POLICY": ("CONTENT_SECURITY_POLICY", str),
     "OUTBOUND_CONNECT_TIMEOUT": ("OUTBOUND_CONNECT_TIMEOUT", float),
     "OUTBOUND_READ_TIMEOUT": ("OUTBOUND_READ_TIMEOUT", float),
     "OUTBOUND_RETRIES": ("OUTBOUND_RETRIES", int),

@@ -14,7 +14,8 @@
     });
     chart.setOption({
       animation: false,
-      tooltip: { trigger: "axis" },
+      // Drawn inside the chart: ECharts' HTML tooltip writes style="" attributes, which the CSP refuses.
+      tooltip: { trigger: "axis", renderMode: "richText" },
       legend: { type: "scroll", top: 0 },
       grid: { left: 48, right: 48, top: 40, bottom: 48 },
       xAxis: { type: "category", data: data.labels, axisLabel: { rotate: 30 } },

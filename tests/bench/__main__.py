@@ -8,7 +8,9 @@ intake and one survey submission measured in-process (steadier on a shared machi
 ``BENCH survey_results_ms_1m`` (target < 300 ms), and checks afterwards that every accepted request was stored
 exactly once. Then the exposure board with 10,000 items under load, ``BENCH board_p95_ms`` (target < 50 ms) and
 ``BENCH board_feed_p95_ms`` (tests/bench/board.py), and the city scorecard over 1,000,000 cases,
-``BENCH scorecard_ms_1m`` (target < 300 ms; tests/bench/scorecards.py).
+``BENCH scorecard_ms_1m`` (target < 300 ms; tests/bench/scorecards.py). First, the bytes a phone downloads on a cold
+cache for three resident pages: ``BENCH report_page_bytes``, ``BENCH tracking_page_bytes``, ``BENCH survey_page_bytes``
+(budget 61440 each; tests/bench/weight.py).
 """
 import os
 import re
@@ -226,6 +228,10 @@ def throughput_rounds(tmp):
 
 
 def main():
+    from tests.bench import weight
+
+    for name, value in weight.run().items():
+        bench_line(name, value, "bytes")
     with tempfile.TemporaryDirectory() as tmp:
         rates, ratios, tmp = throughput_rounds(tmp)
         bench_line("intake_per_s", f"{rates['intake']:.1f}", "req/s")

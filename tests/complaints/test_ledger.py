@@ -149,7 +149,8 @@ def test_the_printable_record_shows_the_raw_and_closing_records_with_the_phone_m
         assert text in page, text
     assert "138****8000" in page and "13800138000" not in page and "张*" in page and "张三" not in page
     assert case.query_code not in page
-    assert "@page" in page and "A4" in page
+    stylesheet = re.search(r'href="(/static/css/print-record\.[0-9a-f]{12}\.css)"', page)[1]
+    assert "@page { size: A4" in client.get(stylesheet).get_data(as_text=True)
 
 
 def test_an_unknown_case_has_no_record(client, city):

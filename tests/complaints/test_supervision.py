@@ -1,4 +1,5 @@
 """The time-limit watch (黄灯 催办, 红灯 督办单), numbering, the escalation ladder and the supervision pages."""
+import re
 import threading
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -334,7 +335,9 @@ def test_the_printed_supervision_notice_names_number_unit_and_case(staff, client
     [notice] = notices()
     sign_in(client, staff["dispatcher"])
     page = client.get(f"/console/supervision/notices/{notice.id}/print").get_data(as_text=True)
-    assert "督〔2026〕0001号" in page and "市环卫处" in page and case.number in page and "@page" in page
+    assert "督〔2026〕0001号" in page and "市环卫处" in page and case.number in page
+    stylesheet = re.search(r'href="(/static/css/print-notice\.[0-9a-f]{12}\.css)"', page)[1]
+    assert "@page { size: A4" in client.get(stylesheet).get_data(as_text=True)
 
 
 def test_a_supervision_notice_issued_by_hand_once_per_due_time(staff, client):

@@ -275,7 +275,8 @@ def test_placards_fill_a4_pages_six_at_a_time(client, admin):
     for n in range(7):
         make_point(area, name=f"公厕{n}")
     page = client.get(f"/console/placards?area={area.id}").get_data(as_text=True)
-    assert "size: A4" in page
+    stylesheet = re.search(r'href="(/static/css/placards\.[0-9a-f]{12}\.css)"', page)[1]
+    assert "size: A4" in client.get(stylesheet).get_data(as_text=True)
     assert "at 100% scale" in page
     assert page.count('<section class="sheet">') == 2
 
