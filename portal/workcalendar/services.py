@@ -9,9 +9,10 @@ from sqlalchemy.orm import selectinload
 from complaints.services import recalculate_due_times
 from portal import holidays
 from portal.auth import audit
-from portal.city import city_setting
+from portal.city import CitySettings, city_setting
 from portal.clock import to_local, utcnow
 from portal.extensions import db
+from portal.sqlite import lock_for_write
 from portal.workcalendar.models import CalendarDay, CalendarYear
 from portal.workdays import SOURCE_CITY, WorkCalendar, YearCalendar
 
@@ -200,10 +201,14 @@ def _store(year, off, worked, actor, confirm):
 
 
 def _change(year, actor, store):
-    """Run ``store`` (which writes the year), then move the open cases' due times from the old calendar to the
-    new one. Returns the cases whose due time moved."""
+    """Run ``store`` (which writes the year, given the year as it stands), then move the open cases' due times
+    from the old calendar to the new one. Returns the cases whose due time moved."""
+    lock_for_write()
+    # one calendar change at a time: the single settings row is the lock on PostgreSQL (a no-op on SQLite)
+    db.session.execute(db.select(CitySettings.id).with_for_update())
+    _forget_calendar()
     before = city_calendar()
-    store()
+    store(before.year(year))
     db.session.flush()
     _forget_calendar()
     after = city_calendar()
@@ -217,7 +222,7 @@ def save_year(year, text, actor, confirm=False):
     notice. Returns the cases whose due time moved."""
     off, worked = read_days(year, text)
 
-    def store():
+    def store(_current):
         _store(year, off, worked, actor, confirm)
         audit.record(actor, "confirm" if confirm else "update", object_type=CalendarYear.__tablename__,
                      summary=str(year), changes={"days_off": len(off), "workdays": len(worked)})
@@ -229,11 +234,10 @@ def confirm_year(year, actor):
     """An admin checked ``year`` as it stands against the State Council's notice: it stops being provisional.
     Returns the cases whose due time moved (none: the days stay the same)."""
     check_year(year)
-    current = city_calendar().year(year)
-    if current.confirmed:
-        raise CalendarError("confirmed")
 
-    def store():
+    def store(current):
+        if current.confirmed:
+            raise CalendarError("confirmed")
         _store(year, current.holidays, current.workdays, actor, confirm=True)
         audit.record(actor, "confirm", object_type=CalendarYear.__tablename__, summary=str(year))
 

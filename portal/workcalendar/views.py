@@ -57,8 +57,7 @@ def index():
 @require(Permission.SETTINGS_EDIT)
 def year_page(year):
     _year_or_404(year)
-    current = services.city_calendar().year(year)
-    form = CalendarYearForm(data={"days": services.list_text(current)})
+    form = CalendarYearForm()
     line_errors = []
     if form.validate_on_submit():
         try:
@@ -75,6 +74,9 @@ def year_page(year):
                 flash(ngettext("The due time of %(num)d open case was recalculated.",
                                "The due times of %(num)d open cases were recalculated.", len(moved)), "info")
             return redirect(url_for("work_calendar.year_page", year=year))
+    current = services.city_calendar().year(year)
+    if not form.is_submitted():
+        form.days.data = services.list_text(current)
     row = db.session.get(CalendarYear, year)
     return render_template("workcalendar/year.html", year=year, current=current, row=row, form=form,
                            line_errors=line_errors, statutory=holidays.statutory_holidays(year),
