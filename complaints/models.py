@@ -85,6 +85,7 @@ class EventKind(LabelledEnum):
     REOPEN_REQUEST = "reopen_request"
     REOPEN = "reopen"  # 重办
     REBOUND = "rebound"  # 反弹
+    DUE_RECALCULATED = "due_recalculated"  # the working calendar changed under the running limit
 
 
 EventKind._labels = {
@@ -106,6 +107,7 @@ EventKind._labels = {
     EventKind.REOPEN_REQUEST: _l("The reporter asked to handle it again"),
     EventKind.REOPEN: _l("Reopened to be handled again"),
     EventKind.REBOUND: _l("The problem came back"),
+    EventKind.DUE_RECALCULATED: _l("Due time recalculated: the working calendar changed"),
 }
 
 S = CaseState
@@ -128,6 +130,7 @@ TRANSITIONS = {
     EventKind.REOPEN_REQUEST: ({S.CLOSED}, None),
     EventKind.REOPEN: ({S.CLOSED}, S.FILED),
     EventKind.REBOUND: ({S.CLOSED}, S.FILED),
+    EventKind.DUE_RECALCULATED: (OPEN_STATES, None),
 }
 
 

@@ -5,11 +5,14 @@ the case only through ``Case.transition`` and ends with a flush; the caller comm
 API and scheduled jobs all call these, so each rule exists once.
 """
 import secrets
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
 from complaints.models import (
+    OPEN_STATES,
     Case,
     CaseEvent,
     CaseNumberCounter,
@@ -25,7 +28,7 @@ from portal.auth.models import Role
 from portal.city import city_setting, get_city_settings
 from portal.clock import to_local, utcnow
 from portal.extensions import db
-from portal.workdays import add_working_hours, parse_periods
+from portal.workdays import add_working_hours, add_working_time, parse_periods, working_time_between
 
 MAX_DESCRIPTION = 2000
 MAX_NOTE = 2000
@@ -219,6 +222,31 @@ def due_time(case, start):
     hours = case.category.urgent_limit_hours if case.urgent and case.category.urgent_limit_hours else \
         case.category.limit_hours
     return add_working_hours(start, hours, settings.timezone, parse_periods(settings.working_periods))
+
+
+def recalculate_due_times(before, after, years, actor=None):
+    """The working calendar changed from ``before`` to ``after`` for ``years``: every open case whose running limit
+    reaches into one of them keeps its working-time budget (limit and approved extensions) counted from its
+    dispatch, on the new calendar. Each case whose due time moves gets an event saying from when to when.
+    Returns the cases that moved."""
+    settings = get_city_settings()
+    tz, periods = settings.timezone, parse_periods(settings.working_periods)
+    first = datetime(min(years), 1, 1, tzinfo=ZoneInfo(tz))
+    after_last = datetime(max(years) + 1, 1, 1, tzinfo=ZoneInfo(tz))
+    query = db.select(Case).where(Case.state.in_(OPEN_STATES), Case.dispatched_at.is_not(None),
+                                  Case.due_at >= first, Case.dispatched_at < after_last).order_by(Case.id)
+    moved = []
+    for case in db.session.execute(query).scalars():
+        budget = working_time_between(case.dispatched_at, case.due_at, tz, periods, calendar=before)
+        due_at = add_working_time(case.dispatched_at, budget, tz, periods, calendar=after)
+        if due_at == case.due_at:
+            continue
+        case.transition(EventKind.DUE_RECALCULATED, actor, public=False,
+                        data={"from": case.due_at.isoformat(), "to": due_at.isoformat(), "years": sorted(years)})
+        case.due_at = due_at
+        moved.append(case)
+    db.session.flush()
+    return moved
 
 
 def dispatch_case(case, unit, actor, note=None, now=None):

@@ -45,6 +45,10 @@ def create_app(config=None):
     from complaints import notifications
 
     notifications.init_app(app)  # case events -> delivery queue; sending after requests and by command
+
+    from portal import workcalendar
+
+    workcalendar.init_app(app)  # the city's working calendar under every working-hour computation
     return app
 
 
@@ -99,6 +103,7 @@ def init_extensions(app):
     import portal.scheduler.models  # noqa: F401
     import portal.scorecards.models  # noqa: F401
     import portal.scorecards.snapshot_models  # noqa: F401
+    import portal.workcalendar.models  # noqa: F401
     import surveys.models  # noqa: F401
 
 
@@ -138,6 +143,7 @@ def register_blueprints(app):
     from portal.scorecards.bulletin_views import bp as bulletins_bp
     from portal.scorecards.public_views import bp as honours_bp
     from portal.scorecards.views import bp as scorecards_bp
+    from portal.workcalendar.views import bp as work_calendar_bp
     from surveys.console import bp as survey_builder_bp
     from surveys.distribution_views import bp as survey_distribution_bp
     from surveys.results_views import bp as survey_results_bp
@@ -145,7 +151,8 @@ def register_blueprints(app):
 
     for bp in (home_bp, auth_bp, console_bp, registry_bp, qr_bp, transfer_bp, complaints_bp, cases_bp,
                ledger_bp, surveys_bp, survey_builder_bp, survey_distribution_bp, survey_results_bp,
-               supervision_bp, scheduler_bp, scorecards_bp, bulletins_bp, honours_bp, board_bp, board_console_bp):
+               supervision_bp, scheduler_bp, scorecards_bp, bulletins_bp, honours_bp, board_bp, board_console_bp,
+               work_calendar_bp):
         app.register_blueprint(bp)
 
 

@@ -125,10 +125,12 @@ def test_the_unit_is_told_once_per_notice_by_its_contact_phone(staff):
 def test_numbers_run_per_local_year_without_gaps(staff):
     first = dispatched(staff, at=datetime(2026, 12, 30, 9, 0, tzinfo=SH))
     second = dispatched(staff, at=datetime(2026, 12, 30, 9, 0, tzinfo=SH))
+    # 12-30 15:30 + 8 h: 2 h to 17:30, then 12-31 3.5 h to noon and 2.5 h from 13:30 -> due 2026-12-31 16:00
+    # (元旦 2027 is not worked, so the last hours of 2026 are the place for a due time at the turn of the year)
+    third = dispatched(staff, at=datetime(2026, 12, 30, 15, 30, tzinfo=SH))
     watch(datetime(2026, 12, 31, 15, 0, tzinfo=SH))
-    third = dispatched(staff, at=datetime(2026, 12, 31, 9, 0, tzinfo=SH))
     # 2027-01-01 00:30 in Shanghai is still 2026 in UTC: the local year counts
-    watch(datetime(2027, 1, 1, 0, 30, tzinfo=SH) + timedelta(days=3))
+    watch(datetime(2027, 1, 1, 0, 30, tzinfo=SH))
     numbers = {n.case_id: n.number for n in notices(kind=NoticeKind.SUPERVISE)}
     assert numbers == {first.id: "督〔2026〕0001号", second.id: "督〔2026〕0002号", third.id: "督〔2027〕0001号"}
 

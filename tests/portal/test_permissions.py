@@ -35,6 +35,10 @@ EXPECTED = {
     ("POST", f"/console/{NAMES}/<int:record_id>/active"): ADMIN,
     ("GET", "/console/settings"): ADMIN,
     ("POST", "/console/settings"): ADMIN,
+    ("GET", "/console/calendar/"): ADMIN,
+    ("GET", "/console/calendar/<int:year>"): ADMIN,
+    ("POST", "/console/calendar/<int:year>"): ADMIN,
+    ("POST", "/console/calendar/<int:year>/confirm"): ADMIN,
     ("GET", "/console/audit"): ADMIN,
     ("GET", "/console/users/"): ADMIN,
     ("GET", "/console/users/new"): ADMIN,
@@ -149,7 +153,7 @@ def world(app):
     values = {"point_id": point.id, "user_id": target_user.id, "number": case.number, "photo_id": 1,
               "filter_id": 1, "survey_id": survey.id, "section_id": survey.sections[0].id,
               "question_id": survey.questions[0].id, "link_id": survey.areas[0].id, "batch": 1, "fmt": "csv",
-              "action": "up"}
+              "action": "up", "year": 2027}
     world = {"ids": ids, "values": values, "area": area, "unit": unit, "point": point, "category": category,
              "case": case, "survey": survey}
     for table in AREA_TABLES:

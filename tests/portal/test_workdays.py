@@ -35,11 +35,10 @@ def test_the_weekend_is_skipped():
 
 
 def test_national_day_holiday_is_skipped_and_the_make_up_saturday_counts():
-    # 2026: 10-01..10-07 holiday (10-08 too in the official notice? the calendar package decides);
-    # Wednesday 2026-09-30 17:00 + 8 h must land after the holiday, on the first workday.
-    due = add_working_hours(local(2026, 9, 30, 17, 0), 8, "Asia/Shanghai")
-    first_workday = next(d for d in range(1, 15) if is_workday(datetime(2026, 10, d).date()))
-    assert due.astimezone(SH).date() == datetime(2026, 10, first_workday).date()
+    # State Council notice for 2026: 10-01..10-07 off, Sunday 09-20 and Saturday 10-10 worked.
+    # Wednesday 2026-09-30 17:00 + 8 h: 0.5 h that evening, nothing 10-01..10-07, then Thursday 10-08:
+    # 08:30–12:00 (3.5 h, 4 h done) and 13:30–17:30 (4 h, 8 h done) -> due 10-08 17:30.
+    assert add_working_hours(local(2026, 9, 30, 17, 0), 8, "Asia/Shanghai") == local(2026, 10, 8, 17, 30)
     assert not is_workday(datetime(2026, 10, 1).date())
     # 2026-10-10 is a Saturday 调休 workday: a Friday-evening case is due on that Saturday
     assert datetime(2026, 10, 10).weekday() == 5 and is_workday(datetime(2026, 10, 10).date())
@@ -64,8 +63,38 @@ def test_hours_between_counts_only_working_time():
     assert working_hours_between(local(2026, 11, 23, 10, 0), local(2026, 11, 23, 9, 0), "Asia/Shanghai") == 0.0
 
 
-def test_years_without_holiday_data_fall_back_to_weekdays():
+def test_a_year_the_package_does_not_know_keeps_its_statutory_holidays():
+    # chinesecalendar 1.11.0 stops at 2026. 2031-01-01 (元旦) is a Wednesday: Monday–Friday would work it.
+    assert datetime(2031, 1, 1).weekday() == 2 and not is_workday(datetime(2031, 1, 1).date())
+    # 2031 春节: 正月初一 is Thursday 2031-01-23, so 除夕 Wednesday 01-22 to 初三 Saturday 01-25 are off, and
+    # 初三 on a Saturday is made up on Monday 01-27 (Sunday 01-26 is off anyway); Tuesday 01-28 is worked.
+    for day in (22, 23, 24, 27):
+        assert not is_workday(datetime(2031, 1, day).date()), day
+    assert is_workday(datetime(2031, 1, 21).date()) and is_workday(datetime(2031, 1, 28).date())
+    # weekends stay off, ordinary weekdays stay worked
     assert is_workday(datetime(2031, 3, 3).date()) and not is_workday(datetime(2031, 3, 1).date())
+
+
+def test_a_case_dispatched_on_new_years_eve_2026_is_not_due_on_new_years_day_2027():
+    # Thursday 2026-12-31 16:00 + 8 h: 16:00–17:30 is 1.5 h; Friday 2027-01-01 is 元旦; the weekend follows;
+    # Monday 01-04: 08:30–12:00 is 3.5 h (5 h done), then 13:30 + 3 h -> 16:30.
+    due = add_working_hours(local(2026, 12, 31, 16, 0), 8, "Asia/Shanghai")
+    assert due == local(2027, 1, 4, 16, 30)
+
+
+def test_a_case_dispatched_on_chuxi_2027_is_not_due_during_the_spring_festival():
+    # 2027: 正月初一 is Saturday 02-06 (published lunar calendar), so 除夕 is Friday 02-05 and 初三 Monday 02-08.
+    # 初一 and 初二 fall on the weekend: made up on Tuesday 02-09 and Wednesday 02-10. Friday 02-05 16:00 + 8 h:
+    # nothing until Thursday 02-11, which gives 3.5 h + 4 h = 7.5 h; the last 0.5 h -> Friday 02-12 09:00.
+    due = add_working_hours(local(2027, 2, 5, 16, 0), 8, "Asia/Shanghai")
+    assert due == local(2027, 2, 12, 9, 0)
+    assert not any(is_workday(datetime(2027, 2, day).date()) for day in (5, 6, 7, 8))
+
+
+def test_hours_between_skip_the_2027_holidays():
+    # Thursday 2026-12-31 09:00 to Monday 2027-01-04 12:00: 09:00–12:00 and 13:30–17:30 on 12-31 (3 h + 4 h),
+    # 元旦 and the weekend off, 08:30–12:00 on 01-04 (3.5 h): 10.5 h
+    assert working_hours_between(local(2026, 12, 31, 9, 0), local(2027, 1, 4, 12, 0), "Asia/Shanghai") == 10.5
 
 
 def test_working_periods_are_configurable_and_checked():
