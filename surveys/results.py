@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.registry.models import Area
+from portal.scorecards.rules import verdict_min_n
 from surveys import rates
 from surveys.models import QuestionKind, Source, SurveyArea
 from surveys.response_models import CORRECT_ITEM, NO_AREA, SurveyAnswer, SurveyResponse
@@ -71,7 +72,7 @@ class Results:
     flags: dict  # flag -> count among valid responses
     headline: dict  # Source -> Rate (满意率 or 知晓率)
     weighted: dict  # Source -> WeightedRate or None
-    verdicts: dict  # Source -> MEETS/BELOW/UNCLEAR or None
+    verdicts: dict  # Source -> MEETS/BELOW/UNCLEAR/TOO_FEW (rates.verdict) or None
     questions: list
     areas: list
     periods: list
@@ -79,6 +80,7 @@ class Results:
     period: str = "day"
     stratum: int | None = None
     unplaced: dict = field(default_factory=dict)  # Source -> valid responses outside every weighted area
+    min_n: int = 1  # fewer answers give no verdict (the composite-index rule in force says how many)
 
 
 def _sum_if(condition):
@@ -301,12 +303,14 @@ def survey_results(survey, period="day", stratum=None):
     counts, flags, by_stratum = _by_stratum(survey)
     areas, strata = _areas(survey, by_stratum)
     headline, weighted, verdicts, unplaced = {}, {}, {}, {}
+    min_n = verdict_min_n()
+    line = survey.target_percent / 100 if survey.target_percent else None
     for source in Source:
         x = sum(cells.get(source, (0, 0))[0] for cells in by_stratum.values())
         n = sum(cells.get(source, (0, 0))[1] for cells in by_stratum.values())
         headline[source] = rates.rate(x, n)
         weighted[source] = rates.weighted_rate(strata[source])
-        verdicts[source] = rates.verdict(headline[source], survey.target_percent)
+        verdicts[source] = rates.verdict(headline[source], line, min_n=min_n)
         placed = sum(s.n for s in strata[source] if s.population)
         unplaced[source] = n - placed if weighted[source] else 0
     questions = _distributions(survey, stratum)
@@ -314,4 +318,4 @@ def survey_results(survey, period="day", stratum=None):
     return Results(survey=survey, sources=sources, counts=counts, flags=flags, headline=headline,
                    weighted=weighted, verdicts=verdicts, questions=questions, areas=areas,
                    periods=_periods(survey, period), lowest=_lowest(survey, questions), period=period,
-                   unplaced=unplaced, stratum=stratum)
+                   unplaced=unplaced, stratum=stratum, min_n=min_n)
