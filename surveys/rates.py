@@ -182,9 +182,9 @@ def verdict_text(code, min_n):
     """The verdict in words, the same on every page (the reader's language)."""
     if code == TOO_FEW:
         return _l("not enough evidence: fewer than %(n)d answers", n=min_n)
-    return {MEETS: _l("meets the line: the whole 95%% interval is on its right side"),
-            BELOW: _l("fails the line: the whole 95%% interval is on its wrong side"),
-            UNCLEAR: _l("not enough evidence: the 95%% interval includes the line")}.get(code, "")
+    return {MEETS: _l("meets the line: the whole 95%(pct)s interval is on its right side", pct="%"),
+            BELOW: _l("fails the line: the whole 95%(pct)s interval is on its wrong side", pct="%"),
+            UNCLEAR: _l("not enough evidence: the 95%(pct)s interval includes the line", pct="%")}.get(code, "")
 
 
 def _interval(measured):
