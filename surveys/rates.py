@@ -1,5 +1,6 @@
 """The statistics, as pure functions on counts: rates with 95% Wilson intervals, the post-stratified (weighted)
-rate, the verdict against a line (the one rule every page uses), and medians. No database here: results.py feeds these with SQL counts.
+rate, a quiz's share of points, the verdict against a line (the one rule every page uses), and medians. No
+database here: results.py feeds these with SQL counts.
 
 Formulas (cited so that a figure can be explained to whoever checks it):
 

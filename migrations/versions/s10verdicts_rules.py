@@ -43,8 +43,9 @@ def _append_versions():
     installation stops rewarding missing data at once while every earlier version keeps meaning what it meant."""
     bind = op.get_bind()
     now = portal.clock.utcnow()
-    scores = sa.table('score_rules', sa.column('version', sa.Integer), sa.column('created_at', portal.clock.UTCDateTime),
-                      sa.column('parts', sa.JSON), sa.column('vetoes', sa.JSON), sa.column('note', sa.String),
+    scores = sa.table('score_rules', sa.column('version', sa.Integer),
+                      sa.column('created_at', portal.clock.UTCDateTime), sa.column('parts', sa.JSON),
+                      sa.column('vetoes', sa.JSON), sa.column('note', sa.String),
                       sa.column('missing_data', sa.String), sa.column('verdict_min_n', sa.Integer),
                       sa.column('survey_source', sa.String))
     latest = bind.execute(sa.select(scores.c.version, scores.c.parts, scores.c.vetoes)
@@ -55,8 +56,9 @@ def _append_versions():
                                             verdict_min_n=30, survey_source='sampled'))
     names = ('min_cases', 'red_count', 'red_min_score', 'black_count', 'black_below_score', 'area_level',
              'bulletin_target_percent', 'bulletin_min_rated')
-    lists = sa.table('list_rules', sa.column('version', sa.Integer), sa.column('created_at', portal.clock.UTCDateTime),
-                     sa.column('note', sa.Text), sa.column('black_max_percent', sa.Float), *(sa.column(n) for n in names))
+    lists = sa.table('list_rules', sa.column('version', sa.Integer),
+                     sa.column('created_at', portal.clock.UTCDateTime), sa.column('note', sa.Text),
+                     sa.column('black_max_percent', sa.Float), *(sa.column(n) for n in names))
     latest = bind.execute(sa.select(lists.c.version, *(lists.c[n] for n in names))
                           .order_by(lists.c.version.desc()).limit(1)).first()
     if latest is not None:

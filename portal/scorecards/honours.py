@@ -12,9 +12,10 @@ the version and the wording it was computed with.
   eligible entry whose index is below ``black_below_score``, and every unit at the third strike of the escalation
   ladder at the end of the month, whatever its case count. An entry on the red list is never on the black list.
 - The bottom places are ``black_count``, but at most ``black_max_percent`` % of the eligible field (rounded down)
-  and never the whole field (the full N only when the field is larger than N): with the default 20%, a field of 1 to 4 puts nobody on the black list
-  by rank and a field of 15 at most 3. An entry ranked first (alone or tied) is never on it by rank. The reason
-  states the true rank: "ranked 13 of 15, 3rd from the bottom", "last" only for the last.
+  and never the whole field (the full N only when the field is larger than N): with the default 20%, a field of
+  1 to 4 puts nobody on the black list by rank and a field of 15 at most 3. An entry ranked first (alone or tied)
+  is never on it by rank. The reason states the true rank: "ranked 13 of 15: 3 from the bottom", "the last" only
+  for the last.
 """
 import math
 

@@ -126,6 +126,12 @@ def display(figures, name, kind):
     return str(value)
 
 
+# Per survey method, the export's columns: 满意率, its interval, n, the survey methods, both 知晓率s, the quiz n.
+SURVEY_EXPORT_LABELS = (SCOREABLE["survey_rate"][0], _l("Interval (95%, percent)"), _l("Survey n"),
+                        _l("Survey method"), _l("Awareness: share who passed (%)"),
+                        _l("Awareness: share of correct answers (%)"), _l("Quiz n"))
+
+
 def export_rows(rows, by, name_label):
     """Header and one line per row for CSV/XLSX: numbers stay numbers (rates in percent, one decimal). Each survey
     method has its own columns (rate, interval, n, methods), and the 知晓率 both ways."""
@@ -135,10 +141,7 @@ def export_rows(rows, by, name_label):
     if survey_columns:
         for source in SURVEY_SOURCES:
             method = str(source_label(source))
-            header += [f"{_l('Survey satisfaction rate (满意率)')} · {method}", f"{method} · {_l('95% interval')}",
-                       f"{method} · n", f"{method} · {_l('Survey method')}",
-                       f"{_l('Awareness: share who passed')} · {method}",
-                       f"{_l('Awareness: share of correct answers')} · {method}", f"{method} · {_l('quiz n')}"]
+            header += [f"{label} · {method}" for label in SURVEY_EXPORT_LABELS]
     header += [str(_l("Composite index")), str(_l("Vetoes")), str(_l("Not enough evidence")), str(_l("Not ranked"))]
     lines = [header]
     for row in rows:

@@ -1,6 +1,8 @@
 """Issue 11, items 2, 3, 4 and 7: missing data is never worth more than data, one verdict rule (the whole 95%
 interval, a minimum n) on the survey page, the scorecard, its vetoes and targets, each survey method's figure side
 by side with the rule naming the one it judges by, and both 知晓率s. Expected values are worked by hand."""
+import csv
+import io
 from datetime import date
 
 import pytest
@@ -154,7 +156,8 @@ def test_one_dissatisfied_respondent_is_not_below_the_target(district):
 def mixed(app):
     """The issue's example: 180 self-selected answers across three communities, 12 token cards from one village."""
     district = make_area("南山区")
-    communities = [make_area(name, level=AreaLevel.COMMUNITY, parent=district) for name in ("东社区", "西社区", "北社区")]
+    communities = [make_area(name, level=AreaLevel.COMMUNITY, parent=district)
+                   for name in ("东社区", "西社区", "北社区")]
     village = make_area("上村", level=AreaLevel.COMMUNITY, parent=district)
     poster = make_survey(method=SurveyMethod.QR_OPEN.value, target_percent=90)
     cards = make_survey(method=SurveyMethod.DOOR_TO_DOOR.value, target_percent=90)
@@ -252,3 +255,66 @@ def test_the_quiz_results_page_labels_both_awareness_rates(quiz, english_client)
     page = english_client.get(f"/console/surveys/{quiz.id}/results").get_data(as_text=True)
     assert "share of respondents who passed" in page and "share of correct answers" in page
     assert "14 of 20 points, n=10" in page
+
+
+# -- the definitions page (指标计算口径) ------------------------------------------------------------------------------
+
+def test_the_definitions_page_states_the_rules_as_implemented(app, english_client):
+    save_rule([{"name": "closure_rate", "weight": 100, "target": 0.9}], [], actor=None, missing_data="unranked",
+              verdict_min_n=40, survey_source="self")
+    db.session.commit()
+    english_client.post("/login", data={"username": make_user(Role.LEADER).username, "password": "password123"})
+    page = " ".join(english_client.get("/console/scorecards/definitions").get_data(as_text=True).split())
+    assert "Below (or past) the line only when the whole 95% interval is on the wrong side of it." in page
+    assert "With fewer than 40 answers there is no verdict at all (rule version 2;" in page
+    assert "<strong>Leave an entry with a figure without data unranked</strong>" in page
+    assert "<strong>Self-selected (open link / QR)</strong>" in page
+    assert "the share of respondents who passed" in page and "the share of correct answers" in page
+    assert "at most 20% of the ranked field" in page
+
+
+def test_the_area_export_has_each_method_in_its_own_columns(mixed, english_client):
+    _figures, district = mixed
+    english_client.post("/login", data={"username": make_user(Role.LEADER).username, "password": "password123"})
+    text = english_client.get("/console/scorecards/export/areas.csv?period=month:2026-11").get_data().decode(
+        "utf-8-sig")
+    header, *lines = list(csv.reader(io.StringIO(text)))[1:]
+    row = dict(zip(header, next(line for line in lines if line[0] == "南山区"), strict=True))
+    sampled, self_selected = "Sampled (token card / telephone)", "Self-selected (open link / QR)"
+    assert row[f"Survey satisfaction rate (满意率) · {sampled}"] == "50.0"
+    assert row[f"Survey n · {sampled}"] == "12" and row[f"Survey method · {sampled}"] == "door"
+    assert row[f"Survey satisfaction rate (满意率) · {self_selected}"] == "95.0"
+    assert row[f"Interval (95%, percent) · {self_selected}"] == "90.8–97.3"
+    assert row[f"Survey n · {self_selected}"] == "180"
+
+
+def test_the_migration_appends_versions_that_stop_rewarding_missing_data(tmp_path):
+    """Where rule versions are stored, the migration appends a copy of the latest with the new defaults and leaves
+    the stored ones as they were (SQLite; the step is plain SQLAlchemy Core)."""
+    from flask_migrate import upgrade
+
+    from portal import create_app
+    from tests.conftest import base_config
+
+    app = create_app(base_config("sqlite:///" + str(tmp_path / "old.db")))
+    with app.app_context():
+        upgrade(revision="4b0a5ced0006")
+        db.session.execute(db.text(
+            "INSERT INTO score_rules (version, created_at, parts, vetoes) VALUES (1, '2026-11-01 00:00:00', "
+            "'[{\"name\": \"closure_rate\", \"weight\": 100, \"target\": 0.9}]', '[]')"))
+        db.session.execute(db.text(
+            "INSERT INTO list_rules (version, created_at, min_cases, red_count, red_min_score, black_count, "
+            "black_below_score, area_level, bulletin_target_percent, bulletin_min_rated) "
+            "VALUES (1, '2026-11-01 00:00:00', 10, 3, 85, 3, 60, 'district', 85, 5)"))
+        db.session.commit()
+        upgrade(revision="s10verdicts_rules")
+        scores = db.session.execute(db.text(
+            "SELECT version, parts, missing_data, verdict_min_n, survey_source FROM score_rules ORDER BY version"))
+        assert [tuple(row) for row in scores] == [
+            (1, '[{"name": "closure_rate", "weight": 100, "target": 0.9}]', "left_out", 1, "sampled"),
+            (2, '[{"name": "closure_rate", "weight": 100, "target": 0.9}]', "zero", 30, "sampled")]
+        lists = db.session.execute(db.text(
+            "SELECT version, min_cases, black_max_percent FROM list_rules ORDER BY version"))
+        assert [tuple(row) for row in lists] == [(1, 10, 100.0), (2, 10, 20.0)]
+        db.session.remove()
+        db.engine.dispose()
