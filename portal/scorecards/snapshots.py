@@ -139,7 +139,8 @@ def _score_dict(result, labels):
                       "contribution": part.get("contribution"), "target": part.get("target"),
                       "met": part.get("met"), "missing": part.get("missing", part.get("value") is None)})
     return _jsonable({"total": result.total, "parts": parts, "vetoes": [in_locales(v) for v in result.vetoes],
-                      "rule_version": result.rule_version})
+                      "undecided": [in_locales(v) for v in result.undecided],
+                      "unranked": [in_locales(v) for v in result.unranked], "rule_version": result.rule_version})
 
 
 def _names(model, ids):
