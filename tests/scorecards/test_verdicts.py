@@ -318,3 +318,22 @@ def test_the_migration_appends_versions_that_stop_rewarding_missing_data(tmp_pat
         assert [tuple(row) for row in lists] == [(1, 10, 100.0), (2, 10, 20.0)]
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_rules_page_saves_how_a_version_judges(app, english_client):
+    english_client.post("/login", data={"username": make_user(Role.ADMIN).username, "password": "password123"})
+    page = english_client.get("/console/scorecards/rules").get_data(as_text=True)
+    assert 'name="verdict_min_n"' in page and 'value="30"' in page
+    saved = english_client.post("/console/scorecards/rules", data={
+        "weight_closure_rate": "60", "target_closure_rate": "90", "weight_followup_rate": "40",
+        "missing_data": "unranked", "verdict_min_n": "50", "survey_source": "self"}, follow_redirects=True)
+    assert "Saved as version 2" in saved.get_data(as_text=True)
+    stored = db.session.execute(db.select(ScoreRule).where(ScoreRule.version == 2)).scalar()
+    assert (stored.missing_data, stored.verdict_min_n, stored.survey_source) == ("unranked", 50, "self")
+    assert {"name": "followup_rate", "weight": 40, "target": None} in stored.parts
+    shown = " ".join(english_client.get("/console/scorecards/rules/2").get_data(as_text=True).split())
+    assert "Fewest answers for a verdict: 50" in shown
+    refused = english_client.post("/console/scorecards/rules", data={
+        "weight_closure_rate": "100", "verdict_min_n": "0", "survey_source": "self"}).get_data(as_text=True)
+    assert "Number must be between 1 and 100000." in refused
+    assert db.session.execute(db.select(db.func.count()).select_from(ScoreRule)).scalar() == 2
