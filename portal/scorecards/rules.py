@@ -22,6 +22,7 @@ Arithmetic (the definitions page says the same):
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from portal.auth import audit
 from portal.extensions import db
@@ -118,8 +119,13 @@ def settings_of(rule):
             rule.survey_source or Source.SAMPLED.value)
 
 
+# The same words as the sources' own labels, kept lazy so that a stored message renders in each language.
+SOURCE_LABELS = {Source.SAMPLED.value: _l("Sampled (token card / telephone)"),
+                 Source.SELF_SELECTED.value: _l("Self-selected (open link / QR)")}
+
+
 def source_label(source):
-    return Source(source).label if source in SURVEY_SOURCES else source
+    return SOURCE_LABELS.get(source, source)
 
 
 def get_version(version):
@@ -275,8 +281,9 @@ def score(figures, rule):
     unranked = []
     if missing_data == MISSING_UNRANKED and missing and total is not None:
         total = None
+        labels = [_figure_label(n, source) for n in missing]
         unranked.append(_l("Not ranked: no data for %(figures)s (rule version %(version)d leaves such entries "
-                           "unranked)", figures=", ".join(str(_figure_label(n, source)) for n in missing),
+                           "unranked)", figures=LazyString(lambda: ", ".join(str(label) for label in labels)),
                            version=rule.version))
     vetoes, undecided = [], []
     for veto in rule.vetoes:
