@@ -6,6 +6,7 @@ from flask_login import current_user
 from portal.auth.permissions import Permission, can
 from portal.city import get_city_settings
 from portal.i18n import HTML_LANG, LOCALE_LABELS, LOCALES, current_locale
+from surveys.rates import verdict_text
 
 
 def localtime(value, format="yyyy-MM-dd HH:mm"):
@@ -22,6 +23,8 @@ def url_with_lang(code):
 
 def init_app(app):
     app.jinja_env.filters["localtime"] = localtime
+    # The verdict on a figure against a line, in the same words on every page (surveys.rates.verdict).
+    app.jinja_env.globals["verdict_text"] = verdict_text
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor

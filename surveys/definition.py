@@ -27,6 +27,10 @@ TRANSLATED = ("", "_zh_hant", "_en")
 STRUCTURE_FIELDS = ("key", "kind", "required", "headline", "min_value", "max_value", "max_length", "area_level",
                     "condition", "points")
 SURVEY_LOCKED_FIELDS = ("kind", "method", "guarantee", "scale", "pass_percent")
+# A quiz's headline 知晓率: the share of respondents who passed, or the share of correct answers (points scored ÷
+# points possible). Both are always shown; the headline is the one judged against the target.
+AWARENESS_PASSED, AWARENESS_CORRECT = "passed", "correct"
+AWARENESS_HEADLINES = (AWARENESS_PASSED, AWARENESS_CORRECT)
 
 
 class SurveyError(Exception):
@@ -239,6 +243,10 @@ def clean_settings(data):
         out["pass_percent"] = pass_percent
     else:
         out["pass_percent"] = None
+    headline = data.get("awareness_headline") or AWARENESS_PASSED
+    if headline not in AWARENESS_HEADLINES:
+        problems["awareness_headline"] = "awareness_headline"
+    out["awareness_headline"] = headline
     out["show_answers"] = bool(data.get("show_answers", True))
     out["starts_at"], out["ends_at"] = data.get("starts_at"), data.get("ends_at")
     if out["starts_at"] and out["ends_at"] and out["starts_at"] >= out["ends_at"]:

@@ -32,6 +32,7 @@ ERROR_MESSAGES = {
     "scale_labels": _l("Give one line per level, best first: 简体 | 繁體 | English."),
     "percent": _l("Give a percentage between 1 and 100."),
     "dates": _l("The end must come after the start."),
+    "awareness_headline": _l("Choose which awareness rate is the quiz's headline."),
     "date": _l("Not a date and time with a timezone."),
     "key": _l("Use a lower-case letter, then letters, digits or _ (at most 40)."),
     "key_taken": _l("Another question already uses this key."),
@@ -191,6 +192,9 @@ class SurveyForm(BaseForm):
     target_percent = FloatField(_l("Target rate (%)"), validators=[Optional(), NumberRange(0.1, 100)])
     pass_percent = IntegerField(_l("Pass mark for quizzes, percent of points"), validators=[Optional(),
                                                                                       NumberRange(1, 100)])
+    awareness_headline = SelectField(_l("Quizzes: the headline awareness rate (知晓率)"), default="passed", choices=[
+        ("passed", _l("Share of respondents who passed")),
+        ("correct", _l("Share of correct answers (points scored ÷ points possible)"))])
     show_answers = BooleanField(_l("Quizzes: show the right answers after submitting"), default=True)
     starts_at = DateTimeLocalField(_l("Starts (local time, optional)"), validators=[Optional()])
     ends_at = DateTimeLocalField(_l("Ends (local time, optional)"), validators=[Optional()])
@@ -199,14 +203,14 @@ class SurveyForm(BaseForm):
         scale, levels = parse_scale_rule(self.scale_rule.data)
         data = {name: self[name].data for name in ("title", "title_zh_hant", "title_en", "intro", "intro_zh_hant",
                                                     "intro_en", "kind", "method", "guarantee", "target_percent",
-                                                    "pass_percent", "show_answers")}
+                                                    "pass_percent", "awareness_headline", "show_answers")}
         data.update(scale=scale, satisfied_levels=levels, scale_labels=scale_labels_from_text(self.scale_labels.data),
                     starts_at=local_to_utc(self.starts_at.data), ends_at=local_to_utc(self.ends_at.data))
         return data
 
     def fill_from(self, survey):
         for name in ("title", "title_zh_hant", "title_en", "intro", "intro_zh_hant", "intro_en", "target_percent",
-                     "pass_percent", "show_answers"):
+                     "pass_percent", "awareness_headline", "show_answers"):
             self[name].data = getattr(survey, name)
         for name in ("kind", "method", "guarantee"):
             self[name].data = getattr(survey, name).value

@@ -181,6 +181,9 @@ class Survey(SurveyRules, TimestampMixin, db.Model):
     satisfied_levels: Mapped[list] = mapped_column(db.JSON, nullable=False)
     target_percent: Mapped[float | None] = mapped_column(db.Float)
     pass_percent: Mapped[int | None] = mapped_column()  # quizzes: share of points needed to pass
+    # quizzes: the headline 知晓率, "passed" (share of respondents who passed) or "correct" (share of points scored)
+    awareness_headline: Mapped[str] = mapped_column(db.String(20), nullable=False, default="passed",
+                                                    server_default="passed")
     show_answers: Mapped[bool] = mapped_column(db.Boolean, nullable=False, default=True)
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

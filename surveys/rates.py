@@ -1,5 +1,6 @@
 """The statistics, as pure functions on counts: rates with 95% Wilson intervals, the post-stratified (weighted)
-rate, the verdict against a target, and medians. No database here: results.py feeds these with SQL counts.
+rate, a quiz's share of points, the verdict against a line (the one rule every page uses), and medians. No
+database here: results.py feeds these with SQL counts.
 
 Formulas (cited so that a figure can be explained to whoever checks it):
 
@@ -23,6 +24,8 @@ Formulas (cited so that a figure can be explained to whoever checks it):
 import math
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+
 Z95 = 1.959963984540054
 
 
@@ -45,8 +48,9 @@ def wilson(x, n, z=Z95):
     """The Wilson score interval (low, high) for x successes out of n; (0, 1) when n is 0."""
     if n <= 0:
         return 0.0, 1.0
-    if not 0 <= x <= n:
+    if not 0 <= x <= n + 1e-9:
         raise ValueError("x must be between 0 and n")
+    x = min(x, n)
     p = x / n
     z2 = z * z
     denominator = 1 + z2 / n
@@ -115,21 +119,79 @@ def weighted_rate(strata, z=Z95):
                         covered_share=covered / total)
 
 
-MEETS, BELOW, UNCLEAR = "meets", "below", "unclear"
+@dataclass(frozen=True)
+class PointsShare:
+    """A quiz's share of correct answers: points scored ÷ points possible over n respondents, with a 95% interval."""
+
+    n: int
+    points: float
+    max_points: float
+    p: float
+    low: float
+    high: float
 
 
-def verdict(measured, target_percent):
-    """Against the target: MEETS when the whole interval is at or above it, BELOW when the whole interval
-    is under it, UNCLEAR when the interval straddles it (more answers are needed to tell); None without
-    a target or a rate."""
-    if measured is None or target_percent is None:
+def points_share(n, points, max_points, points_sq, max_sq, cross, z=Z95):
+    """The share of points scored over ``n`` respondents, from the sums Σs, Σm, Σs², Σm², Σs·m of each
+    respondent's score s and maximum m; None without points to score.
+
+    The answers of one respondent are not independent, so the interval is the ratio estimator's (Cochran 1977,
+    §6.3): var(R) = Σ(s − R·m)² / (n(n−1) · m̄²), with Σ(s − R·m)² = Σs² − 2R·Σsm + R²·Σm², and m̄ = Σm / n. It
+    is never narrower than the Wilson interval of R with one answer per respondent, so a handful of respondents
+    who all scored the same still carry their uncertainty.
+    """
+    if not n or not max_points:
         return None
-    target = target_percent / 100
-    if measured.low >= target:
+    share = points / max_points
+    low, high = wilson(share * n, n, z)
+    if n > 1:
+        spread = max(0.0, points_sq - 2 * share * cross + share * share * max_sq)
+        mean_max = max_points / n
+        half = z * math.sqrt(spread / (n * (n - 1))) / mean_max
+        low, high = min(low, share - half), max(high, share + half)
+    return PointsShare(n=n, points=points, max_points=max_points, p=share, low=max(0.0, low), high=min(1.0, high))
+
+
+MEETS, BELOW, UNCLEAR, TOO_FEW = "meets", "below", "unclear", "too_few"
+
+
+def verdict(measured, line, *, min_n, lower_is_better=False):
+    """The one verdict rule (DOMAIN.md §10), used by the survey pages, the scorecards' targets and veto lines,
+    the 旬通报 and through the index the rankings and the 红黑榜.
+
+    ``measured`` has an interval ``low``–``high`` and ``n`` (a Rate, a WeightedRate or a figure dict); ``line`` is
+    a share in [0, 1]. With fewer than ``min_n`` answers: TOO_FEW, whatever the interval says. Otherwise MEETS when
+    the whole interval is on the good side of the line (at or above it; at or below it where less is better),
+    BELOW (fails the line) when the whole interval is on the bad side, and UNCLEAR when the interval straddles the
+    line: not enough evidence either way. None without a line or a figure.
+    """
+    if measured is None or line is None:
+        return None
+    low, high, n = _interval(measured)
+    if n < max(1, min_n or 0):
+        return TOO_FEW
+    if lower_is_better:
+        low, high, line = 1 - high, 1 - low, 1 - line
+    if low >= line:
         return MEETS
-    if measured.high < target:
+    if high < line:
         return BELOW
     return UNCLEAR
+
+
+def verdict_text(code, min_n):
+    """The verdict in words, the same on every page (the reader's language)."""
+    if code == TOO_FEW:
+        return _l("not enough evidence: fewer than %(n)d answers", n=min_n)
+    return {MEETS: _l("meets the line: the whole 95%(pct)s interval is on its right side", pct="%"),
+            BELOW: _l("fails the line: the whole 95%(pct)s interval is on its wrong side", pct="%"),
+            UNCLEAR: _l("not enough evidence: the 95%(pct)s interval includes the line", pct="%")}.get(code, "")
+
+
+def _interval(measured):
+    if isinstance(measured, dict):
+        return measured["low"], measured["high"], measured["n"]
+    return measured.low, measured.high, measured.n
 
 
 def median(values):

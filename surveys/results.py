@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.registry.models import Area
+from portal.scorecards.rules import verdict_min_n
 from surveys import rates
 from surveys.models import QuestionKind, Source, SurveyArea
 from surveys.response_models import CORRECT_ITEM, NO_AREA, SurveyAnswer, SurveyResponse
@@ -71,7 +72,7 @@ class Results:
     flags: dict  # flag -> count among valid responses
     headline: dict  # Source -> Rate (满意率 or 知晓率)
     weighted: dict  # Source -> WeightedRate or None
-    verdicts: dict  # Source -> MEETS/BELOW/UNCLEAR or None
+    verdicts: dict  # Source -> MEETS/BELOW/UNCLEAR/TOO_FEW (rates.verdict) or None
     questions: list
     areas: list
     periods: list
@@ -79,6 +80,8 @@ class Results:
     period: str = "day"
     stratum: int | None = None
     unplaced: dict = field(default_factory=dict)  # Source -> valid responses outside every weighted area
+    min_n: int = 1  # fewer answers give no verdict (the composite-index rule in force says how many)
+    correct: dict = field(default_factory=dict)  # quizzes: Source -> share of correct answers (PointsShare) or None
 
 
 def _sum_if(condition):
@@ -294,6 +297,16 @@ def item_periods(survey, question, item="", period="day", stratum=None):
     return _period_rows(by_day, period)
 
 
+def _correct_shares(survey):
+    """{Source: PointsShare}: a quiz's share of correct answers (points scored ÷ points possible) per source."""
+    score, top = SurveyResponse.score, SurveyResponse.max_score
+    query = (db.select(SurveyResponse.source, func.count(), func.sum(score), func.sum(top), func.sum(score * score),
+                       func.sum(top * top), func.sum(score * top))
+             .where(*_valid(survey), top > 0).group_by(SurveyResponse.source))
+    return {source: rates.points_share(n, *(float(v or 0) for v in sums))
+            for source, n, *sums in db.session.execute(query)}
+
+
 def survey_results(survey, period="day", stratum=None):
     """Everything the results page shows, in a bounded number of queries. ``stratum`` (a SurveyArea id, or
     NO_AREA) narrows the per-question figures and the lowest items to one of the survey's areas."""
@@ -301,12 +314,17 @@ def survey_results(survey, period="day", stratum=None):
     counts, flags, by_stratum = _by_stratum(survey)
     areas, strata = _areas(survey, by_stratum)
     headline, weighted, verdicts, unplaced = {}, {}, {}, {}
+    min_n = verdict_min_n()
+    line = survey.target_percent / 100 if survey.target_percent else None
+    correct = _correct_shares(survey) if survey.is_quiz else {}
+    by_correct = survey.is_quiz and survey.awareness_headline == "correct"
     for source in Source:
         x = sum(cells.get(source, (0, 0))[0] for cells in by_stratum.values())
         n = sum(cells.get(source, (0, 0))[1] for cells in by_stratum.values())
         headline[source] = rates.rate(x, n)
         weighted[source] = rates.weighted_rate(strata[source])
-        verdicts[source] = rates.verdict(headline[source], survey.target_percent)
+        judged = correct.get(source) if by_correct else headline[source]
+        verdicts[source] = rates.verdict(judged, line, min_n=min_n)
         placed = sum(s.n for s in strata[source] if s.population)
         unplaced[source] = n - placed if weighted[source] else 0
     questions = _distributions(survey, stratum)
@@ -314,4 +332,4 @@ def survey_results(survey, period="day", stratum=None):
     return Results(survey=survey, sources=sources, counts=counts, flags=flags, headline=headline,
                    weighted=weighted, verdicts=verdicts, questions=questions, areas=areas,
                    periods=_periods(survey, period), lowest=_lowest(survey, questions), period=period,
-                   unplaced=unplaced, stratum=stratum)
+                   unplaced=unplaced, stratum=stratum, min_n=min_n, correct=correct)

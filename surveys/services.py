@@ -21,7 +21,7 @@ from surveys.models import CHOICE_KINDS, Survey, SurveyQuestion, SurveySection, 
 
 SETTINGS_FIELDS = ("title", "title_zh_hant", "title_en", "intro", "intro_zh_hant", "intro_en", "kind", "method",
                    "guarantee", "scale", "scale_labels", "satisfied_levels", "target_percent", "pass_percent",
-                   "show_answers", "starts_at", "ends_at")
+                   "awareness_headline", "show_answers", "starts_at", "ends_at")
 QUESTION_FIELDS = STRUCTURE_FIELDS + ("text", "text_zh_hant", "text_en", "help", "help_zh_hant", "help_en",
                                       "options", "items")
 

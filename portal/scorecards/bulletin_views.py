@@ -73,6 +73,7 @@ class ListRuleForm(BaseForm):
     red_min_score = _score(_l("Red list: lowest composite index"))
     black_count = _count(_l("Black list: how many of the worst"), 100)
     black_below_score = _score(_l("Black list: every one with a composite index below"))
+    black_max_percent = _score(_l("Black list by rank: at most this share of the ranked field (%)"))
     area_level = SelectField(_l("Areas ranked at level"), validators=[InputRequired()])
     bulletin_target_percent = _score(_l("Bulletin: name units with a follow-up satisfaction rate below (%)"))
     bulletin_min_rated = _count(_l("Bulletin: minimum rated cases to be named"))

@@ -15,8 +15,9 @@ Definitions (cohorts in ``portal.scorecards.measures``; shown to staff on the de
   percentile is interpolated in a 21-bucket histogram.
 * Channels: cases received per channel.
 * Survey 满意率 and quiz 知晓率 of an area (its sub-areas included) or of the city: responses submitted in the
-  period, excluded responses and rehearsals left out, with n and the 95% Wilson interval. Sampled responses are
-  reported when there are any, otherwise self-selected ones; the two are never pooled.
+  period, excluded responses and rehearsals left out, each method (sampled, self-selected) side by side with its
+  n and 95% interval, never pooled; the 知晓率 both as the share who passed and the share of correct answers
+  (``portal.scorecards.survey_figures``). The composite-index rule names the method it judges by.
 """
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -75,8 +76,8 @@ class Figures:
     avg_hours: float | None = None
     p90_hours: float | None = None
     channels: dict = field(default_factory=dict)
-    survey: dict | None = None
-    awareness: dict | None = None
+    survey: dict | None = None  # {"sampled"|"self": figure}: each method's 满意率 with n and interval
+    awareness: dict | None = None  # the same for the quiz 知晓率, each with both "passed" and "correct"
 
     @property
     def closure_rate(self):
@@ -109,14 +110,6 @@ class Figures:
         return _ratio(self.satisfied, self.followed_up)
 
     @property
-    def survey_rate(self):
-        return self.survey["rate"] if self.survey else None
-
-    @property
-    def awareness_rate(self):
-        return self.awareness["rate"] if self.awareness else None
-
-    @property
     def channel_shares(self):
         total = sum(self.channels.values())
         return {channel: count / total for channel, count in self.channels.items()} if total else {}
@@ -130,8 +123,9 @@ class Figures:
             "key", "name", "level", "received", "filed", "due", "closed", "closed_on_time", "postponed",
             "reworked", "reopened", "followed_up", "satisfied", "supervised", "avg_hours", "p90_hours")}
         data["channels"] = dict(self.channels)
-        data["survey"] = dict(self.survey) if self.survey else None
-        data["awareness"] = dict(self.awareness) if self.awareness else None
+        data["survey"] = {source: dict(figure) for source, figure in self.survey.items()} if self.survey else None
+        data["awareness"] = ({source: dict(figure) for source, figure in self.awareness.items()}
+                             if self.awareness else None)
         data.update({name: getattr(self, name) for name in RATE_NAMES})
         return data
 

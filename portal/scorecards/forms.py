@@ -5,7 +5,15 @@ from wtforms.validators import NumberRange, Optional
 
 from portal.forms import BaseForm
 from portal.scorecards.periods import KINDS, MAX_CUSTOM_DAYS, Period
-from portal.scorecards.rules import SCOREABLE
+from portal.scorecards.rules import (
+    DEFAULT_MIN_N,
+    MISSING_DATA,
+    MISSING_UNRANKED,
+    MISSING_ZERO,
+    SCOREABLE,
+    SURVEY_SOURCES,
+    source_label,
+)
 
 KIND_LABELS = {
     "day": _l("Day"),
@@ -77,9 +85,21 @@ def _rule_fields():
 
 
 class RuleForm(BaseForm):
-    """Weights (summing to 100), targets and veto lines, in percent, one row per figure."""
+    """Weights (summing to 100), targets and veto lines, in percent, one row per figure; and how the version
+    judges: a figure without data, the minimum n of a verdict, the survey method it uses."""
 
     note = StringField(_l("Why the change (kept with the version)"), validators=[Optional()])
+    missing_data = SelectField(_l("A figure without data (e.g. no rated case)"), default=MISSING_ZERO,
+                               choices=[(key, MISSING_DATA[key]) for key in (MISSING_ZERO, MISSING_UNRANKED)])
+    verdict_min_n = IntegerField(_l("Fewest answers for a verdict on a target or veto line"), default=DEFAULT_MIN_N,
+                                 validators=[NumberRange(min=1, max=100000)])
+    survey_source = SelectField(_l("Survey 满意率 and 知晓率 judged by the method"), default=SURVEY_SOURCES[0],
+                                choices=[(source, source_label(source)) for source in SURVEY_SOURCES])
+
+    def judging(self):
+        """The keyword arguments of ``rules.save_rule`` that say how the version judges."""
+        return {"missing_data": self.missing_data.data, "verdict_min_n": self.verdict_min_n.data,
+                "survey_source": self.survey_source.data}
 
     def parts(self):
         parts = []
@@ -102,6 +122,11 @@ class RuleForm(BaseForm):
                 self[f"target_{part['name']}"].data = round(100 * part["target"], 1)
         for veto in rule.vetoes:
             self[f"veto_{veto['name']}"].data = round(100 * veto["line"], 1)
+        # a version stored before the choice existed is shown with the choice that does not reward
+        self.missing_data.data = rule.missing_data if rule.missing_data in (MISSING_ZERO, MISSING_UNRANKED) \
+            else MISSING_ZERO
+        self.verdict_min_n.data = rule.verdict_min_n
+        self.survey_source.data = rule.survey_source
 
 
 for _name, _field in _rule_fields().items():

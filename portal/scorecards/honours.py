@@ -7,11 +7,18 @@ the version and the wording it was computed with.
   on noise).
 - Red list: the best ``red_count`` by the composite index (ties at the boundary all count) among the eligible
   entries without a veto and (units) not at the third strike, each with an index of at least ``red_min_score``.
-- Black list: eligible entries ranked in the bottom ``black_count`` (ties at the boundary all count; a vetoed
+- Black list: eligible entries ranked in the bottom places (ties at the boundary all count; a vetoed
   index ranks below every index without a veto, as on the scorecards), every
   eligible entry whose index is below ``black_below_score``, and every unit at the third strike of the escalation
   ladder at the end of the month, whatever its case count. An entry on the red list is never on the black list.
+- The bottom places are ``black_count``, but at most ``black_max_percent`` % of the eligible field (rounded down)
+  and never the whole field (the full N only when the field is larger than N): with the default 20%, a field of
+  1 to 4 puts nobody on the black list by rank and a field of 15 at most 3. An entry ranked first (alone or tied)
+  is never on it by rank. The reason states the true rank: "ranked 13 of 15: 3 from the bottom", "the last" only
+  for the last.
 """
+import math
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -38,6 +45,7 @@ LIMITS = {
     "black_below_score": (0, 100),
     "bulletin_target_percent": (0, 100),
     "bulletin_min_rated": (0, 100000),
+    "black_max_percent": (0, 100),
 }
 
 
@@ -91,6 +99,8 @@ def describe_rule(params):
               "strike of the escalation ladder at the end of the month.",
               count=params["black_count"], level=level, cases=params["min_cases"],
               score=_number(params["black_below_score"]))
+    black += " " + _("The bottom places are at most %(share)s%% of the ranked field (rounded down), and the first "
+                     "place is never among them.", share=_number(params.get("black_max_percent", 100.0)))
     ties = _("Ties at the boundary of a list are all included; nobody is on both lists.")
     bulletin = _("Ten-day bulletins name every unit whose follow-up satisfaction rate is below %(target)s%% with at "
                  "least %(rated)d rated cases.", target=_number(params["bulletin_target_percent"]),
@@ -128,6 +138,12 @@ def competition_ranks(rows, best_first):
     return ranks
 
 
+def bottom_places(field, params):
+    """How many bottom places the black list takes by rank in a field of ``field`` eligible entries."""
+    share = params.get("black_max_percent", 100.0)
+    return max(0, min(params["black_count"], math.floor(field * share / 100 + 1e-9), field - 1))
+
+
 def select_lists(rows, params, strikes=None):
     """Apply the rule to ``rows`` (dicts with "id", "received", "score" and "vetoes").
 
@@ -148,13 +164,15 @@ def select_lists(rows, params, strikes=None):
         if places[row["id"]] <= params["red_count"] and row["score"] >= params["red_min_score"]:
             red.append({"id": row["id"], "reasons": [{"code": "top", "rank": top[row["id"]], "of": count}]})
     on_red = {entry["id"] for entry in red}
+    places = bottom_places(count, params)
     black = []
     for row in sorted(eligible, key=lambda r: (bottom[r["id"]], r["id"])):
         if row["id"] in on_red:
             continue
         reasons = []
-        if bottom[row["id"]] <= params["black_count"]:
-            reasons.append({"code": "bottom", "rank": top[row["id"]], "of": count})
+        if bottom[row["id"]] <= places and top[row["id"]] > 1:
+            reasons.append({"code": "bottom", "rank": top[row["id"]], "of": count, "from_bottom": bottom[row["id"]],
+                            "places": places})
         if row["score"] < params["black_below_score"]:
             reasons.append({"code": "below", "line": params["black_below_score"]})
         if row["id"] in strikes:

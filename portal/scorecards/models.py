@@ -26,6 +26,12 @@ class ScoreRule(db.Model):
     ``parts`` is ``[{"name": "on_time_rate", "weight": 30, "target": 0.7}, …]`` with weights summing to 100;
     ``vetoes`` is ``[{"name": "followup_satisfaction_rate", "line": 0.85}, …]``. Saving makes a new version; old
     versions stay (snapshots name the version they used).
+
+    The version also fixes how it judges: ``missing_data`` (``zero``: a part without data scores 0; ``unranked``:
+    the entry gets no index, with the reason shown; ``left_out``: the weights of the others are scaled up, only
+    for versions stored before this choice existed), ``verdict_min_n`` (fewer answers than this give no verdict on
+    a target or veto line) and ``survey_source`` (which survey 满意率 the index and the veto use: ``sampled`` or
+    ``self``).
     """
 
     __tablename__ = "score_rules"
@@ -37,6 +43,11 @@ class ScoreRule(db.Model):
     parts: Mapped[list] = mapped_column(db.JSON, nullable=False)
     vetoes: Mapped[list] = mapped_column(db.JSON, nullable=False)
     note: Mapped[str | None] = mapped_column(db.String(500))
+    missing_data: Mapped[str] = mapped_column(db.String(20), nullable=False, default="zero",
+                                              server_default="left_out")
+    verdict_min_n: Mapped[int] = mapped_column(nullable=False, default=30, server_default="1")
+    survey_source: Mapped[str] = mapped_column(db.String(20), nullable=False, default="sampled",
+                                               server_default="sampled")
 
     created_by = relationship("User")
 

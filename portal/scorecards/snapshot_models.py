@@ -85,7 +85,9 @@ class ListRule(db.Model):
 
     Red list: the best ``red_count`` eligible units (and areas) whose composite index is at least
     ``red_min_score``. Black list: the worst ``black_count`` eligible ones, every eligible one whose index is below
-    ``black_below_score``, and every unit at the third strike of the escalation ladder. Eligible means at least
+    ``black_below_score``, and every unit at the third strike of the escalation ladder. The bottom places by rank
+    are at most ``black_max_percent`` % of the eligible field (rounded down), so a small field puts nobody there by
+    rank, and an entry sharing first place is never there by rank. Eligible means at least
     ``min_cases`` cases received in the month, so small units are not ranked on noise. The bulletin names units
     whose 回访满意率 is below ``bulletin_target_percent`` with at least ``bulletin_min_rated`` rated cases.
     """
@@ -104,12 +106,13 @@ class ListRule(db.Model):
     area_level: Mapped[str] = mapped_column(db.String(20), nullable=False, default="district")
     bulletin_target_percent: Mapped[float] = mapped_column(db.Float, nullable=False, default=85.0)
     bulletin_min_rated: Mapped[int] = mapped_column(nullable=False, default=5)
+    black_max_percent: Mapped[float] = mapped_column(db.Float, nullable=False, default=20.0, server_default="100")
     note: Mapped[str | None] = mapped_column(db.Text)
 
     created_by = relationship("User")
 
     PARAMETERS = ("min_cases", "red_count", "red_min_score", "black_count", "black_below_score", "area_level",
-                  "bulletin_target_percent", "bulletin_min_rated")
+                  "bulletin_target_percent", "bulletin_min_rated", "black_max_percent")
 
     def parameters(self):
         return {name: getattr(self, name) for name in self.PARAMETERS}
@@ -117,7 +120,7 @@ class ListRule(db.Model):
 
 LIST_RULE_DEFAULTS = {"min_cases": 20, "red_count": 3, "red_min_score": 85.0, "black_count": 3,
                       "black_below_score": 60.0, "area_level": "district", "bulletin_target_percent": 85.0,
-                      "bulletin_min_rated": 5}
+                      "bulletin_min_rated": 5, "black_max_percent": 20.0}
 
 _FROZEN = ("kind", "period_key", "period_start", "period_end", "data", "generated_at", "generated_by_id")
 

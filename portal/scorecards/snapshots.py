@@ -32,6 +32,7 @@ from portal.registry.models import Area, AreaLevel, Unit
 from portal.scorecards import honours
 from portal.scorecards.snapshot_models import PERIOD_KIND, Snapshot, SnapshotKind, SnapshotNote
 from portal.sqlite import lock_for_write
+from surveys import rates
 
 NOTE_MAX = 2000
 FIGURE_KEYS = ("received", "closure_rate", "on_time_rate", "followup_satisfaction_rate", "supervised")
@@ -138,7 +139,8 @@ def _score_dict(result, labels):
                       "contribution": part.get("contribution"), "target": part.get("target"),
                       "met": part.get("met"), "missing": part.get("missing", part.get("value") is None)})
     return _jsonable({"total": result.total, "parts": parts, "vetoes": [in_locales(v) for v in result.vetoes],
-                      "rule_version": result.rule_version})
+                      "undecided": [in_locales(v) for v in result.undecided],
+                      "unranked": [in_locales(v) for v in result.unranked], "rule_version": result.rule_version})
 
 
 def _names(model, ids):
@@ -183,11 +185,13 @@ def build_bulletin(period, tz, list_rule, now=None):
     target = list_rule.bulletin_target_percent
     rows = []
     for f in current:
-        rate = f.followup_satisfaction_rate
-        judged = rate is not None and f.followed_up >= list_rule.bulletin_min_rated
+        # the one verdict rule: named only when the whole 95% interval is below the line, with enough ratings
+        verdict = rates.verdict(rates.rate(f.satisfied, f.followed_up), target / 100,
+                                min_n=list_rule.bulletin_min_rated)
         rows.append({"id": f.key, "name": names.get(f.key) or {"zh_Hans": f.name}, "figures": _figure_dict(f),
                      "previous": _figure_dict(earlier[f.key]) if f.key in earlier else None,
-                     "judged": judged, "below_target": judged and rate * 100 < target})
+                     "judged": verdict not in (None, rates.TOO_FEW), "verdict": verdict,
+                     "below_target": verdict == rates.BELOW})
     rows.sort(key=lambda r: (r["figures"].get("followup_satisfaction_rate") is None,
                              -(r["figures"].get("followup_satisfaction_rate") or 0), -r["figures"]["received"],
                              pick(r["name"])))
@@ -427,8 +431,15 @@ def reason_text(reason):
     code = reason["code"]
     if code == "top":
         return _("ranked %(rank)d of %(of)d by the composite index", rank=reason["rank"], of=reason["of"])
-    if code == "bottom":
+    if code == "bottom" and "from_bottom" not in reason:  # stored before the true rank was kept
         return _("ranked %(rank)d of %(of)d, among the lowest", rank=reason["rank"], of=reason["of"])
+    if code == "bottom" and reason["from_bottom"] == 1:
+        return _("ranked %(rank)d of %(of)d by the composite index: the last (the black list takes the bottom "
+                 "%(places)d)", rank=reason["rank"], of=reason["of"], places=reason["places"])
+    if code == "bottom":
+        return _("ranked %(rank)d of %(of)d by the composite index: %(from_bottom)d from the bottom (the black list "
+                 "takes the bottom %(places)d)", rank=reason["rank"], of=reason["of"],
+                 from_bottom=reason["from_bottom"], places=reason["places"])
     if code == "below":
         return _("composite index below %(line)s", line=f"{reason['line']:g}")
     if code == "strike3":

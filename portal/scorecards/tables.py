@@ -10,7 +10,7 @@ from portal.extensions import db
 from portal.registry.models import Area, AreaLevel
 from portal.scorecards import periods as periods_module
 from portal.scorecards.figures import compute, compute_many
-from portal.scorecards.rules import SCOREABLE, score
+from portal.scorecards.rules import SCOREABLE, SURVEY_SOURCES, score, source_label
 
 COUNT, RATE, HOURS, SURVEY = "count", "rate", "hours", "survey"
 
@@ -104,11 +104,19 @@ def chart_series(points, names=("received", "closure_rate", "on_time_rate", "fol
     return data
 
 
+def survey_methods(figures, name):
+    """[(source, figure)] of a survey column ("survey" or "awareness"), sampled first; [] without answers."""
+    found = getattr(figures, name, None) if not isinstance(figures, dict) else figures.get(name)
+    return [(source, found[source]) for source in SURVEY_SOURCES if found and source in found]
+
+
 def display(figures, name, kind):
     """A cell as text: counts as is, rates in percent, hours to one decimal, '—' for nothing."""
-    value = figures.value(name) if kind != SURVEY else getattr(figures, name)
     if kind == SURVEY:
-        return "—" if not value else f"{100 * value['rate']:.1f}%"
+        shown = [f"{source_label(source)} {100 * figure['rate']:.1f}%" for source, figure in
+                 survey_methods(figures, name)]
+        return " · ".join(shown) or "—"
+    value = figures.value(name)
     if value is None:
         return "—"
     if kind == RATE:
@@ -118,33 +126,49 @@ def display(figures, name, kind):
     return str(value)
 
 
+# Per survey method, the export's columns: 满意率, its interval, n, the survey methods, both 知晓率s, the quiz n.
+SURVEY_EXPORT_LABELS = (SCOREABLE["survey_rate"][0], _l("Interval (95%, percent)"), _l("Survey n"),
+                        _l("Survey method"), _l("Awareness: share who passed (%)"),
+                        _l("Awareness: share of correct answers (%)"), _l("Quiz n"))
+
+
 def export_rows(rows, by, name_label):
-    """Header and one line per row for CSV/XLSX: numbers stay numbers (rates in percent, one decimal)."""
-    columns = columns_for(by)
+    """Header and one line per row for CSV/XLSX: numbers stay numbers (rates in percent, one decimal). Each survey
+    method has its own columns (rate, interval, n, methods), and the 知晓率 both ways."""
+    columns = [c for c in columns_for(by) if c[2] != SURVEY]
     header = [str(name_label)] + [str(label) for _n, label, _k in columns]
-    header += [str(_l("Survey n")), str(_l("Survey method"))] if by in ("area", "city") else []
-    header += [str(_l("Composite index")), str(_l("Vetoes"))]
+    survey_columns = by in ("area", "city")
+    if survey_columns:
+        for source in SURVEY_SOURCES:
+            method = str(source_label(source))
+            header += [f"{label} · {method}" for label in SURVEY_EXPORT_LABELS]
+    header += [str(_l("Composite index")), str(_l("Vetoes")), str(_l("Not enough evidence")), str(_l("Not ranked"))]
     lines = [header]
     for row in rows:
         figures = row.figures
         line = [figures.name]
         for name, _label, kind in columns:
-            if kind == SURVEY:
-                value = getattr(figures, name)
-                line.append(round(100 * value["rate"], 1) if value else None)
-            else:
-                value = figures.value(name)
-                if value is not None and kind == RATE:
-                    value = round(100 * value, 1)
-                elif value is not None and kind == HOURS:
-                    value = round(value, 1)
-                line.append(value)
-        if by in ("area", "city"):
-            survey = figures.survey
-            line += [survey["n"] if survey else None, f"{survey['source']}: {survey['method']}" if survey else None]
-        line += [row.score.total, "; ".join(str(v) for v in row.score.vetoes)]
+            value = figures.value(name)
+            if value is not None and kind == RATE:
+                value = round(100 * value, 1)
+            elif value is not None and kind == HOURS:
+                value = round(value, 1)
+            line.append(value)
+        if survey_columns:
+            for source in SURVEY_SOURCES:
+                survey = (figures.survey or {}).get(source)
+                quiz = (figures.awareness or {}).get(source) or {}
+                line += [_pct(survey), f"{_pct(survey, 'low')}–{_pct(survey, 'high')}" if survey else None,
+                         survey["n"] if survey else None, survey["method"] if survey else None,
+                         _pct(quiz.get("passed")), _pct(quiz.get("correct")), quiz.get("n")]
+        line += [row.score.total, "; ".join(str(v) for v in row.score.vetoes),
+                 "; ".join(str(v) for v in row.score.undecided), "; ".join(str(v) for v in row.score.unranked)]
         lines.append(line)
     return lines
+
+
+def _pct(figure, key="rate"):
+    return round(100 * figure[key], 1) if figure else None
 
 
 def day_before(day):

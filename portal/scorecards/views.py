@@ -12,7 +12,7 @@ from portal.city import get_city_settings
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.registry.models import Area, AreaLevel, Category, Unit
-from portal.scorecards import exports, rules, tables
+from portal.scorecards import exports, honours, rules, tables
 from portal.scorecards.figures import compute
 from portal.scorecards.forms import PeriodForm, RuleForm
 from portal.scorecards.models import BUCKET_EDGES
@@ -252,7 +252,7 @@ def configure():
         form.fill(current)
     elif form.validate():
         try:
-            rule = rules.save_rule(form.parts(), form.vetoes(), current_user, form.note.data)
+            rule = rules.save_rule(form.parts(), form.vetoes(), current_user, form.note.data, **form.judging())
         except rules.RuleError as error:
             db.session.rollback()
             problems = [str(p) for p in error.problems]
@@ -270,7 +270,8 @@ def configure():
 def rule_version(score_rule_version):
     rule = rules.get_version(score_rule_version) or abort(404)
     return render_template("scorecards/rule_version.html", shown=rule, versions=rules.rule_versions(),
-                           scoreable=rules.SCOREABLE, label_of=rules.label_of)
+                           scoreable=rules.SCOREABLE, label_of=rules.label_of, missing_data=rules.MISSING_DATA,
+                           source_label=rules.source_label)
 
 
 @bp.get("/definitions")
@@ -279,5 +280,6 @@ def definitions():
     rule = rules.current_rule()
     db.session.commit()
     return render_template("scorecards/definitions.html", rule=rule, label_of=rules.label_of,
-                           buckets=BUCKET_EDGES)
+                           buckets=BUCKET_EDGES, missing_data=rules.MISSING_DATA, source_label=rules.source_label,
+                           list_rule=honours.current_list_rule())
 

@@ -44,7 +44,8 @@ def stand_in_engine(monkeypatch, table, scores=None, rule_version=7):
         total, vetoes = scores.get((f.level, f.key), scores.get(f.key, (None, [])))
         parts = [{"name": "closure_rate", "label": "结案率", "value": f.closure_rate, "weight": 100,
                   "contribution": total, "target": 0.9}]
-        return SimpleNamespace(total=total, parts=parts, vetoes=vetoes, rule_version=rule_version)
+        return SimpleNamespace(total=total, parts=parts, vetoes=vetoes, undecided=[], unranked=[],
+                               rule_version=rule_version)
 
     monkeypatch.setattr(snapshots, "_figures", fake_figures)
     monkeypatch.setattr(snapshots, "_score", fake_score)

@@ -33,7 +33,10 @@ def test_the_best_go_red_and_the_worst_go_black_under_the_default_rule():
             row("F", 20, 55), row("G", 5, 10)]
     lists = honours.select_lists(rows, LIST_RULE_DEFAULTS)
     assert ids(lists["red"]) == ["A", "B"]  # C is third but below 85
-    assert ids(lists["black"]) == ["F", "E", "D"]  # worst first
+    # bottom places: min(3, ⌊6 × 20%⌋ = 1) = 1, so only F by rank (and F is under 60 too)
+    assert ids(lists["black"]) == ["F"]
+    wider = honours.select_lists(rows, dict(LIST_RULE_DEFAULTS, black_max_percent=50))  # ⌊6 × 50%⌋ = 3
+    assert ids(wider["black"]) == ["F", "E", "D"]  # worst first
     assert lists["red"][0]["reasons"] == [{"code": "top", "rank": 1, "of": 6}]
     f_reasons = {r["code"] for r in lists["black"][0]["reasons"]}
     assert f_reasons == {"bottom", "below"}  # F is both among the bottom three and under 60
@@ -48,7 +51,7 @@ def test_everyone_below_the_black_line_is_listed_beyond_the_bottom_count():
 
 
 def test_ties_at_the_edge_of_a_list_are_all_included_and_nobody_is_on_both():
-    params = dict(LIST_RULE_DEFAULTS, red_count=1, black_count=1, black_below_score=0)
+    params = dict(LIST_RULE_DEFAULTS, red_count=1, black_count=1, black_below_score=0, black_max_percent=50)
     rows = [row("A", 30, 92), row("B", 30, 92), row("C", 30, 88)]
     lists = honours.select_lists(rows, params)
     assert ids(lists["red"]) == ["A", "B"]
@@ -119,17 +122,22 @@ def test_the_monthly_lists_are_stored_with_figures_reasons_and_the_rule_text(nov
     lists = snapshot.data["lists"]
     # 5 eligible units: 环卫处 96, 交警大队 93 (strike 3), 园林局 88.5, 市政处 72, 物业公司 51.
     assert ids(lists["units"]["red"]) == [u["环卫处"], u["园林局"]]
-    assert ids(lists["units"]["black"]) == [u["物业公司"], u["市政处"], u["交警大队"]]
-    traffic = lists["units"]["black"][2]
-    # 93 is fourth from the bottom: listed for its strike only (园林局, third from the bottom, is on the red list).
+    # one bottom place (⌊5 × 20%⌋ = 1): 物业公司, also under 60; 市政处 (72) is not listed
+    assert ids(lists["units"]["black"]) == [u["物业公司"], u["交警大队"]]
+    assert lists["units"]["black"][0]["reasons"][0] == {"code": "bottom", "rank": 5, "of": 5, "from_bottom": 1,
+                                                        "places": 1}
+    traffic = lists["units"]["black"][1]
+    # 93 is fourth from the bottom: listed for its strike only.
     assert [r["code"] for r in traffic["reasons"]] == ["strike3"]
     best = lists["units"]["red"][0]
     assert best["received"] == 60 and best["score"] == 96.0
     assert best["figures"]["closure_rate"] == pytest.approx(49 / 50)
     assert best["name"]["zh_Hans"] == "环卫处"
-    # Areas are ranked at the rule's level (districts): the street does not compete.
+    # Areas are ranked at the rule's level (districts): the street does not compete. Two districts leave no
+    # bottom place (⌊2 × 20%⌋ = 0): 西城区 is listed for its index under 60 only.
     assert ids(lists["areas"]["red"]) == [november["district"]]
     assert ids(lists["areas"]["black"]) == [november["west"]]
+    assert [r["code"] for r in lists["areas"]["black"][0]["reasons"]] == ["below"]
     assert snapshot.data["list_rule"]["version"] == 1
     assert "20" in snapshot.data["list_rule"]["text"]["zh_Hans"][0]
     assert snapshot.data["list_rule"]["text"]["en"][0].startswith("Red list")
@@ -216,5 +224,65 @@ def test_the_stored_lists_never_change_even_after_the_rule_changes(november):
 
 def test_a_vetoed_unit_counts_among_the_worst():
     rows = [row("A", 50, 95, vetoes=["否决"]), row("B", 40, 90), row("C", 40, 80)]
-    lists = honours.select_lists(rows, dict(LIST_RULE_DEFAULTS, black_count=1))
+    lists = honours.select_lists(rows, dict(LIST_RULE_DEFAULTS, black_count=1, black_max_percent=50))
     assert ids(lists["black"]) == ["A"] and ids(lists["red"]) == ["B"]
+
+
+# -- the black list by rank never takes the best, never the whole field, and says the true rank (issue 11, item 9)
+
+NO_RED = dict(LIST_RULE_DEFAULTS, red_count=0, black_below_score=0)  # only the bottom places put anyone on the list
+
+
+def field_of(size, ties=False):
+    """Eligible rows scored 90, 85, 80, … (or all 70 when ``ties``)."""
+    return [row(f"U{n}", 30, 70 if ties else 90 - 5 * n) for n in range(size)]
+
+
+def black_by_rank(rows, **params):
+    return ids(honours.select_lists(rows, dict(NO_RED, **params))["black"])
+
+
+@pytest.mark.parametrize("size, listed", [(1, []), (2, []), (3, []), (4, []), (5, ["U4"]), (15, ["U14", "U13", "U12"])])
+def test_the_default_bottom_places_are_at_most_a_fifth_of_the_field(size, listed):
+    # N = 3, at most ⌊size × 20%⌋: 1–4 → 0, 5 → 1, 15 → 3
+    assert black_by_rank(field_of(size)) == listed
+
+
+@pytest.mark.parametrize("size, listed", [(1, []), (2, ["U1"]), (3, ["U2", "U1"]), (4, ["U3", "U2", "U1"]),
+                                          (5, ["U4", "U3", "U2"])])
+def test_bottom_n_never_covers_the_whole_field_nor_the_first(size, listed):
+    # with no share limit, N = 3 applies in full only to a field larger than 3 (fields of N and N + 1 = 3, 4);
+    # below that every place but the first: a field of 1 lists nobody, of 2 only the second
+    assert black_by_rank(field_of(size), black_max_percent=100) == listed
+
+
+def test_a_field_where_everyone_ties_for_first_puts_nobody_on_the_black_list_by_rank():
+    assert black_by_rank(field_of(3, ties=True), black_max_percent=100) == []
+    assert black_by_rank(field_of(10, ties=True)) == []
+
+
+def test_ties_at_the_bottom_are_all_listed_but_never_reach_the_first():
+    # 90, 80, 70, 50, 50: one place (⌊5 × 20%⌋), the two 50s share the last place
+    rows = [row("A", 30, 90), row("B", 30, 80), row("C", 30, 70), row("D", 30, 50), row("E", 30, 50)]
+    assert black_by_rank(rows) == ["D", "E"]
+    # 80, 80, 60 with two places allowed: the two 80s share first place and are never listed; C alone
+    assert black_by_rank([row("A", 30, 80), row("B", 30, 80), row("C", 30, 60)], black_max_percent=100) == ["C"]
+
+
+def test_the_reason_states_the_true_rank(app):
+    from flask_babel import force_locale
+
+    from portal.scorecards.snapshots import reason_text
+
+    lists = honours.select_lists(field_of(15), NO_RED)
+    reasons = {entry["id"]: entry["reasons"][0] for entry in lists["black"]}
+    assert reasons["U12"] == {"code": "bottom", "rank": 13, "of": 15, "from_bottom": 3, "places": 3}
+    with force_locale("en"):
+        assert reason_text(reasons["U12"]) == ("ranked 13 of 15 by the composite index: 3 from the bottom (the black "
+                                               "list takes the bottom 3)")
+        assert reason_text(reasons["U14"]) == ("ranked 15 of 15 by the composite index: the last (the black list "
+                                               "takes the bottom 3)")
+    # three districts: the first is never on the black list, whatever the rule says
+    three = honours.select_lists(field_of(3), dict(NO_RED, black_max_percent=100))
+    assert "U0" not in ids(three["black"])
+    assert {e["id"]: e["reasons"][0]["rank"] for e in three["black"]} == {"U1": 2, "U2": 3}

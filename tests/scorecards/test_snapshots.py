@@ -200,7 +200,7 @@ def units(app):
 
 def _bulletin_engine(monkeypatch, units):
     a, b, c = (units[n].id for n in ("环卫处", "园林局", "市政处"))
-    now_rows = [figures(a, received=12, due=10, closed=9, closed_on_time=8, followed_up=10, satisfied=8, supervised=2),
+    now_rows = [figures(a, received=12, due=10, closed=9, closed_on_time=8, followed_up=40, satisfied=24, supervised=2),
                 figures(b, received=9, due=10, closed=10, closed_on_time=10, followed_up=10, satisfied=9),
                 figures(c, received=3, due=3, closed=3, closed_on_time=1, followed_up=3, satisfied=1)]
     before_rows = [figures(a, received=10, due=10, closed=10, followed_up=10, satisfied=9)]
@@ -214,10 +214,12 @@ def test_the_bulletin_names_units_below_the_line_and_compares_with_the_previous_
     _bulletin_engine(monkeypatch, units)
     snapshot = jobs.publish_xun_bulletin(local(2026, 11, 11, 0, 30))
     a, b, c = (units[n].id for n in ("环卫处", "园林局", "市政处"))
-    # 环卫处 80% with 10 ratings: named; 园林局 90%: not; 市政处 33% but only 3 ratings (< 5): not judged.
+    # 环卫处 24/40 = 60%, Wilson [44.6, 73.7] wholly below 85%: named; 园林局 9/10 = 90% [59.6, 98.2]: the
+    # interval includes 85%, not enough evidence; 市政处 33% but only 3 ratings (< 5): not judged.
     assert snapshot.data["named"] == [a]
     rows = {row["id"]: row for row in snapshot.data["rows"]}
     assert rows[c]["judged"] is False and rows[c]["below_target"] is False
+    assert rows[b]["verdict"] == "unclear" and rows[c]["verdict"] == "too_few"
     assert rows[a]["previous"]["followup_satisfaction_rate"] == pytest.approx(0.9)
     assert rows[b]["previous"] is None
     assert [row["id"] for row in snapshot.data["rows"]] == [b, a, c]  # best satisfaction first
@@ -227,7 +229,7 @@ def test_the_bulletin_names_units_below_the_line_and_compares_with_the_previous_
     assert "Units below 85% follow-up satisfaction" in html
     named = html.split('id="named-units"')[1].split("</p>")[0]
     assert "环卫处" in named and "园林局" not in named
-    assert '<span class="ms-delta ms-down">-10.0</span>' in html  # 环卫处: 90% → 80%
+    assert '<span class="ms-delta ms-down">-30.0</span>' in html  # 环卫处: 90% → 60%
     city = html.split('id="city-table"')[1].split("</table>")[0]
     assert "<td>95.7%</td><td>100.0%</td>" in city  # 结案率 22/23 this 旬, 10/10 the one before
 
@@ -359,7 +361,7 @@ def test_a_snapshot_table_exports_as_csv_and_xlsx(units, monkeypatch, english_cl
     lines = text.splitlines()
     assert lines[0].startswith("Unit,Received,Closure rate (%)")
     assert "园林局,9,100.0,100.0,90.0" in text
-    assert "'=HYPERLINK(1),12,90.0,80.0,80.0,2,10,90.0,yes" in text
+    assert "'=HYPERLINK(1),12,90.0,80.0,60.0,2,10,90.0,yes" in text
     response = english_client.get(f"/console/bulletins/{snapshot.id}/export.xlsx")
     sheet = load_workbook(io.BytesIO(response.get_data())).active
     values = list(sheet.iter_rows(values_only=True))

@@ -54,10 +54,10 @@ def test_the_sampled_rate_is_reported_with_n_and_interval_and_sub_areas_count(ar
     figures = by_key(compute(NOVEMBER, "area", tz="Asia/Shanghai", now=NOW))
     survey = figures[district.id].survey
     low, high = wilson(8, 10)
-    assert survey == {"rate": 0.8, "low": pytest.approx(low), "high": pytest.approx(high), "n": 10, "x": 8,
-                      "source": "sampled", "method": "door"}
-    assert figures[south.id].survey["rate"] == pytest.approx(1 / 3)
-    assert figures[district.id].survey_rate == 0.8
+    assert survey["sampled"] == {"rate": 0.8, "low": pytest.approx(low), "high": pytest.approx(high), "n": 10,
+                                 "x": 8, "source": "sampled", "method": "door"}
+    assert (survey["self"]["x"], survey["self"]["n"]) == (0, 30)  # beside it, never pooled
+    assert figures[south.id].survey["sampled"]["rate"] == pytest.approx(1 / 3)
 
 
 def test_without_sampled_answers_the_self_selected_rate_is_reported_as_such(areas):
@@ -66,7 +66,9 @@ def test_without_sampled_answers_the_self_selected_rate_is_reported_as_such(area
     answer(poster, north, Source.SELF_SELECTED, level=1, count=3)
     answer(poster, north, Source.SELF_SELECTED, level=3, count=1)
     survey = by_key(compute(NOVEMBER, "area", tz="Asia/Shanghai", now=NOW))[district.id].survey
-    assert (survey["x"], survey["n"], survey["source"], survey["method"]) == (3, 4, "self", "qr_open")
+    assert list(survey) == ["self"]
+    assert (survey["self"]["x"], survey["self"]["n"], survey["self"]["source"], survey["self"]["method"]) == (
+        3, 4, "self", "qr_open")
 
 
 def test_rehearsals_are_never_reported(areas):
@@ -83,7 +85,8 @@ def test_the_quiz_pass_rate_is_the_awareness_rate_of_the_city(areas):
     answer(quiz, north, Source.SAMPLED, passed=True, count=9)
     answer(quiz, south, Source.SAMPLED, passed=False, count=1)
     (city,) = compute(NOVEMBER, "city", tz="Asia/Shanghai", now=NOW)
-    assert (city.awareness["x"], city.awareness["n"], city.awareness["method"]) == (9, 10, "phone")
+    sampled = city.awareness["sampled"]
+    assert (sampled["x"], sampled["n"], sampled["method"], sampled["headline"]) == (9, 10, "phone", "passed")
     assert city.survey is None
     assert compute(NOVEMBER, "unit", tz="Asia/Shanghai", now=NOW) == [] or all(
         f.survey is None for f in compute(NOVEMBER, "unit", tz="Asia/Shanghai", now=NOW))

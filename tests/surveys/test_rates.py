@@ -6,9 +6,11 @@ import pytest
 from surveys.rates import (
     BELOW,
     MEETS,
+    TOO_FEW,
     UNCLEAR,
     Z95,
     Stratum,
+    points_share,
     rate,
     satisfied_share,
     verdict,
@@ -87,7 +89,46 @@ def test_no_weighted_rate_without_populations():
 
 
 def test_verdict_against_the_target_uses_the_interval():
-    assert verdict(rate(95, 100), 90) == UNCLEAR  # 95% but the interval [0.888, 0.978] reaches below 90%
-    assert verdict(rate(960, 1000), 90) == MEETS
-    assert verdict(rate(80, 100), 90) == BELOW
-    assert verdict(None, 90) is None and verdict(rate(1, 2), None) is None
+    assert verdict(rate(95, 100), 0.9, min_n=30) == UNCLEAR  # 95% but the interval [0.888, 0.978] reaches below 90%
+    assert verdict(rate(960, 1000), 0.9, min_n=30) == MEETS
+    assert verdict(rate(80, 100), 0.9, min_n=30) == BELOW
+    assert verdict(None, 0.9, min_n=30) is None and verdict(rate(1, 2), None, min_n=30) is None
+
+
+def test_43_of_50_against_90_percent_is_not_enough_evidence():
+    # Wilson 95% for 43/50: [0.738, 0.930] straddles 0.90
+    assert verdict(rate(43, 50), 0.9, min_n=30) == UNCLEAR
+
+
+def test_one_dissatisfied_answer_is_no_verdict_below_the_minimum_n():
+    # 0/1: the interval [0, 0.793] lies below 90%, but one answer is fewer than the minimum n
+    assert verdict(rate(0, 1), 0.9, min_n=30) == TOO_FEW
+    assert verdict(rate(0, 1), 0.9, min_n=1) == BELOW
+    assert verdict(rate(29, 29), 0.5, min_n=30) == TOO_FEW  # however clear, 29 answers are not 30
+
+
+def test_where_less_is_better_the_verdict_is_mirrored():
+    # 返工 20/100 = 20% [0.133, 0.289]: wholly above a 10% line fails it, wholly below a 30% line meets it
+    assert verdict(rate(20, 100), 0.1, min_n=30, lower_is_better=True) == BELOW
+    assert verdict(rate(20, 100), 0.3, min_n=30, lower_is_better=True) == MEETS
+    assert verdict(rate(20, 100), 0.2, min_n=30, lower_is_better=True) == UNCLEAR
+
+
+def test_the_share_of_points_has_an_interval_that_respects_respondents():
+    # 4 respondents scoring 1/2, 2/2, 2/2, 1/2: Σs = 6, Σm = 8, R = 0.75; Σs² = 10, Σm² = 16, Σsm = 12
+    # Σ(s − R·m)² = 10 − 2·0.75·12 + 0.5625·16 = 1; var = 1 / (4·3·2²) = 1/48; half = 1.96·0.1443 = 0.2829:
+    # ratio interval [0.467, 1.033]; Wilson for 3 of 4 respondents [0.301, 0.954]; the wider of each: [0.301, 1]
+    share = points_share(4, 6, 8, 10, 16, 12)
+    assert share.p == 0.75
+    assert share.low == pytest.approx(0.30064, abs=1e-4)
+    assert share.high == pytest.approx(1.0)  # 0.75 + 0.2829 is cut at 1
+    # 10 respondents of 10 questions, five with all right and five with none: the answers are not 100 independent
+    # ones. Σs = 50, Σm = 100, R = 0.5, Σs² = 500, Σm² = 1000, Σsm = 500 → Σ(s − R·m)² = 500 − 500 + 250 = 250,
+    # m̄ = 10, var = 250 / (10·9·100) = 0.027778, half = 1.959964·0.166667 = 0.326661: [0.1733, 0.8267], wider than
+    # Wilson for 5 of 10 [0.2366, 0.7634]
+    clustered = points_share(10, 50, 100, 500, 1000, 500)
+    assert (round(clustered.low, 4), round(clustered.high, 4)) == (0.1733, 0.8267)
+    # everyone scoring the same has no spread, but keeps at least the Wilson interval of one answer each
+    same = points_share(10, 20, 20, 40, 40, 40)
+    assert (same.p, same.high) == (1.0, 1.0) and same.low == pytest.approx(wilson(10, 10)[0])
+    assert points_share(0, 0, 0, 0, 0, 0) is None
