@@ -2,7 +2,7 @@
 a quiz's headline 知晓率
 
 Revision ID: s10verdicts_rules
-Revises: 4b0a5ced0006
+Revises: s10calendar_workcalendar
 Create Date: 2026-12-01 22:30:00
 
 """
@@ -13,7 +13,7 @@ import portal.clock
 
 # revision identifiers, used by Alembic.
 revision = 's10verdicts_rules'
-down_revision = '4b0a5ced0006'
+down_revision = 's10calendar_workcalendar'
 branch_labels = None
 depends_on = None
 
