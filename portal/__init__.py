@@ -30,6 +30,9 @@ def create_app(config=None):
                                                                         **connect_args}
 
     configure_logging(app)
+    from portal import input_guard
+
+    input_guard.init_app(app)
     init_extensions(app)
     register_blueprints(app)
 
