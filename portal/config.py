@@ -33,6 +33,13 @@ DEFAULTS = {
     "NOTIFY_ROBOT_URL": "",
     "NOTIFY_TOKEN": "",
     "NOTIFY_MAX_ATTEMPTS": 5,
+    # Report photos (complaints/photos.py): the most pixels one photo may decode to, in millions; how many photos a
+    # process decodes at once, and how long a request waits for its turn before the form asks to try again.
+    "PHOTO_MAX_MEGAPIXELS": 16.0,
+    "PHOTO_CONCURRENCY": 2,
+    "PHOTO_WAIT_SECONDS": 20.0,
+    # Retry-After (seconds) on the 503 page shown while the database is unavailable.
+    "RETRY_AFTER_SECONDS": 30,
 }
 
 # Environment variable -> (config key, converter). Every one is documented in the README.
@@ -64,6 +71,10 @@ ENV_SETTINGS = {
     "BOARD_NOTICE_HOURS": ("BOARD_NOTICE_HOURS", float),
     "BOARD_CLUSTER_DAYS": ("BOARD_CLUSTER_DAYS", int),
     "BOARD_CLUSTER_THRESHOLD": ("BOARD_CLUSTER_THRESHOLD", int),
+    "PHOTO_MAX_MEGAPIXELS": ("PHOTO_MAX_MEGAPIXELS", float),
+    "PHOTO_CONCURRENCY": ("PHOTO_CONCURRENCY", int),
+    "PHOTO_WAIT_SECONDS": ("PHOTO_WAIT_SECONDS", float),
+    "RETRY_AFTER_SECONDS": ("RETRY_AFTER_SECONDS", int),
 }
 
 
