@@ -62,10 +62,13 @@ def init_extensions(app):
     from portal.city import city_setting
     from portal.extensions import SessionInterface, babel, csrf, db, limiter, login_manager, migrate
 
+    from portal import ratelimit  # registers the "database://" store of rate-limit counters
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    ratelimit.warn_if_per_process(app)
     babel.init_app(
         app,
         locale_selector=i18n.select_locale,

@@ -17,7 +17,7 @@ DEFAULTS = {
     "PERMANENT_SESSION_LIFETIME": 8 * 3600,
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
     "PUBLIC_BASE_URL": "",
-    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_STORAGE_URI": "database://",  # portal/ratelimit.py: shared by every process; REDIS_URL for Redis
     "RATELIMIT_HEADERS_ENABLED": True,
     "LOGIN_RATE_LIMIT": "10 per minute",
     "LOG_LEVEL": "INFO",
