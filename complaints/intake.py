@@ -1,7 +1,6 @@
 """Resident intake: where a report is about, what the report form offers, "same problem already reported?",
 checking and filing a report with its photos all-or-nothing, and what the tracking page may show of a case."""
 import math
-import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _

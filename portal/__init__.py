@@ -57,12 +57,10 @@ def configure_logging(app):
 
 
 def init_extensions(app):
-    from portal import i18n
+    from portal import i18n, ratelimit  # ratelimit registers the "database://" store of rate-limit counters
     from portal.auth.services import load_user
     from portal.city import city_setting
     from portal.extensions import SessionInterface, babel, csrf, db, limiter, login_manager, migrate
-
-    from portal import ratelimit  # registers the "database://" store of rate-limit counters
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))

@@ -181,8 +181,8 @@ def deliver_pending(limit=100, ids=None, retries=None):
     """Send pending deliveries and failed ones with attempts left, oldest first; never raises.
 
     Each row is claimed, sent and committed on its own: a row another sender claimed is skipped, and a crash can
-    repeat at most the message in flight, with the same idempotency key (the gateway drops it). Call it where the session
-    has nothing uncommitted. Returns counts.
+    repeat at most the message in flight, with the same idempotency key (the gateway drops it). Call it where the
+    session has nothing uncommitted. Returns counts.
     """
     counts = {"sent": 0, "failed": 0}
     try:

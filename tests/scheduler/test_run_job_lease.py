@@ -4,7 +4,6 @@ import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-
 from portal.extensions import db
 from portal.scheduler import jobs
 from portal.scheduler.jobs import JobSpec
