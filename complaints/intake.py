@@ -1,7 +1,6 @@
 """Resident intake: where a report is about, what the report form offers, "same problem already reported?",
 checking and filing a report with its photos all-or-nothing, and what the tracking page may show of a case."""
 import math
-import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -15,6 +14,7 @@ from portal import qr
 from portal.auth.models import Role
 from portal.extensions import db
 from portal.i18n import localized, search_key
+from portal.masking import redact_excerpt
 from portal.registry.models import Area, AreaLevel, Category, Point
 from portal.registry.services import area_choices, search
 
@@ -27,7 +27,6 @@ MAX_ANSWER = 200
 EARTH_RADIUS_M = 6_371_000
 # Public events whose note the reporter reads: the reason, the fix, the outcome, and notes staff made public.
 NOTE_KINDS = frozenset({EventKind.REJECT, EventKind.HANDLE, EventKind.CLOSE, EventKind.NOTE})
-_NUMBER_RUN = re.compile(r"(?:\d[\s-]?){6,}\d")  # phone numbers typed into a description
 
 
 # ---------------------------------------------------------------- where the report is about
@@ -207,9 +206,19 @@ class Similar:
 
     @property
     def excerpt(self):
-        """The start of the description for other residents, with phone-like numbers blanked out."""
-        text = _NUMBER_RUN.sub("***", " ".join(self.case.description.split()))
-        return text if len(text) <= 60 else text[:60] + "…"
+        return public_excerpt(self.case)
+
+
+def public_excerpt(case):
+    """What a stranger may read of a case's description (the "me too" list and page): its start, with numbers,
+    e-mail addresses and the reporter's name taken out. The full text needs the query code."""
+    return redact_excerpt(case.description, names=(case.reporter_name or "",))
+
+
+def is_public_for_me_too(case):
+    """A case a stranger may find by its number to say "me too": open, and not merged into another. Closed,
+    rejected and merged cases answer like unknown numbers, so guessing numbers reveals nothing about them."""
+    return case is not None and case.is_open and case.duplicate_of_id is None
 
 
 def _location(case):

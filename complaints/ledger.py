@@ -26,7 +26,7 @@ from portal.city import SATISFACTION_SCALES, get_city_settings
 from portal.clock import to_local, utcnow
 from portal.extensions import db
 from portal.i18n import localized
-from portal.masking import mask_name, mask_phone
+from portal.masking import mask_contacts, mask_name, mask_phone
 from portal.registry.models import Area, Category, Unit
 
 BATCH = 500
@@ -150,7 +150,7 @@ def case_row(case, lookups, tz_name, now):
         "number": case.number, "created": local(case.created_at), "channel": case.channel.label,
         "category": lookups.category_name(case.category_id), "area": lookups.area_path(case.area_id),
         "point": f"{point.code} {point.display_name}" if point is not None else (case.location_text or ""),
-        "description": case.description, "state": case.state.label,
+        "description": mask_contacts(case.description), "state": case.state.label,  # exports leave the system
         "unit": case.unit.display_name if case.unit is not None else "",
         "dispatched": local(case.dispatched_at), "due": local(case.due_at), "handled": local(case.handled_at),
         "closed": local(case.closed_at), "on_time": on_time(case, now), "rework": case.rework_count,

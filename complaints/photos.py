@@ -6,10 +6,11 @@ Everything is checked in memory first: files reach storage only once every photo
 """
 import io
 import logging
+import threading
 from dataclasses import dataclass
 from functools import cache
 
-from flask import abort, send_file
+from flask import abort, current_app, has_app_context, send_file
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -19,17 +20,25 @@ log = logging.getLogger(__name__)
 
 MAX_PHOTOS = 9
 MAX_PHOTO_BYTES = 10 * 1024 * 1024  # per file; the whole request is capped by MAX_CONTENT_LENGTH (64 MB)
-MAX_PIXELS = 50_000_000  # a 50-megapixel phone camera; refused before decoding, so no decompression bomb
+MAX_PIXELS = 50_000_000  # the most a header may claim at all (a 50-megapixel phone camera), checked before decoding
 MAX_SIDE = 2048
 THUMB_SIDE = 320
 JPEG_QUALITY = 85
 FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "HEIF"})  # MPO: phone JPEGs with a depth/preview frame
 
 TOO_MANY, TOO_LARGE, NOT_IMAGE, TOO_MANY_PIXELS = "too_many", "too_large", "not_image", "too_many_pixels"
+BUSY = "busy"
+# Decoding is where a photo costs: a 7000×7000 PNG of 160 KB decodes to 147 MB and seconds of CPU. The pixels a
+# photo may decode to are capped (config PHOTO_MAX_MEGAPIXELS); JPEGs are decoded at a reduced scale that fits the
+# cap (Pillow's draft mode, 1/2 to 1/8), other formats cannot be and are refused past it. Per process, at most
+# PHOTO_CONCURRENCY photos are decoded at once; a request waits PHOTO_WAIT_SECONDS for its turn, then the form comes
+# back asking to try again, so a burst of big photos cannot hold every worker thread.
+_slots = {}
+_slots_guard = threading.Lock()
 
 
 class PhotoError(Exception):
-    """A photo we refuse; ``code`` is one of TOO_MANY, TOO_LARGE, NOT_IMAGE, TOO_MANY_PIXELS."""
+    """A photo we refuse; ``code`` is one of TOO_MANY, TOO_LARGE, NOT_IMAGE, TOO_MANY_PIXELS, BUSY."""
 
     def __init__(self, code):
         super().__init__(code)
@@ -71,7 +80,7 @@ class StoredPhoto:
 
 def describe(code, number=0, filename=""):
     """The reader's-language message for a refused photo: whole sentences, so translators can order them freely."""
-    limits = {"count": MAX_PHOTOS, "mb": MAX_PHOTO_BYTES // (1024 * 1024), "mp": MAX_PIXELS // 1_000_000,
+    limits = {"count": MAX_PHOTOS, "mb": MAX_PHOTO_BYTES // (1024 * 1024), "mp": max_decoded_pixels() // 1_000_000,
               "number": number, "name": (filename or "")[:60]}
     if code == TOO_MANY:
         return _("Please choose at most %(count)d photos.", **limits)
@@ -79,6 +88,9 @@ def describe(code, number=0, filename=""):
         return _("Photo %(number)d (%(name)s) is larger than %(mb)d MB.", **limits)
     if code == TOO_MANY_PIXELS:
         return _("Photo %(number)d (%(name)s) has more than %(mp)d million pixels.", **limits)
+    if code == BUSY:
+        return _("Photo %(number)d (%(name)s) could not be processed now because many photos are being sent. "
+                 "Please send the form again in a minute.", **limits)
     return _("Photo %(number)d (%(name)s) is not a picture we can read (JPEG, PNG, WebP or HEIC).", **limits)
 
 
@@ -90,12 +102,52 @@ def _register_heif():
     register_heif_opener()
 
 
+def _config(name, default):
+    return current_app.config.get(name, default) if has_app_context() else default
+
+
+def max_decoded_pixels():
+    """The most pixels one photo may decode to (config PHOTO_MAX_MEGAPIXELS, in millions)."""
+    return int(float(_config("PHOTO_MAX_MEGAPIXELS", 16)) * 1_000_000)
+
+
+def _slot():
+    """This process's semaphore for decoding photos (PHOTO_CONCURRENCY at once)."""
+    size = max(1, int(_config("PHOTO_CONCURRENCY", 2)))
+    with _slots_guard:
+        return _slots.setdefault(size, threading.BoundedSemaphore(size))
+
+
+def _draft_to_fit(image, cap):
+    """Ask the JPEG decoder for a reduced scale (1/2, 1/4, 1/8): the smallest reduction that fits the cap, or more
+    as long as the long side stays at least MAX_SIDE (the stored size)."""
+    width, height = image.size
+    scales = (1, 2, 4, 8)
+    fits = next((s for s in scales if -(-width // s) * -(-height // s) <= cap), 8)
+    sharp = max((s for s in scales if -(-max(width, height) // s) >= MAX_SIDE), default=1)
+    scale = max(fits, sharp)
+    if scale > 1:
+        image.draft("RGB", (max(1, width // scale), max(1, height // scale)))
+
+
 def prepare_photo(data):
     """Check ``data`` is a JPEG/PNG/WebP/HEIC picture and return it upright, without metadata, as JPEG + thumbnail.
 
-    Raises PhotoError. Any failure of the decoders on hostile input counts as "not a picture".
+    Raises PhotoError. Any failure of the decoders on hostile input counts as "not a picture". At most
+    PHOTO_CONCURRENCY photos are decoded at once in this process; past PHOTO_WAIT_SECONDS of waiting: BUSY.
     """
+    slot = _slot()
+    if not slot.acquire(timeout=float(_config("PHOTO_WAIT_SECONDS", 20))):
+        raise PhotoError(BUSY)
+    try:
+        return _prepare(data)
+    finally:
+        slot.release()
+
+
+def _prepare(data):
     _register_heif()
+    cap = max_decoded_pixels()
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.format not in FORMATS:
@@ -104,7 +156,9 @@ def prepare_photo(data):
             if width * height > MAX_PIXELS:  # checked on the header, before a single pixel is decoded
                 raise PhotoError(TOO_MANY_PIXELS)
             if image.format in ("JPEG", "MPO"):
-                image.draft("RGB", (MAX_SIDE, MAX_SIDE))  # decode big JPEGs at a reduced scale: less memory
+                _draft_to_fit(image, cap)  # decode big JPEGs at a reduced scale: less memory and time
+            if image.size[0] * image.size[1] > cap:  # what will be decoded, still before decoding
+                raise PhotoError(TOO_MANY_PIXELS)
             picture = _upright(image)
             picture = _rgb(picture)
             picture.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)

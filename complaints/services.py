@@ -5,6 +5,7 @@ the case only through ``Case.transition`` and ends with a flush; the caller comm
 API and scheduled jobs all call these, so each rule exists once.
 """
 import secrets
+import unicodedata
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -64,9 +65,16 @@ def new_query_code():
 
 
 def find_by_number(number, query_code):
-    """The case for a number and its query code, or None (the same answer for a wrong code as for no case)."""
-    case = db.session.execute(db.select(Case).where(Case.number == (number or "").strip())).scalar_one_or_none()
-    if case is None or not secrets.compare_digest(case.query_code, (query_code or "").strip()):
+    """The case for a number and its query code, or None (the same answer for a wrong code as for no case).
+
+    Fullwidth digits (typed with a Chinese input method) count as the digits they show; anything else that is not
+    plain ASCII is simply a wrong code (``compare_digest`` refuses non-ASCII text with a TypeError)."""
+    code = unicodedata.normalize("NFKC", query_code or "").strip()
+    number = unicodedata.normalize("NFKC", number or "").strip()
+    if not code.isascii() or not number.isascii():
+        return None
+    case = db.session.execute(db.select(Case).where(Case.number == number)).scalar_one_or_none()
+    if case is None or not secrets.compare_digest(case.query_code, code):
         return None
     return case
 
@@ -192,10 +200,19 @@ def add_me_too(case, phone=None, idempotency_key=None):
         raise CaseError("closed")
     me_too = MeToo(case_id=case.id, phone=phone or None, idempotency_key=idempotency_key)
     db.session.add(me_too)
-    case.me_too_count += 1
+    _add_to_me_too_count(case, 1)
     case.transition(EventKind.ME_TOO, None, public=True)
     db.session.flush()
     return me_too
+
+
+def _add_to_me_too_count(case, amount):
+    """Add to the count in one UPDATE (read-then-write in Python lost updates under concurrent "me too"s); the
+    attribute is reloaded from the row when next read."""
+    db.session.execute(db.update(Case).where(Case.id == case.id)
+                       .values(me_too_count=Case.me_too_count + amount)
+                       .execution_options(synchronize_session=False))
+    db.session.expire(case, ["me_too_count"])
 
 
 # ---------------------------------------------------------------- dispatcher steps
@@ -385,7 +402,7 @@ def merge_cases(duplicate, target, actor):
         raise CaseError("merge_target_closed")
     duplicate.transition(EventKind.MERGE, actor, data={"into": target.number})
     duplicate.duplicate_of = target
-    target.me_too_count += 1 + duplicate.me_too_count
+    _add_to_me_too_count(target, 1 + duplicate.me_too_count)
     target.transition(EventKind.ME_TOO, actor, public=True, data={"merged": duplicate.number})
     db.session.flush()
     return duplicate

@@ -202,8 +202,8 @@ def similar_json():
 def me_too(number):
     """"Me too": add one's voice (and optionally a phone for progress messages) to an open case."""
     case = intake.case_by_number(number)
-    if case is None:
-        abort(404)
+    if not intake.is_public_for_me_too(case) and not (case is not None and request.method == "POST"):
+        abort(404)  # closed, rejected or merged cases answer like unknown numbers
     form = MeTooForm()
     if case.is_open and form.validate_on_submit():
         try:
@@ -217,7 +217,8 @@ def me_too(number):
         if case.is_open:
             return redirect(url_for(".me_too_done", number=case.number))
     form.idempotency_key.data = valid_idempotency_key(form.idempotency_key.data) or new_idempotency_key()
-    return render_template("complaints/me_too.html", case=case, form=form), 422 if form.errors else 200
+    return render_template("complaints/me_too.html", case=case, form=form, excerpt=intake.public_excerpt(case)), \
+        422 if form.errors else 200
 
 
 @bp.get("/report/<number>/me-too/done")

@@ -30,6 +30,9 @@ def create_app(config=None):
                                                                         **connect_args}
 
     configure_logging(app)
+    from portal import input_guard
+
+    input_guard.init_app(app)
     init_extensions(app)
     register_blueprints(app)
 
@@ -65,7 +68,7 @@ def configure_logging(app):
 
 
 def init_extensions(app):
-    from portal import i18n
+    from portal import i18n, ratelimit  # ratelimit registers the "database://" store of rate-limit counters
     from portal.auth.services import load_user
     from portal.city import city_setting
     from portal.extensions import SessionInterface, babel, compress, csrf, db, limiter, login_manager, migrate
@@ -75,6 +78,7 @@ def init_extensions(app):
     csrf.init_app(app)
     limiter.init_app(app)
     compress.init_app(app)  # HTML, JSON, CSS and JS as brotli or gzip
+    ratelimit.warn_if_per_process(app)
     babel.init_app(
         app,
         locale_selector=i18n.select_locale,

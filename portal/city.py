@@ -83,6 +83,13 @@ def get_city_settings():
     return settings
 
 
+def settings_without_database():
+    """The settings as this process last read them (or the defaults), without asking the database: for the error
+    page shown while the database is unavailable."""
+    values = current_app.extensions.get("city_settings_copy", {}).get("values")
+    return CitySettings(**values) if values else CitySettings(id=1, **DEFAULTS)
+
+
 def city_setting(name):
     """One setting's value, as ``get_city_settings()`` would give it, without building the settings object: for
     hot paths (a resident's report or survey answer reads the timezone or the signing key and nothing else)."""

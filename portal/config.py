@@ -20,7 +20,7 @@ DEFAULTS = {
     "PERMANENT_SESSION_LIFETIME": 8 * 3600,
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
     "PUBLIC_BASE_URL": "",
-    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_STORAGE_URI": "database://",  # portal/ratelimit.py: shared by every process; REDIS_URL for Redis
     "RATELIMIT_HEADERS_ENABLED": True,
     "LOGIN_RATE_LIMIT": "10 per minute",
     "LOG_LEVEL": "INFO",
@@ -49,6 +49,13 @@ DEFAULTS = {
     "COMPRESS_BR_LEVEL": 5,
     "COMPRESS_CACHE_BACKEND": CompressedStaticCache,  # static files compressed once, not per visitor
     "COMPRESS_CACHE_KEY": compression_cache_key,
+    # Report photos (complaints/photos.py): the most pixels one photo may decode to, in millions; how many photos a
+    # process decodes at once, and how long a request waits for its turn before the form asks to try again.
+    "PHOTO_MAX_MEGAPIXELS": 16.0,
+    "PHOTO_CONCURRENCY": 2,
+    "PHOTO_WAIT_SECONDS": 20.0,
+    # Retry-After (seconds) on the 503 page shown while the database is unavailable.
+    "RETRY_AFTER_SECONDS": 30,
 }
 
 # Environment variable -> (config key, converter). Every one is documented in the README.
@@ -82,6 +89,10 @@ ENV_SETTINGS = {
     "BOARD_NOTICE_HOURS": ("BOARD_NOTICE_HOURS", float),
     "BOARD_CLUSTER_DAYS": ("BOARD_CLUSTER_DAYS", int),
     "BOARD_CLUSTER_THRESHOLD": ("BOARD_CLUSTER_THRESHOLD", int),
+    "PHOTO_MAX_MEGAPIXELS": ("PHOTO_MAX_MEGAPIXELS", float),
+    "PHOTO_CONCURRENCY": ("PHOTO_CONCURRENCY", int),
+    "PHOTO_WAIT_SECONDS": ("PHOTO_WAIT_SECONDS", float),
+    "RETRY_AFTER_SECONDS": ("RETRY_AFTER_SECONDS", int),
 }
 
 

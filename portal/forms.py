@@ -14,6 +14,7 @@ from flask_wtf.csrf import _FlaskFormCSRF
 from wtforms.i18n import get_translations
 
 from portal.i18n import current_locale
+from portal.input_guard import strip_nul
 
 WTFORMS_LOCALES = {"zh_Hans": "zh", "zh_Hant": "zh_TW", "en": "en"}
 
@@ -64,3 +65,9 @@ class BaseForm(FlaskForm):
 
         def get_translations(self, form):
             return READER_TRANSLATIONS
+
+        def bind_field(self, form, unbound_field, options):
+            # Every field drops NUL bytes first (requests carrying one are refused before any view: see
+            # portal/input_guard.py; this covers forms filled from other data).
+            filters = [strip_nul, *unbound_field.kwargs.get("filters", ())]
+            return unbound_field.bind(form=form, **dict(options, filters=filters))

@@ -7,8 +7,11 @@ Nothing is sent while a request waits: the scheduler sends the queue every few s
 
 Several senders may run at once (the scheduler, cron, a staff member's "retry"): each row is claimed with a
 conditional UPDATE (pending/failed → sending) before it is sent, so only one of them sends it, on SQLite too.
-A sender that dies mid-send leaves its row "sending"; after ``CLAIM_TIMEOUT`` another sender may take it again
-(gateways get an Idempotency-Key to drop the repeat).
+A sender that dies between the gateway's answer and its commit leaves its row "sending"; once the claim has
+expired (``claim_timeout()``: the longest the outbound client can spend on one message, plus a margin) another
+sender takes it again. Delivery is therefore at-least-once, and every message carries its delivery's own key
+(``delivery-<id>``) as the ``Idempotency-Key`` header and as ``serial`` in the body (the external serial number
+SMS gateways accept), so the gateway drops the repeat and the resident gets one message.
 """
 import logging
 from datetime import timedelta
@@ -28,9 +31,26 @@ log = logging.getLogger(__name__)
 CHANNEL_URL_KEYS = {"sms": "NOTIFY_SMS_URL", "wechat": "NOTIFY_WECHAT_URL", "robot": "NOTIFY_ROBOT_URL"}
 STATUSES = ("pending", "sending", "sent", "failed")
 ROBOT = "robot"  # the recipient of group-robot messages: the unit's group, not a person
-# A row claimed longer ago than this belongs to a sender that died: another may send it. Far longer than the
-# outbound client can spend on one message (timeouts × retries with backoff).
-CLAIM_TIMEOUT = timedelta(minutes=10)
+CLAIM_MARGIN = timedelta(seconds=30)
+
+
+def claim_timeout():
+    """How long a claimed row is left to its sender: after this the sender has died, and another may send it.
+
+    The longest the outbound client can spend on one message, plus a margin. With the defaults: 4 tries of
+    (3.05 s connect + 10 s read) = 52.2 s, waits of at most 30 s (Retry-After) between them, 3 × 30 = 90 s, so
+    142.2 s + 30 s = 172.2 s, under three minutes (it was ten)."""
+    config = current_app.config
+    retries = int(config.get("OUTBOUND_RETRIES", 3))
+    per_try = float(config.get("OUTBOUND_CONNECT_TIMEOUT", 3.05)) + float(config.get("OUTBOUND_READ_TIMEOUT", 10))
+    waits = retries * max(float(config.get("OUTBOUND_RETRY_AFTER_MAX", 30)),
+                          float(config.get("OUTBOUND_BACKOFF", 0.5)) * 2 ** max(retries - 1, 0))
+    return timedelta(seconds=(retries + 1) * per_try + waits) + CLAIM_MARGIN
+
+
+def idempotency_key(delivery):
+    """The delivery's own key, the same on every attempt: the gateway sends one message per key."""
+    return f"delivery-{delivery.id}"
 
 
 # ---------------------------------------------------------------- which channel, and the message texts
@@ -97,11 +117,14 @@ def queue(*, channel, recipient, template, text, params=None, case_id=None, dedu
 
 def _body(delivery):
     text, params = delivery.payload.get("text", ""), delivery.payload.get("params", {})
+    serial = idempotency_key(delivery)
     if delivery.channel == "sms":
-        return {"phone": delivery.recipient, "template": delivery.template, "params": params, "text": text}
+        return {"phone": delivery.recipient, "template": delivery.template, "params": params, "text": text,
+                "serial": serial}
     if delivery.channel == "wechat":
         who = "phone" if is_phone(delivery.recipient) else "openid"
-        return {who: delivery.recipient, "template": delivery.template, "data": dict(params, text=text)}
+        return {who: delivery.recipient, "template": delivery.template, "data": dict(params, text=text),
+                "serial": serial}
     return {"msgtype": "text", "text": {"content": text}}
 
 
@@ -112,7 +135,7 @@ def _send(delivery, retries=None):
         log.info("notification (log) to %s [%s]: %s", mask_recipient(delivery.recipient), delivery.template,
                  delivery.payload.get("text", ""))
         return "log"
-    headers = {"Idempotency-Key": delivery.dedupe_key or f"delivery:{delivery.id}"}
+    headers = {"Idempotency-Key": idempotency_key(delivery)}
     token = current_app.config.get("NOTIFY_TOKEN")
     if token and delivery.channel != "robot":  # the robot webhook is a third party's: never hand it our token
         headers["Authorization"] = f"Bearer {token}"
@@ -136,7 +159,7 @@ def _due_filter(now):
     max_attempts = current_app.config["NOTIFY_MAX_ATTEMPTS"]
     return db.or_(Delivery.status == "pending",
                   db.and_(Delivery.status == "failed", Delivery.attempts < max_attempts),
-                  db.and_(Delivery.status == "sending", Delivery.sent_at < now - CLAIM_TIMEOUT))
+                  db.and_(Delivery.status == "sending", Delivery.sent_at < now - claim_timeout()))
 
 
 def claim(delivery_id, now=None):
@@ -158,8 +181,8 @@ def deliver_pending(limit=100, ids=None, retries=None):
     """Send pending deliveries and failed ones with attempts left, oldest first; never raises.
 
     Each row is claimed, sent and committed on its own: a row another sender claimed is skipped, and a crash can
-    repeat at most the message in flight (gateways get an Idempotency-Key to drop it). Call it where the session
-    has nothing uncommitted. Returns counts.
+    repeat at most the message in flight, with the same idempotency key (the gateway drops it). Call it where the
+    session has nothing uncommitted. Returns counts.
     """
     counts = {"sent": 0, "failed": 0}
     try:

@@ -6,12 +6,19 @@ from flask_login import current_user
 from portal.auth.permissions import Permission, can
 from portal.city import get_city_settings
 from portal.i18n import HTML_LANG, LOCALE_LABELS, LOCALES, current_locale
+from portal.masking import mask_contacts
 from surveys.rates import verdict_text
 
 
 def localtime(value, format="yyyy-MM-dd HH:mm"):
     """Show a stored UTC time in the city's timezone (Babel's timezone selector is the city's)."""
     return format_datetime(value, format) if value else ""
+
+
+def private_text(text):
+    """Free text typed by a resident (a description) as the signed-in reader may see it: phone and ID numbers in
+    it are masked unless their role may reveal a reporter's contact (portal/masking.py)."""
+    return text if can(current_user, Permission.PHONE_REVEAL) else mask_contacts(text)
 
 
 def url_with_lang(code):
@@ -25,6 +32,7 @@ def init_app(app):
     app.jinja_env.filters["localtime"] = localtime
     # The verdict on a figure against a line, in the same words on every page (surveys.rates.verdict).
     app.jinja_env.globals["verdict_text"] = verdict_text
+    app.jinja_env.filters["private_text"] = private_text
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor

@@ -21,6 +21,14 @@ def authenticate(username, password):
     return user
 
 
+def sign_out(user):
+    """End the user's sessions on the server: a session cookie kept from before (copied, or left on a shared
+    computer) no longer names the current session version, so it opens nothing. Signs out every device."""
+    user.session_version += 1
+    audit.record(user, "logout", user, summary=user.username)
+    db.session.flush()
+
+
 def load_user(session_id):
     """Flask-Login loader: the id carries the session version, so a password change ends old sessions."""
     try:

@@ -1,5 +1,5 @@
 """Signing in and out, and changing one's own password."""
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -7,15 +7,17 @@ from flask_login import current_user, login_user, logout_user
 
 from portal.auth.forms import LoginForm, PasswordForm
 from portal.auth.permissions import Permission, require
-from portal.auth.services import AuthError, authenticate, change_password
+from portal.auth.services import AuthError, authenticate, change_password, sign_out
 from portal.extensions import db, limiter
 
 bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target):
-    """Only same-site paths are followed after login (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    """Only same-site paths are followed after login (no open redirect). Control characters (CR/LF would split
+    the Location header) and backslashes (browsers read ``/\\host`` as ``//host``) are refused, also escaped."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc \
+            and not any(ord(c) < 0x20 or c in "\x7f\\" for c in target + unquote(target)):
         return target
     return url_for("console.dashboard")
 
@@ -40,6 +42,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        sign_out(current_user._get_current_object())
+        db.session.commit()
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))

@@ -10,12 +10,8 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from portal.i18n import to_simplified
-from portal.masking import mask_name, mask_phone
+from portal.masking import ID_NUMBER, LANDLINE, MOBILE, mask_name, mask_phone
 
-MOBILE = re.compile(r"(?<![\d])(?:\+?86[\s-]?)?1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}(?![\d])")
-LANDLINE = re.compile(r"(?<![\d])(?:\(?0\d{2,3}\)?[\s-]?)[2-9]\d{6,7}(?![\d])")
-ID_NUMBER = re.compile(r"(?<![\dXx])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
-                       r"(?![\dXx])")
 DIGIT_RUN = re.compile(r"\+?\d[\d\s-]{5,}\d")
 MIN_NAME = 2  # a one-character "name" would match everywhere
 

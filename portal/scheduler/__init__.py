@@ -31,7 +31,7 @@ def scheduler_command(run_job_name, list_jobs):
             raise click.ClickException(f"no job named {run_job_name}; see --list")
         run = jobs.run_job(spec, tz_name, holder="cli")
         if run is None:
-            click.echo(f"{spec.name}: already done for this date, skipped")
+            click.echo(f"{spec.name}: already done for this date, or running in another process: skipped")
             return
         click.echo(f"{spec.name}: {run.outcome}" + (f" ({run.result})" if run.result else ""))
         if run.outcome != "success":

@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.clock import to_local, utcnow
 from portal.extensions import db
+from portal.scheduler import lock
 from portal.scheduler.models import JobRun
 
 log = logging.getLogger(__name__)
@@ -127,8 +128,23 @@ def _summary(result):
 
 def run_job(spec, tz_name, holder=None, due=None, now=None):
     """Run one job once, in the current app context, and record it; never raises. Returns the JobRun, or None
-    when a keyed job's run key already succeeded (nothing is recorded then)."""
+    when a keyed job's run key already succeeded, or another process is running the same job right now (nothing
+    is recorded then).
+
+    Every runner (the scheduler process, ``scheduler --run-job`` from cron or by hand) first takes the job's own
+    lease (``job:<name>`` in the scheduler lock table), so two of them never run one job at once; the run key is
+    checked again once the lease is held."""
     now = now or utcnow()
+    with lock.job_lease(f"job:{spec.name}", holder,
+                        current_app.config.get("SCHEDULER_LEASE_SECONDS", 60)) as held:
+        if not held:
+            log.warning("skipping %s: another process is running it", spec.name)
+            db.session.rollback()
+            return None
+        return _run_leased(spec, tz_name, holder, due, now)
+
+
+def _run_leased(spec, tz_name, holder, due, now):
     key = None
     if spec.keyed:
         due = due or last_due(spec, tz_name, now) or now

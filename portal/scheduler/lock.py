@@ -6,8 +6,12 @@ SQLite and PostgreSQL and needs no advisory locks. Each call is its own short tr
 so it never mixes with the caller's session. Processes compare times from their own clocks: keep them in sync
 (NTP) and the lease a good deal longer than the heartbeat.
 """
+import secrets
+import threading
+from contextlib import contextmanager
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from portal.clock import UTCDateTime, utcnow
@@ -65,3 +69,31 @@ def is_holder(holder, name=LOCK_NAME, now=None):
 def current_lock(name=LOCK_NAME):
     """The lock row (holder, heartbeat, expiry) for the status page, or None before any scheduler ran."""
     return db.session.get(SchedulerLock, name)
+
+
+@contextmanager
+def job_lease(name, holder, lease_seconds):
+    """Hold the lease ``name`` while the block runs, renewed every third of ``lease_seconds``; yields whether it
+    was taken (False: another process holds it). A runner that dies stops renewing, so its lease expires."""
+    token = f"{holder or 'run'}:{secrets.token_hex(4)}"
+    if not acquire(token, lease_seconds, name=name):
+        yield False
+        return
+    app, stop = current_app._get_current_object(), threading.Event()
+
+    def renew():
+        while not stop.wait(lease_seconds / 3):
+            with app.app_context():
+                try:
+                    acquire(token, lease_seconds, name=name)
+                except Exception:  # noqa: BLE001 - a database hiccup: the next renewal tries again
+                    pass
+
+    renewer = threading.Thread(target=renew, name=f"lease {name}", daemon=True)
+    renewer.start()
+    try:
+        yield True
+    finally:
+        stop.set()
+        renewer.join()
+        release(token, name=name)

@@ -95,10 +95,10 @@ def test_a_request_never_waits_on_the_gateway_the_scheduler_sends_afterwards(gat
     delivery = only_delivery()
     assert (delivery.status, delivery.attempts, delivery.channel) == ("sent", 2, "sms")
     request, kwargs = gateway.calls[-1]
-    assert gateway.bodies[-1] == {"phone": REPORTER, "template": "case_file",
-                                  "params": delivery.payload["params"], "text": delivery.payload["text"]}
+    assert gateway.bodies[-1] == {"phone": REPORTER, "template": "case_file", "params": delivery.payload["params"],
+                                  "text": delivery.payload["text"], "serial": f"delivery-{delivery.id}"}
     assert request.headers["Authorization"] == "Bearer gateway-token"
-    assert request.headers["Idempotency-Key"] == delivery.dedupe_key
+    assert request.headers["Idempotency-Key"] == f"delivery-{delivery.id}"
     assert kwargs["timeout"] == (3.05, 10.0)
 
 
@@ -118,7 +118,7 @@ def test_a_claim_left_by_a_dead_sender_is_taken_again_after_the_timeout(app):
 
     delivery = notify.queue(channel="log", recipient=REPORTER, template="t", text="hello", dedupe_key="claim:2")
     db.session.commit()
-    claimed_at = utcnow() - notify.CLAIM_TIMEOUT - timedelta(seconds=1)
+    claimed_at = utcnow() - notify.claim_timeout() - timedelta(seconds=1)
     assert notify.claim(delivery.id, now=claimed_at)
     assert notify.deliver_pending() == {"sent": 1, "failed": 0}
     assert (only_delivery().status, only_delivery().attempts) == ("sent", 2)
@@ -258,3 +258,32 @@ def test_without_an_sms_gateway_residents_are_told_through_the_wechat_relay(make
         body = gateway.bodies[0]
         assert body["phone"] == REPORTER and body["template"] == "case_file"
         assert body["data"]["number"] == case.number and case.number in body["data"]["text"]
+
+
+def test_a_message_resent_after_a_sender_died_carries_the_same_key_for_the_gateway(gateway_app):
+    from datetime import timedelta
+
+    from portal.clock import utcnow
+
+    gateway = gateway_app.gateway
+    delivery = notify.queue(channel="sms", recipient=REPORTER, template="t", text="您的工单已办结", dedupe_key="died:1")
+    db.session.commit()
+    # A sender claimed it, the gateway sent the SMS, and the sender was killed before its commit.
+    assert notify.claim(delivery.id, now=utcnow() - notify.claim_timeout() - timedelta(seconds=1))
+    notify._send(db.session.get(Delivery, delivery.id))
+    db.session.rollback()
+
+    assert notify.deliver_pending() == {"sent": 1, "failed": 0}  # the claim expired: sent again
+
+    keys = [request.headers["Idempotency-Key"] for request, _kwargs in gateway.calls]
+    assert keys == [f"delivery-{delivery.id}"] * 2 and [b["serial"] for b in gateway.bodies] == keys
+
+
+def test_a_dead_senders_claim_expires_within_three_minutes(gateway_app):
+    # gateway_app: OUTBOUND_RETRIES=1, so 2 tries of (3.05 + 10) s = 26.1 s, one wait of at most 30 s,
+    # plus the 30 s margin: 86.1 s
+    assert notify.claim_timeout().total_seconds() == pytest.approx(86.1)
+    with gateway_app.test_request_context():
+        gateway_app.config.update(OUTBOUND_RETRIES=3)
+        # the defaults: 4 × 13.05 + 3 × 30 + 30 = 172.2 s (it was 600 s)
+        assert notify.claim_timeout().total_seconds() == pytest.approx(172.2)

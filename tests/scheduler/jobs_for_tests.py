@@ -4,6 +4,7 @@ Run as ``python -m tests.scheduler.jobs_for_tests <database url>``: a scheduler 
 fast heartbeat and a short lease, running one job (``tick``) every 0.2 s.
 """
 import sys
+import threading
 
 CALLS = []
 
@@ -15,6 +16,18 @@ def tick(now=None):
 def remember(now=None):
     CALLS.append(now)
     return {"now": now.isoformat() if now else None}
+
+
+HELD = threading.Event()  # set while ``hold`` runs
+RELEASE = threading.Event()
+
+
+def hold(now=None):
+    """A job that takes a while: it runs until the test sets RELEASE."""
+    CALLS.append(now)
+    HELD.set()
+    RELEASE.wait(10)
+    return "held"
 
 
 def explode(now=None):
