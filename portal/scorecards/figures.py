@@ -487,9 +487,12 @@ def _exact_p90s(periods, storage, towards, counts, tz, now):
                 conditions.append((and_(*bounds), number))
             if not conditions:
                 continue
-            query = db.select(_index_case(conditions), key, value).where(timed, or_(*[c for c, _i in conditions]))
-            for number, storage_key, found in db.session.execute(query):
-                values[(number, storage_key)].append(found)
+            # calendar hours from the two times in Python: SQLite's julianday arithmetic is off by microseconds
+            read = [t.c.handled_at, t.c.dispatched_at] if kind == "calendar" else [t.c.work_hours]
+            query = db.select(_index_case(conditions), key, *read).where(timed, or_(*[c for c, _i in conditions]))
+            for number, storage_key, *found in db.session.execute(query):
+                hours = (found[0] - found[1]).total_seconds() / 3600 if kind == "calendar" else found[0]
+                values[(number, storage_key)].append(hours)
     result = {}
     for (index, target, kind), (lower, upper, rank) in wants.items():
         number = position[(index, kind, lower, upper)]
