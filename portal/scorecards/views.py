@@ -15,7 +15,6 @@ from portal.registry.models import Area, AreaLevel, Category, Unit
 from portal.scorecards import exports, rules, tables
 from portal.scorecards.figures import compute
 from portal.scorecards.forms import PeriodForm, RuleForm
-from portal.scorecards.models import BUCKET_EDGES
 from portal.scorecards.periods import Period, local_today
 
 bp = Blueprint("scorecards", __name__, url_prefix="/console/scorecards", template_folder="templates")
@@ -276,6 +275,5 @@ def rule_version(score_rule_version):
 def definitions():
     rule = rules.current_rule()
     db.session.commit()
-    return render_template("scorecards/definitions.html", rule=rule, label_of=rules.label_of,
-                           buckets=BUCKET_EDGES)
+    return render_template("scorecards/definitions.html", rule=rule, label_of=rules.label_of)
 

@@ -186,3 +186,19 @@ def test_the_case_list_behind_the_numbers_lists_the_reopened_round(app, month):
     assert listed("satisfied") == {ids[0], ids[1], ids[2]}
     assert listed("followed_up") == set(ids)
     assert listed("reopened") == {ids[4]}
+
+
+def test_a_postponed_round_stays_due_and_in_the_closure_rate_but_not_in_the_on_time_rate(month):
+    """缓办 as the docstrings and the definitions page say: the clock stops, 应结案 keeps it, 按期结案率 leaves it out."""
+    case = make_case(category=month["cases"][0].category, area=month["cases"][0].area)
+    services.file_case(case, month["dispatcher"])
+    services.dispatch_case(case, month["unit"], month["dispatcher"], now=local(2026, 11, 16, 9))  # due 11-17 09:30
+    services.accept_case(case, month["handler"])
+    request = services.request_extension(case, month["handler"], "postpone", "需协调产权单位")
+    services.decide_extension(request, month["dispatcher"], True)
+    db.session.commit()
+    assert services.light(case, now=local(2026, 11, 20, 9)) is None and not case.is_overdue(local(2026, 11, 20, 9))
+    f = unit_figures(month)
+    # 6 due (the five closed and this one), 1 postponed; 结案率 5 / 6; 按期结案率 3 / (6 − 1) as before
+    assert (f.due, f.postponed, f.closed, f.closed_on_time) == (6, 1, 5, 3)
+    assert f.closure_rate == pytest.approx(5 / 6) and f.on_time_rate == pytest.approx(3 / 5)
