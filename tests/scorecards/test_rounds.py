@@ -202,3 +202,20 @@ def test_a_postponed_round_stays_due_and_in_the_closure_rate_but_not_in_the_on_t
     # 6 due (the five closed and this one), 1 postponed; 结案率 5 / 6; 按期结案率 3 / (6 − 1) as before
     assert (f.due, f.postponed, f.closed, f.closed_on_time) == (6, 1, 5, 3)
     assert f.closure_rate == pytest.approx(5 / 6) and f.on_time_rate == pytest.approx(3 / 5)
+
+
+def test_the_case_page_shows_the_earlier_round_and_both_handling_times(month, client, login):
+    case = month["cases"][4]
+    services.reopen_case(case, month["dispatcher"], "回访不满意，重办", now=local(2026, 11, 13, 10))
+    services.dispatch_case(case, month["unit"], month["dispatcher"], now=local(2026, 11, 16, 9))
+    services.accept_case(case, month["handler"])
+    services.handle_case(case, month["handler"], "已重新清运", now=local(2026, 11, 16, 15))
+    db.session.commit()
+    client.set_cookie("lang", "en")
+    login(month["dispatcher"])
+    page = client.get(f"/console/cases/{case.number}").get_data(as_text=True)
+    rounds = page.split('id="rounds"')[1].split("</table>")[0]
+    # round 1: due 2026-11-10 09:30, rated 3 of 3, reopened 11-13 10:00
+    assert "市环卫处" in rounds and "2026-11-10 09:30" in rounds and "3 / 3" in rounds and "Reopened" in rounds
+    # round 2: Monday 09:00 → 15:00 is 6 calendar hours; working 09:00–12:00 and 13:30–15:00 = 4.5 hours
+    assert "6.0 calendar hours, 4.5 working hours after dispatch" in page
