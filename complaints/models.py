@@ -241,13 +241,16 @@ class Case(TimestampMixin, db.Model):
         allowed_from, _to = TRANSITIONS[kind]
         return self.state in allowed_from
 
-    def transition(self, kind, actor=None, note=None, public=True, data=None):
-        """Move along the lifecycle and append the event; raises IllegalTransition for anything else."""
+    def transition(self, kind, actor=None, note=None, public=True, data=None, at=None):
+        """Move along the lifecycle and append the event (at ``at``, default now); raises IllegalTransition for
+        anything else."""
         if not self.can(kind):
             raise IllegalTransition(self, kind)
         _from, to = TRANSITIONS[kind]
         event = CaseEvent(kind=kind, actor_id=getattr(actor, "id", None), from_state=self.state,
                           to_state=to or self.state, note=note, public=public, data=data)
+        if at is not None:
+            event.at = at
         if to is not None:
             self.state = to
         if actor is not None and self.first_owner_id is None:

@@ -227,7 +227,7 @@ def dispatch_case(case, unit, actor, note=None, now=None):
     if unit is None or not unit.active:
         raise CaseError("unit", field="unit")
     now = now or utcnow()
-    case.transition(EventKind.DISPATCH, actor, note=note, data={"unit_id": unit.id})
+    case.transition(EventKind.DISPATCH, actor, note=note, data={"unit_id": unit.id}, at=now)
     case.unit = unit
     case.dispatched_at = now
     case.due_at = due_time(case, now)
@@ -278,10 +278,11 @@ def handle_case(case, actor, note, photos=(), now=None):
     _check_unit(case, actor)
     if not (note or "").strip():
         raise CaseError("note_required", field="note")
-    event = case.transition(EventKind.HANDLE, actor, note=note.strip()[:MAX_NOTE])
+    now = now or utcnow()
+    event = case.transition(EventKind.HANDLE, actor, note=note.strip()[:MAX_NOTE], at=now)
     for photo in photos:
         _attach_photo(case, event, photo, "after")
-    case.handled_at = now or utcnow()
+    case.handled_at = now
     case.work_hours = handling_work_hours(case.dispatched_at, case.handled_at)
     db.session.flush()
     return case
@@ -300,13 +301,14 @@ def verify_case(case, actor, passed, note, now=None):
     """核查: pass closes the case with a public outcome (办结记录); fail sends it back for 返工 (counted)."""
     if not (note or "").strip():
         raise CaseError("note_required", field="note")
+    now = now or utcnow()
     if passed:
-        case.transition(EventKind.CLOSE, actor, note=note.strip())
+        case.transition(EventKind.CLOSE, actor, note=note.strip(), at=now)
         case.outcome = note.strip()[:MAX_NOTE]
-        case.closed_at = now or utcnow()
+        case.closed_at = now
         case.reopen_requested = False
     else:
-        case.transition(EventKind.VERIFY_FAIL, actor, note=note.strip())
+        case.transition(EventKind.VERIFY_FAIL, actor, note=note.strip(), at=now)
         case.rework_count += 1
         case.round_rework_count += 1
         case.handled_at = None
@@ -388,15 +390,16 @@ def rate_case(case, rating, comment=None, ask_reopen=False, actor=None, now=None
     ``rating`` is 1 (best) .. scale, on the city's scale at the time; the worst level may ask for 重办.
     """
     scale = get_city_settings().satisfaction_scale
+    now = now or utcnow()
     if case.rating is not None:
         raise CaseError("already_rated")
     if not isinstance(rating, int) or not 1 <= rating <= scale:
         raise CaseError("rating", field="rating")
     case.transition(EventKind.RATE, actor, note=(comment or "").strip()[:500] or None, public=False,
-                    data={"rating": rating, "scale": scale, "by_phone": actor is not None})
+                    data={"rating": rating, "scale": scale, "by_phone": actor is not None}, at=now)
     case.rating, case.rating_scale = rating, scale
     case.rating_comment = (comment or "").strip()[:500] or None
-    case.rated_at = now or utcnow()
+    case.rated_at = now
     if ask_reopen:
         if not is_dissatisfied(rating, scale):
             raise CaseError("reopen_needs_dissatisfied", field="ask_reopen")
@@ -420,7 +423,7 @@ def reopen_case(case, actor, note, now=None):
     if not (note or "").strip():
         raise CaseError("note_required", field="note")
     now = now or utcnow()
-    case.transition(EventKind.REOPEN, actor, note=note.strip()).at = now
+    case.transition(EventKind.REOPEN, actor, note=note.strip(), at=now)
     case.reopen_count += 1
     _end_round(case, "reopen", now)
     _reset_for_redispatch(case)
@@ -441,7 +444,7 @@ def mark_rebound(case, actor, note, now=None):
     if not (note or "").strip():
         raise CaseError("note_required", field="note")
     now = now or utcnow()
-    case.transition(EventKind.REBOUND, actor, note=note.strip()).at = now
+    case.transition(EventKind.REBOUND, actor, note=note.strip(), at=now)
     case.rebound_count += 1
     _end_round(case, "rebound", now)
     _reset_for_redispatch(case)

@@ -73,7 +73,7 @@ def upgrade():
         batch_op.add_column(sa.Column('round_rework_count', sa.Integer(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('work_hours', sa.Float(), nullable=True))
 
-    _backfill(op.get_bind())
+    backfill(op.get_bind())
 
 
 # ---------------------------------------------------------------- backfill from the event history
@@ -122,7 +122,7 @@ def _data(value):
     return value or {}
 
 
-def _backfill(connection):
+def backfill(connection):
     """Each case's handling time in working hours; for each case reopened (重办) or rebound (反弹) before, its finished
     rounds rebuilt from its events (dispatch, due time from the category's limit or an approved 延期, 处置, 结案,
     回访), so the rounds count where they happened."""
