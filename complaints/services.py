@@ -108,7 +108,8 @@ def submit_report(*, category, description, channel, point=None, area=None, lati
         "first_owner_id": actor_id,  # 首问负责: the staff member who typed it in owns it first
         "unit_id": None, "dispatched_at": None, "due_at": None, "handled_at": None, "closed_at": None,
         "postponed": False, "work_hours": None, "outcome": None, "reject_reason": None, "duplicate_of_id": None,
-        "rework_count": 0, "round_rework_count": 0, "reopen_count": 0, "rebound_count": 0, "me_too_count": 0, "rating": None, "rating_scale": None,
+        "rework_count": 0, "round_rework_count": 0, "reopen_count": 0, "rebound_count": 0, "me_too_count": 0,
+        "rating": None, "rating_scale": None,
         "rating_comment": None, "rated_at": None, "reopen_requested": False, "created_at": now, "updated_at": now,
     }
     if key_checked:

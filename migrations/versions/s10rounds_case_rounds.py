@@ -99,7 +99,8 @@ def _calendar(connection):
     from portal.workdays import add_working_hours, parse_periods, working_hours_between
 
     row = connection.execute(sa.text("SELECT timezone, working_periods FROM city_settings WHERE id = 1")).first()
-    tz, periods = (row[0], parse_periods(row[1])) if row else ("Asia/Shanghai", parse_periods("08:30-12:00,13:30-17:30"))
+    tz, periods = (row[0], row[1]) if row else ("Asia/Shanghai", "08:30-12:00,13:30-17:30")
+    periods = parse_periods(periods)
 
     def work_hours(start, end):
         return working_hours_between(start, end, tz, periods) if start and end else None

@@ -189,7 +189,8 @@ def test_the_case_list_behind_the_numbers_lists_the_reopened_round(app, month):
 
 
 def test_a_postponed_round_stays_due_and_in_the_closure_rate_but_not_in_the_on_time_rate(month):
-    """缓办 as the docstrings and the definitions page say: the clock stops, 应结案 keeps it, 按期结案率 leaves it out."""
+    """缓办 as the docstrings and the definitions page say: the clock stops, 应结案 keeps it, 按期结案率 leaves
+    it out."""
     case = make_case(category=month["cases"][0].category, area=month["cases"][0].area)
     services.file_case(case, month["dispatcher"])
     services.dispatch_case(case, month["unit"], month["dispatcher"], now=local(2026, 11, 16, 9))  # due 11-17 09:30
