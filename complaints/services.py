@@ -107,7 +107,8 @@ def submit_report(*, category, description, channel, point=None, area=None, lati
         "reporter_name": reporter_name, "reporter_phone": reporter_phone, "created_by_id": actor_id,
         "first_owner_id": actor_id,  # 首问负责: the staff member who typed it in owns it first
         "unit_id": None, "dispatched_at": None, "due_at": None, "handled_at": None, "closed_at": None,
-        "postponed": False, "work_hours": None, "outcome": None, "reject_reason": None, "duplicate_of_id": None,
+        "postponed": False, "hours": None, "work_hours": None, "outcome": None, "reject_reason": None,
+        "duplicate_of_id": None,
         "rework_count": 0, "round_rework_count": 0, "reopen_count": 0, "rebound_count": 0, "me_too_count": 0,
         "rating": None, "rating_scale": None,
         "rating_comment": None, "rated_at": None, "reopen_requested": False, "created_at": now, "updated_at": now,
@@ -284,6 +285,7 @@ def handle_case(case, actor, note, photos=(), now=None):
     for photo in photos:
         _attach_photo(case, event, photo, "after")
     case.handled_at = now
+    case.hours = (now - case.dispatched_at).total_seconds() / 3600 if case.dispatched_at else None
     case.work_hours = handling_work_hours(case.dispatched_at, case.handled_at)
     db.session.flush()
     return case
@@ -313,7 +315,7 @@ def verify_case(case, actor, passed, note, now=None):
         case.rework_count += 1
         case.round_rework_count += 1
         case.handled_at = None
-        case.work_hours = None
+        case.hours = case.work_hours = None
     db.session.flush()
     return case
 
@@ -462,7 +464,7 @@ def _end_round(case, kind, now):
 def _reset_for_redispatch(case):
     case.unit = None
     case.due_at = case.dispatched_at = case.handled_at = case.closed_at = None
-    case.work_hours = None
+    case.hours = case.work_hours = None
     case.round_rework_count = 0
     case.rating = case.rating_scale = case.rated_at = None
     case.rating_comment = None

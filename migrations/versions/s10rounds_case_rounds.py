@@ -39,6 +39,7 @@ def upgrade():
         sa.Column('closed_at', UTCDateTime(), nullable=True),
         sa.Column('postponed', sa.Boolean(), nullable=False),
         sa.Column('rework_count', sa.Integer(), nullable=False),
+        sa.Column('hours', sa.Float(), nullable=True),
         sa.Column('work_hours', sa.Float(), nullable=True),
         sa.Column('rating', sa.Integer(), nullable=True),
         sa.Column('rating_scale', sa.Integer(), nullable=True),
@@ -55,7 +56,12 @@ def upgrade():
     op.create_index('ix_case_rounds_ended_at', 'case_rounds', ['ended_at'], unique=False)
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.add_column(sa.Column('round_rework_count', sa.Integer(), nullable=False, server_default='0'))
+        batch_op.add_column(sa.Column('hours', sa.Float(), nullable=True))
         batch_op.add_column(sa.Column('work_hours', sa.Float(), nullable=True))
+    for name, column in (("ix_cases_due_at_hours", "hours"), ("ix_cases_due_at_work_hours", "work_hours")):
+        condition = sa.text(f"{column} IS NOT NULL")
+        op.create_index(name, 'cases', ['due_at', column], unique=False, sqlite_where=condition,
+                        postgresql_where=condition)
 
     # The rollups are derived data: emptied here, rebuilt in full by the next refresh.
     op.execute("DELETE FROM scorecard_rollup_state")
@@ -71,6 +77,7 @@ def upgrade():
         batch_op.drop_column('reopen_count')
         batch_op.drop_column('rework_count')
         batch_op.add_column(sa.Column('round_rework_count', sa.Integer(), nullable=False, server_default='0'))
+        batch_op.add_column(sa.Column('hours', sa.Float(), nullable=True))
         batch_op.add_column(sa.Column('work_hours', sa.Float(), nullable=True))
 
     backfill(op.get_bind())
@@ -82,7 +89,7 @@ cases = sa.table('cases', sa.column('id', sa.Integer), sa.column('category_id', 
                  sa.column('area_id', sa.Integer), sa.column('urgent', sa.Boolean),
                  sa.column('dispatched_at', UTCDateTime()), sa.column('handled_at', UTCDateTime()),
                  sa.column('rework_count', sa.Integer), sa.column('round_rework_count', sa.Integer),
-                 sa.column('work_hours', sa.Float))
+                 sa.column('hours', sa.Float), sa.column('work_hours', sa.Float))
 events = sa.table('case_events', sa.column('id', sa.Integer), sa.column('case_id', sa.Integer),
                   sa.column('at', UTCDateTime()), sa.column('kind', sa.String), sa.column('data', sa.JSON))
 categories = sa.table('categories', sa.column('id', sa.Integer), sa.column('limit_hours', sa.Integer),
@@ -91,7 +98,7 @@ rounds = sa.table('case_rounds', *[sa.column(name, type_) for name, type_ in (
     ('case_id', sa.Integer), ('seq', sa.Integer), ('ended_kind', sa.String), ('ended_at', UTCDateTime()),
     ('unit_id', sa.Integer), ('area_id', sa.Integer), ('category_id', sa.Integer),
     ('dispatched_at', UTCDateTime()), ('due_at', UTCDateTime()), ('handled_at', UTCDateTime()),
-    ('closed_at', UTCDateTime()), ('postponed', sa.Boolean), ('rework_count', sa.Integer),
+    ('closed_at', UTCDateTime()), ('postponed', sa.Boolean), ('rework_count', sa.Integer), ('hours', sa.Float),
     ('work_hours', sa.Float), ('rating', sa.Integer), ('rating_scale', sa.Integer), ('rated_at', UTCDateTime()))])
 
 
@@ -105,10 +112,13 @@ def _calendar(connection):
     def work_hours(start, end):
         return working_hours_between(start, end, tz, periods) if start and end else None
 
+    def hours(start, end):
+        return (end - start).total_seconds() / 3600 if start and end else None
+
     def due(start, hours):
         return add_working_hours(start, hours, tz, periods)
 
-    return work_hours, due
+    return hours, work_hours, due
 
 
 def _fresh():
@@ -127,13 +137,14 @@ def backfill(connection):
     """Each case's handling time in working hours; for each case reopened (重办) or rebound (反弹) before, its finished
     rounds rebuilt from its events (dispatch, due time from the category's limit or an approved 延期, 处置, 结案,
     回访), so the rounds count where they happened."""
-    work_hours, due = _calendar(connection)
+    calendar_hours, work_hours, due = _calendar(connection)
     connection.execute(cases.update().values(round_rework_count=cases.c.rework_count))
     timed = connection.execute(sa.select(cases.c.id, cases.c.dispatched_at, cases.c.handled_at).where(
         cases.c.dispatched_at.is_not(None), cases.c.handled_at.is_not(None))).all()
     for case_id, dispatched_at, handled_at in timed:
         connection.execute(cases.update().where(cases.c.id == case_id)
-                           .values(work_hours=work_hours(dispatched_at, handled_at)))
+                           .values(hours=calendar_hours(dispatched_at, handled_at),
+                                   work_hours=work_hours(dispatched_at, handled_at)))
     limits = {row.id: row for row in connection.execute(sa.select(categories))}
     reopened = connection.execute(sa.select(events.c.case_id).where(events.c.kind.in_(("reopen", "rebound")))
                                   .distinct()).scalars().all()
@@ -168,6 +179,7 @@ def backfill(connection):
                 seq += 1
                 finished.append(dict(current, case_id=case_id, seq=seq, ended_kind=kind, ended_at=at,
                                      area_id=case.area_id, category_id=case.category_id,
+                                     hours=calendar_hours(current["dispatched_at"], current["handled_at"]),
                                      work_hours=work_hours(current["dispatched_at"], current["handled_at"])))
                 current = _fresh()
         if finished:
@@ -182,6 +194,7 @@ def downgrade():
     op.execute("DELETE FROM scorecard_case_marks")
     with op.batch_alter_table('scorecard_case_marks', schema=None) as batch_op:
         batch_op.drop_column('work_hours')
+        batch_op.drop_column('hours')
         batch_op.drop_column('round_rework_count')
         batch_op.add_column(sa.Column('rework_count', sa.Integer(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('reopen_count', sa.Integer(), nullable=False, server_default='0'))
@@ -191,8 +204,11 @@ def downgrade():
         batch_op.drop_column('work_sum')
         batch_op.drop_column('work_n')
         batch_op.add_column(sa.Column('reopened', sa.Integer(), nullable=False, server_default='0'))
+    op.drop_index('ix_cases_due_at_work_hours', table_name='cases')
+    op.drop_index('ix_cases_due_at_hours', table_name='cases')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_column('work_hours')
+        batch_op.drop_column('hours')
         batch_op.drop_column('round_rework_count')
     op.drop_index('ix_case_rounds_ended_at', table_name='case_rounds')
     op.drop_index('ix_case_rounds_due_at', table_name='case_rounds')

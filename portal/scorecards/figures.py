@@ -434,6 +434,7 @@ HOUR_KINDS = (("calendar", "hours_n", BUCKETS), ("work", "work_n", WORK_BUCKETS)
 
 
 def _hours_value(t, kind):
+    """The handling time of ``kind`` over ``t`` and the rounds it is counted for."""
     return (hours_expression(t), timed_clause(t)) if kind == "calendar" else (t.c.work_hours, work_timed_clause(t))
 
 
@@ -472,27 +473,26 @@ def _exact_p90s(periods, storage, towards, counts, tz, now):
         for kind, _n, _names in HOUR_KINDS:
             value, timed = _hours_value(t, kind)
             key = case_key(storage, t)
-            conditions = []
+            parts = []
             for number, (index, group_kind, lower, upper) in enumerate(ordered):
                 if group_kind != kind:
                     continue
                 start, end = periods[index].bounds_utc(zone)
-                bounds = [t.c.due_at >= start, t.c.due_at < min(end, now)]
+                # one SELECT per period and bucket, so each reads the (due time, hours) index of its own range
+                bounds = [t.c.due_at >= start, t.c.due_at < min(end, now), value.is_not(None), timed]
                 if lower is not None:
                     bounds.append(value >= lower)
                 if upper is not None:
                     bounds.append(value < upper)
                 if storage != "city":
                     bounds.append(key.in_(sorted(groups[ordered[number]])))
-                conditions.append((and_(*bounds), number))
-            if not conditions:
+                parts.append(db.select(literal_column(str(number)).label("idx"), key.label("key"),
+                                       value.label("value")).where(*bounds))
+            if not parts:
                 continue
-            # calendar hours from the two times in Python: SQLite's julianday arithmetic is off by microseconds
-            read = [t.c.handled_at, t.c.dispatched_at] if kind == "calendar" else [t.c.work_hours]
-            query = db.select(_index_case(conditions), key, *read).where(timed, or_(*[c for c, _i in conditions]))
-            for number, storage_key, *found in db.session.execute(query):
-                hours = (found[0] - found[1]).total_seconds() / 3600 if kind == "calendar" else found[0]
-                values[(number, storage_key)].append(hours)
+            query = parts[0] if len(parts) == 1 else db.union_all(*parts)
+            for number, storage_key, found in db.session.execute(query):
+                values[(int(number), storage_key)].append(found)
     result = {}
     for (index, target, kind), (lower, upper, rank) in wants.items():
         number = position[(index, kind, lower, upper)]

@@ -20,9 +20,7 @@ Cohorts (DOMAIN.md §4–5; the "How the figures are computed" page says the sam
 """
 from functools import lru_cache
 
-from sqlalchemy import Float, and_, case, func, literal_column
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy import and_, case, func, literal_column
 
 from complaints.models import Case, CaseRound, CaseState
 from portal.scorecards.models import BUCKET_EDGES, BUCKETS, WORK_BUCKETS
@@ -33,26 +31,6 @@ RECEIVED_MEASURES = ("received", "filed")
 DUE_MEASURES = ("due", "postponed", "closed", "closed_on_time", "reworked", "followed_up", "satisfied",
                 "hours_n", "hours_sum") + BUCKETS + ("work_n", "work_sum") + WORK_BUCKETS
 REOPENED_MEASURES = ("reopened",)
-
-
-class hours_between(FunctionElement):  # noqa: N801 - named like the SQL function it stands for
-    """``later − earlier`` in hours as a float, on SQLite and PostgreSQL alike."""
-
-    type = Float()
-    inherit_cache = True
-    name = "hours_between"
-
-
-@compiles(hours_between, "sqlite")
-def _hours_sqlite(element, compiler, **kw):
-    later, earlier = list(element.clauses)
-    return f"((julianday({compiler.process(later, **kw)}) - julianday({compiler.process(earlier, **kw)})) * 24.0)"
-
-
-@compiles(hours_between)
-def _hours_default(element, compiler, **kw):
-    later, earlier = list(element.clauses)
-    return f"(EXTRACT(EPOCH FROM ({compiler.process(later, **kw)} - {compiler.process(earlier, **kw)})) / 3600.0)"
 
 
 def _count_if(condition):
@@ -83,13 +61,12 @@ def reworks_column(t):
 
 
 def hours_expression(t):
-    """Calendar hours from the round's 派遣 to its 处置."""
-    return hours_between(t.c.handled_at, t.c.dispatched_at)
+    """Calendar hours from the round's 派遣 to its 处置 (kept on the round when the unit handles it)."""
+    return t.c.hours
 
 
 def timed_clause(t):
-    c = t.c
-    return and_(closed_clause(t), c.handled_at.is_not(None), c.dispatched_at.is_not(None))
+    return and_(closed_clause(t), t.c.hours.is_not(None))
 
 
 def work_timed_clause(t):

@@ -158,13 +158,15 @@ class CaseMark(db.Model):
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     postponed: Mapped[bool] = mapped_column(db.Boolean, nullable=False)
     round_rework_count: Mapped[int] = mapped_column(nullable=False)
+    hours: Mapped[float | None] = mapped_column(db.Float)
     work_hours: Mapped[float | None] = mapped_column(db.Float)
     rating: Mapped[int | None] = mapped_column()
     rating_scale: Mapped[int | None] = mapped_column()
 
 
 MARK_COLUMNS = ("created_at", "due_at", "state", "channel", "unit_id", "area_id", "category_id", "dispatched_at",
-                "handled_at", "postponed", "round_rework_count", "work_hours", "rating", "rating_scale")
+                "handled_at", "postponed", "round_rework_count", "hours", "work_hours", "rating",
+                "rating_scale")
 
 
 class RollupState(db.Model):

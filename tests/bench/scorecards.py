@@ -86,13 +86,15 @@ def seed_cases(db_path, count=CASES, now=None, seed=6):
                    "压测工单", unit, _stamp(dispatched) if dispatched else None, _stamp(due) if due else None,
                    _stamp(handled) if handled else None, _stamp(closed) if closed else None, postponed, rework,
                    rework, reopen, rating, scale, _stamp(rated) if rated else None, _stamp(created), _stamp(changed),
+                   (handled - dispatched).total_seconds() / 3600 if handled and dispatched else None,
                    # working hours: about a third of the calendar hours (8 of every 24, fewer at weekends)
                    (handled - dispatched).total_seconds() / 3600 * 0.3 if handled and dispatched else None)
 
     insert = ("INSERT INTO cases (id, number, query_code, channel, state, category_id, area_id, description,"
               " unit_id, dispatched_at, due_at, handled_at, closed_at, postponed, rework_count, round_rework_count,"
-              " reopen_count, rating, rating_scale, rated_at, created_at, updated_at, work_hours, urgent, anonymous,"
-              " rebound_count, me_too_count, reopen_requested) VALUES (" + ", ".join(["?"] * 23) + ", 0, 1, 0, 0, 0)")
+              " reopen_count, rating, rating_scale, rated_at, created_at, updated_at, hours, work_hours, urgent,"
+              " anonymous, rebound_count, me_too_count, reopen_requested) VALUES (" + ", ".join(["?"] * 24)
+              + ", 0, 1, 0, 0, 0)")
     with sqlite3.connect(db_path) as connection:
         connection.execute("PRAGMA synchronous=OFF")
         generator = rows()

@@ -10,7 +10,8 @@ from tests.factories import make_area, make_case, make_category, make_unit, make
 from tests.scorecards.helpers import local
 
 COMPARED = ("seq", "ended_kind", "ended_at", "unit_id", "area_id", "category_id", "dispatched_at", "due_at",
-            "handled_at", "closed_at", "postponed", "rework_count", "work_hours", "rating", "rating_scale", "rated_at")
+            "handled_at", "closed_at", "postponed", "rework_count", "hours", "work_hours", "rating", "rating_scale",
+            "rated_at")
 
 
 def migration():
@@ -50,11 +51,11 @@ def test_the_migration_rebuilds_earlier_rounds_from_the_events(app):
     # round 1: dispatched Mon 11-09 09:00, due 8 working hours later (Mon 3 + 4 h, Tue 08:30 + 1 h) = 11-10 09:30;
     # handled Tue 17:00: Mon 09:00–12:00 3 h + 13:30–17:30 4 h + Tue 08:30–12:00 3.5 h + 13:30–17:00 3.5 h = 14
     # working hours; one 返工; rated 3 of 3
-    assert [(r[0], r[1], r[7], r[11], r[12], r[13]) for r in expected] == [
-        (1, "reopen", local(2026, 11, 10, 9, 30), 1, 14.0, 3)]
+    assert [(r[0], r[1], r[7], r[11], r[12], r[13], r[14]) for r in expected] == [
+        (1, "reopen", local(2026, 11, 10, 9, 30), 1, 32.0, 14.0, 3)]  # Mon 09:00 → Tue 17:00 = 32 calendar hours
     # as before the migration: no rounds kept, no working hours, 返工 counted over the whole case
     db.session.execute(db.delete(CaseRound))
-    db.session.execute(db.update(Case).values(work_hours=None, round_rework_count=0))
+    db.session.execute(db.update(Case).values(hours=None, work_hours=None, round_rework_count=0))
     db.session.commit()
     db.session.expire_all()
 
@@ -64,4 +65,4 @@ def test_the_migration_rebuilds_earlier_rounds_from_the_events(app):
     assert rounds_of(case_id) == expected
     migrated = db.session.get(Case, case_id)
     assert (migrated.round_rework_count, migrated.rework_count) == (0, 1)
-    assert migrated.work_hours == 4.5  # Mon 09:00–12:00 and 13:30–15:00
+    assert (migrated.hours, migrated.work_hours) == (6.0, 4.5)  # Mon 09:00–15:00; 09:00–12:00 and 13:30–15:00

@@ -30,6 +30,7 @@ def put_case(*, category, area, unit=None, received, state=CaseState.RECEIVED, d
         dispatched = due - timedelta(hours=24)
     case.dispatched_at = dispatched
     case.handled_at = handled
+    case.hours = (handled - dispatched).total_seconds() / 3600 if handled and dispatched else None
     case.closed_at = closed
     case.postponed = postponed
     case.rework_count = case.round_rework_count = rework
