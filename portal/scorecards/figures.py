@@ -374,9 +374,12 @@ def _entities(by, ids):
     return [(c.id, c.display_name) for c in chosen], towards
 
 
-def compute_many(periods, by, ids=None, tz=None, now=None):
+def compute_many(periods, by, ids=None, tz=None, now=None, percentiles=None):
     """Figures for each of ``periods`` (which must not overlap): a list (one per period) of lists (one per
-    entity, in the registry's order). A fixed number of queries, whatever the number of periods or entities."""
+    entity, in the registry's order). A fixed number of queries, whatever the number of periods or entities.
+
+    ``percentiles``: the indexes of the periods whose 90th percentiles are read (default all; a trend, whose
+    charts and tables show no percentile, asks for its last period only); the others' are None."""
     if by not in BY:
         raise ValueError(f"unknown level {by!r}")
     periods = list(periods)
@@ -388,7 +391,7 @@ def compute_many(periods, by, ids=None, tz=None, now=None):
     storage = "city" if by == "city" else by
     counts = _counts(periods, storage, tz, now)
     supervised = _supervised(periods, storage, tz, now)
-    exact = _exact_p90s(periods, storage, towards, counts, tz, now)
+    exact = _exact_p90s(periods, storage, towards, counts, tz, now, percentiles)
     surveys = survey_figures(periods, by, tz) if by in ("area", "city") else {}
 
     merged = defaultdict(Counter)
@@ -429,6 +432,8 @@ def _figures(key, name, level, counter):
     return figures
 
 
+# the partial (due_at, handling time) indexes on the cases that the percentiles read
+PERCENTILE_INDEXES = {"calendar": "ix_cases_due_at_hours", "work": "ix_cases_due_at_work_hours"}
 # (kind, count measure, histogram measures)
 HOUR_KINDS = (("calendar", "hours_n", BUCKETS), ("work", "work_n", WORK_BUCKETS))
 
@@ -438,7 +443,7 @@ def _hours_value(t, kind):
     return (hours_expression(t), timed_clause(t)) if kind == "calendar" else (t.c.work_hours, work_timed_clause(t))
 
 
-def _exact_p90s(periods, storage, towards, counts, tz, now):
+def _exact_p90s(periods, storage, towards, counts, tz, now, percentiles=None):
     """{(period index, entity key, kind): the 90th percentile of handling time}, by nearest rank: the
     ⌈0.9·n⌉-th smallest handling time of the entity's closed rounds, an observed value.
 
@@ -451,6 +456,8 @@ def _exact_p90s(periods, storage, towards, counts, tz, now):
         for target in targets:
             feeds[target].add(storage_key)
     for (index, storage_key), counter in counts.items():
+        if percentiles is not None and index not in percentiles:
+            continue
         for target in towards.get(storage_key, ()):
             merged[(index, target)].update(counter)
     wants = {}
@@ -486,8 +493,10 @@ def _exact_p90s(periods, storage, towards, counts, tz, now):
                     bounds.append(value < upper)
                 if storage != "city":
                     bounds.append(key.in_(sorted(groups[ordered[number]])))
-                parts.append(db.select(literal_column(str(number)).label("idx"), key.label("key"),
-                                       value.label("value")).where(*bounds))
+                part = db.select(literal_column(str(number)).label("idx"), key.label("key"), value.label("value"))
+                if t is Case.__table__:  # SQLite would rather walk (state, due_at) and look every case up
+                    part = part.with_hint(t, f"INDEXED BY {PERCENTILE_INDEXES[kind]}", "sqlite")
+                parts.append(part.where(*bounds))
             if not parts:
                 continue
             query = parts[0] if len(parts) == 1 else db.union_all(*parts)

@@ -88,7 +88,8 @@ def area_ids_at(level):
 def trend(kind, until_day, count, by="city", ids=None, now=None):
     """[(period, [Figures])] for ``count`` periods of ``kind`` up to the one containing ``until_day``."""
     periods = periods_module.recent(kind, until_day, count)
-    return list(zip(periods, compute_many(periods, by, ids=ids, now=now), strict=True))
+    figures = compute_many(periods, by, ids=ids, now=now, percentiles={len(periods) - 1})
+    return list(zip(periods, figures, strict=True))
 
 
 def chart_series(points, names=("received", "closure_rate", "on_time_rate", "followup_satisfaction_rate")):
