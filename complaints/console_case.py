@@ -31,8 +31,9 @@ def visible_or_404(number):
 
 
 def _unit_names(case):
-    """Names of the units the timeline mentions (dispatch and return events keep the unit id)."""
+    """Names of the units the timeline and the earlier rounds mention (dispatch and return events keep the unit id)."""
     ids = {e.data.get("unit_id") for e in case.events if e.data and e.data.get("unit_id")}
+    ids |= {r.unit_id for r in case.rounds if r.unit_id}  # and the units of its earlier handling rounds
     if not ids:
         return {}
     return {u.id: u.display_name for u in db.session.execute(db.select(Unit).where(Unit.id.in_(ids))).scalars()}

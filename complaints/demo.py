@@ -118,12 +118,19 @@ def _retime(case, reported, now, rng=None):
         rest = events[cut:]
         for position, event in enumerate(rest):
             event.at = middle + (end - middle) * (position / len(rest))
+    # the times go to the round they belong to: a reopened case's finished round, or the case's own
+    holder = case.rounds[-1] if case.rounds else case
     for event in events:
         if event.kind.value == "handle":
-            case.handled_at = event.at
+            holder.handled_at = event.at
         if event.kind.value == "close":
-            case.closed_at = event.at
+            holder.closed_at = event.at
         if event.kind.value == "rate":
-            case.rated_at = event.at
+            holder.rated_at = event.at
+        if event.kind.value == "reopen" and case.rounds:
+            holder.ended_at = event.at
+    if holder.handled_at is not None and holder.dispatched_at is not None:
+        holder.hours = (holder.handled_at - holder.dispatched_at).total_seconds() / 3600
+        holder.work_hours = services.handling_work_hours(holder.dispatched_at, holder.handled_at)
     case.created_at = reported
     return case

@@ -162,6 +162,10 @@ class Case(TimestampMixin, db.Model):
         # for the scorecards: received in a period, and the cases changed since the last rollup refresh
         db.Index("ix_cases_created_at", "created_at"),
         db.Index("ix_cases_updated_at", "updated_at"),
+        # the handling times of a period's rounds, read from the index for the 90th percentiles (written at 处置 only)
+        *(db.Index(name, "due_at", column, sqlite_where=db.text(f"{column} IS NOT NULL"),
+                   postgresql_where=db.text(f"{column} IS NOT NULL"))
+          for name, column in (("ix_cases_due_at_hours", "hours"), ("ix_cases_due_at_work_hours", "work_hours"))),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -194,13 +198,20 @@ class Case(TimestampMixin, db.Model):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    postponed: Mapped[bool] = mapped_column(db.Boolean, nullable=False, default=False)  # approved 缓办
+    # Approved 缓办: the clock stops (no lights, 催办 or 督办) and the case, still in 应结案 and in 结案率, is left
+    # out of 按期结案率 (its denominator is 应结案 − 缓办). A new dispatch starts the clock again.
+    postponed: Mapped[bool] = mapped_column(db.Boolean, nullable=False, default=False)
+    # Handling time of this round from 派遣 to 处置, in calendar hours and in the city's working hours (what the limit
+    # counts), set when the unit handles it.
+    hours: Mapped[float | None] = mapped_column(db.Float)
+    work_hours: Mapped[float | None] = mapped_column(db.Float)
 
     outcome: Mapped[str | None] = mapped_column(db.Text)  # the public closing record (办结说明)
     reject_reason: Mapped[str | None] = mapped_column(db.String(500))
     duplicate_of_id: Mapped[int | None] = mapped_column(db.ForeignKey("cases.id"))
 
-    rework_count: Mapped[int] = mapped_column(nullable=False, default=0)
+    rework_count: Mapped[int] = mapped_column(nullable=False, default=0)  # every round's 返工 together
+    round_rework_count: Mapped[int] = mapped_column(nullable=False, default=0)  # 返工 in the round in progress
     reopen_count: Mapped[int] = mapped_column(nullable=False, default=0)
     rebound_count: Mapped[int] = mapped_column(nullable=False, default=0)
     me_too_count: Mapped[int] = mapped_column(nullable=False, default=0)
@@ -221,6 +232,7 @@ class Case(TimestampMixin, db.Model):
     events = relationship("CaseEvent", back_populates="case", order_by="CaseEvent.id",
                           cascade="all, delete-orphan")
     photos = relationship("CasePhoto", back_populates="case", order_by="CasePhoto.id", cascade="all, delete-orphan")
+    rounds = relationship("CaseRound", back_populates="case", order_by="CaseRound.seq", cascade="all, delete-orphan")
 
     @hybrid_property
     def is_open(self):
@@ -238,13 +250,16 @@ class Case(TimestampMixin, db.Model):
         allowed_from, _to = TRANSITIONS[kind]
         return self.state in allowed_from
 
-    def transition(self, kind, actor=None, note=None, public=True, data=None):
-        """Move along the lifecycle and append the event; raises IllegalTransition for anything else."""
+    def transition(self, kind, actor=None, note=None, public=True, data=None, at=None):
+        """Move along the lifecycle and append the event (at ``at``, default now); raises IllegalTransition for
+        anything else."""
         if not self.can(kind):
             raise IllegalTransition(self, kind)
         _from, to = TRANSITIONS[kind]
         event = CaseEvent(kind=kind, actor_id=getattr(actor, "id", None), from_state=self.state,
                           to_state=to or self.state, note=note, public=public, data=data)
+        if at is not None:
+            event.at = at
         if to is not None:
             self.state = to
         if actor is not None and self.first_owner_id is None:
@@ -306,7 +321,8 @@ class MeToo(db.Model):
 
 
 class ExtensionRequest(db.Model):
-    """A unit's request for more time: 延期 (move the due time) or 缓办 (postpone; excluded from 应结案)."""
+    """A unit's request for more time: 延期 (move the due time by working hours) or 缓办 (postpone: the clock
+    stops; the case stays in 应结案 but is left out of 按期结案率, see ``Case.postponed``)."""
 
     __tablename__ = "case_extensions"
 
@@ -323,6 +339,52 @@ class ExtensionRequest(db.Model):
     decision_note: Mapped[str | None] = mapped_column(db.String(500))
 
     case = relationship("Case")
+
+
+class CaseRound(db.Model):
+    """One finished handling round of a case (派遣 to 结案, and its 回访), kept when the case is reopened (重办) or
+    marked rebound (反弹): the round the scorecards counted stays counted where it happened.
+
+    The case row holds the round in progress; a row here is written once, when that round ends, and never
+    changed. ``seq`` numbers the rounds of a case from 1.
+    """
+
+    __tablename__ = "case_rounds"
+    __table_args__ = (
+        db.UniqueConstraint("case_id", "seq", name="uq_case_rounds_case_seq"),
+        db.Index("ix_case_rounds_due_at", "due_at"),
+        db.Index("ix_case_rounds_ended_at", "ended_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(db.ForeignKey("cases.id"), nullable=False)
+    seq: Mapped[int] = mapped_column(nullable=False)
+    ended_kind: Mapped[str] = mapped_column(db.String(10), nullable=False)  # reopen (重办) | rebound (反弹)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # where the case was and who had it during the round
+    unit_id: Mapped[int | None] = mapped_column(db.ForeignKey("units.id"))
+    area_id: Mapped[int | None] = mapped_column(db.ForeignKey("areas.id"))
+    category_id: Mapped[int] = mapped_column(db.ForeignKey("categories.id"), nullable=False)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    postponed: Mapped[bool] = mapped_column(db.Boolean, nullable=False, default=False)
+    rework_count: Mapped[int] = mapped_column(nullable=False, default=0)
+    hours: Mapped[float | None] = mapped_column(db.Float)
+    work_hours: Mapped[float | None] = mapped_column(db.Float)
+    rating: Mapped[int | None] = mapped_column()
+    rating_scale: Mapped[int | None] = mapped_column()
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    case = relationship("Case", back_populates="rounds")
+
+    # round column <- case column, copied when the round ends
+    COPIED = {"unit_id": "unit_id", "area_id": "area_id", "category_id": "category_id",
+              "dispatched_at": "dispatched_at", "due_at": "due_at", "handled_at": "handled_at",
+              "closed_at": "closed_at", "postponed": "postponed", "rework_count": "round_rework_count",
+              "hours": "hours", "work_hours": "work_hours", "rating": "rating", "rating_scale": "rating_scale",
+              "rated_at": "rated_at"}
 
 
 class CaseNumberCounter(db.Model):

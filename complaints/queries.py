@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from complaints.models import WITH_UNIT_STATES, Case, CaseState, Channel, SavedFilter
+from complaints.models import WITH_UNIT_STATES, Case, CaseRound, CaseState, Channel, SavedFilter
 from complaints.supervision_models import NoticeKind, SupervisionNotice
 from portal.auth.models import Role
 from portal.city import get_city_settings
@@ -32,10 +32,13 @@ OUTCOMES = {
     "closed": _l("Closed (结案)"),
     "closed_on_time": _l("Closed on time (按期结案): closed, not postponed, handled by the due time"),
     "reworked": _l("Reworked (返工): closed, sent back at verification at least once"),
-    "reopened": _l("Reopened (重办): closed, reopened at least once"),
+    "reopened": _l("Reopened (重办): reopened in the period"),
     "followed_up": _l("Followed up (回访): closed and rated by the reporter"),
     "satisfied": _l("Satisfied (满意): closed, rated and not dissatisfied"),
 }
+# Outcomes of a handling round: the unit, area, category, due days and outcome are those of one round (the one in
+# progress on the case, or a finished one kept when the case was reopened), as the scorecards count them.
+ROUND_OUTCOMES = frozenset(OUTCOMES) - {"filed"}
 
 
 def _values(states):
@@ -98,28 +101,63 @@ def local_day_start(day, tz_name):
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(tz_name))
 
 
-def outcome_clause(outcome):
-    """SQL for one of OUTCOMES, the same cohort as the scorecard figure of that name (portal.scorecards.measures).
-    """
-    closed = Case.state == CaseState.CLOSED.value
+def outcome_clause(outcome, t=None):
+    """SQL for one of OUTCOMES, the same cohort as the scorecard figure of that name (portal.scorecards.measures),
+    over ``t``: the cases (the round in progress) or the finished rounds (``CaseRound``)."""
+    t = t if t is not None else Case.__table__
+    c = t.c
+    closed = measures.closed_clause(t)
     if outcome == "filed":
-        return Case.state.in_(measures.FILED_STATES)
+        return c.state.in_(measures.FILED_STATES)
     if outcome == "postponed":
-        return Case.postponed.is_(True)
+        return c.postponed.is_(True)
     if outcome == "closed":
         return closed
     if outcome == "closed_on_time":
-        return db.and_(closed, Case.postponed.is_(False), Case.handled_at.is_not(None),
-                       Case.handled_at <= Case.due_at)
+        return db.and_(closed, c.postponed.is_(False), c.handled_at.is_not(None), c.handled_at <= c.due_at)
     if outcome == "reworked":
-        return db.and_(closed, Case.rework_count > 0)
+        return db.and_(closed, measures.reworks_column(t) > 0)
     if outcome == "reopened":
-        return db.and_(closed, Case.reopen_count > 0)
+        return c.ended_kind == "reopen" if measures.is_rounds(t) else db.false()
     if outcome == "followed_up":
-        return db.and_(closed, Case.rating.is_not(None))
+        return db.and_(closed, c.rating.is_not(None))
     if outcome == "satisfied":
-        return db.and_(closed, measures.satisfied_clause())
+        return db.and_(closed, measures.satisfied_clause(t))
     raise ValueError(f"unknown outcome {outcome!r}")
+
+
+def _place_clauses(c, spec):
+    """The unit, area (with its subtree) and category (or group) filters over columns ``c``."""
+    clauses = []
+    if spec.unit_id:
+        clauses.append(c.unit_id == spec.unit_id)
+    if spec.area_id:
+        area = db.session.get(Area, spec.area_id)
+        if area is not None:
+            clauses.append(c.area_id.in_(
+                db.select(Area.id).where(Area.path.startswith(area.path, autoescape=True))))
+    if spec.category_id:
+        category = db.session.get(Category, spec.category_id)
+        if category is not None and category.is_group:
+            clauses.append(c.category_id.in_(db.select(Category.id).where(Category.parent_id == category.id)))
+        elif category is not None:
+            clauses.append(c.category_id == category.id)
+    return clauses
+
+
+def _round_clause(t, spec, tz, now):
+    """A handling round over ``t`` in the filter's place, due days (for 重办: days of the reopening) and outcome."""
+    clauses = _place_clauses(t.c, spec)
+    if spec.outcome == "reopened":
+        clauses.append(outcome_clause("reopened", t))
+        if measures.is_rounds(t):
+            clauses.append(_local_days(t.c.ended_at, spec.due_from, spec.due_to, tz, now))
+        return db.and_(*clauses)
+    if spec.due_from or spec.due_to:
+        clauses.append(_local_days(t.c.due_at, spec.due_from, spec.due_to, tz, now))
+    if spec.outcome in ROUND_OUTCOMES:
+        clauses.append(outcome_clause(spec.outcome, t))
+    return db.and_(*clauses)
 
 
 def _local_days(column, first, last, tz, now):
@@ -147,31 +185,23 @@ def apply_filter(query, spec, now=None):
         query = query.where(Case.state.in_(chosen))
     if spec.overdue:
         query = query.where(overdue_clause(now))
-    if spec.unit_id:
-        query = query.where(Case.unit_id == spec.unit_id)
-    if spec.area_id:
-        area = db.session.get(Area, spec.area_id)
-        if area is not None:
-            query = query.where(Case.area_id.in_(
-                db.select(Area.id).where(Area.path.startswith(area.path, autoescape=True))))
-    if spec.category_id:
-        category = db.session.get(Category, spec.category_id)
-        if category is not None and category.is_group:
-            query = query.where(Case.category_id.in_(
-                db.select(Category.id).where(Category.parent_id == category.id)))
-        elif category is not None:
-            query = query.where(Case.category_id == category.id)
+    tz = get_city_settings().timezone
+    now = now or utcnow()
+    by_round = spec.outcome in ROUND_OUTCOMES or spec.due_from or spec.due_to
+    if by_round:  # the scorecards count rounds: a case is listed for any of its rounds that matches
+        rounds = CaseRound.__table__
+        query = query.where(db.or_(
+            _round_clause(Case.__table__, spec, tz, now),
+            db.select(rounds.c.id).where(rounds.c.case_id == Case.id, _round_clause(rounds, spec, tz, now)).exists()))
+    else:
+        query = query.where(*_place_clauses(Case.__table__.c, spec))
     if spec.channel in _values(Channel):
         query = query.where(Case.channel == spec.channel)
-    tz = get_city_settings().timezone
     if spec.created_from:
         query = query.where(Case.created_at >= local_day_start(spec.created_from, tz))
     if spec.created_to:
         query = query.where(Case.created_at < local_day_start(spec.created_to + timedelta(days=1), tz))
-    now = now or utcnow()
-    if spec.due_from or spec.due_to:
-        query = query.where(_local_days(Case.due_at, spec.due_from, spec.due_to, tz, now))
-    if spec.outcome in OUTCOMES:
+    if spec.outcome == "filed":
         query = query.where(outcome_clause(spec.outcome))
     if spec.supervised_from or spec.supervised_to:
         query = query.where(db.select(SupervisionNotice.id).where(

@@ -18,6 +18,7 @@ from complaints.models import (
     CaseEvent,
     CaseNumberCounter,
     CasePhoto,
+    CaseRound,
     CaseState,
     Channel,
     EventKind,
@@ -29,7 +30,13 @@ from portal.auth.models import Role
 from portal.city import city_setting, get_city_settings
 from portal.clock import to_local, utcnow
 from portal.extensions import db
-from portal.workdays import add_working_hours, add_working_time, parse_periods, working_time_between
+from portal.workdays import (
+    add_working_hours,
+    add_working_time,
+    parse_periods,
+    working_hours_between,
+    working_time_between,
+)
 
 MAX_DESCRIPTION = 2000
 MAX_NOTE = 2000
@@ -117,8 +124,10 @@ def submit_report(*, category, description, channel, point=None, area=None, lati
         "reporter_name": reporter_name, "reporter_phone": reporter_phone, "created_by_id": actor_id,
         "first_owner_id": actor_id,  # 首问负责: the staff member who typed it in owns it first
         "unit_id": None, "dispatched_at": None, "due_at": None, "handled_at": None, "closed_at": None,
-        "postponed": False, "outcome": None, "reject_reason": None, "duplicate_of_id": None, "rework_count": 0,
-        "reopen_count": 0, "rebound_count": 0, "me_too_count": 0, "rating": None, "rating_scale": None,
+        "postponed": False, "hours": None, "work_hours": None, "outcome": None, "reject_reason": None,
+        "duplicate_of_id": None,
+        "rework_count": 0, "round_rework_count": 0, "reopen_count": 0, "rebound_count": 0, "me_too_count": 0,
+        "rating": None, "rating_scale": None,
         "rating_comment": None, "rated_at": None, "reopen_requested": False, "created_at": now, "updated_at": now,
     }
     if key_checked:
@@ -271,7 +280,7 @@ def dispatch_case(case, unit, actor, note=None, now=None):
     if unit is None or not unit.active:
         raise CaseError("unit", field="unit")
     now = now or utcnow()
-    case.transition(EventKind.DISPATCH, actor, note=note, data={"unit_id": unit.id})
+    case.transition(EventKind.DISPATCH, actor, note=note, data={"unit_id": unit.id}, at=now)
     case.unit = unit
     case.dispatched_at = now
     case.due_at = due_time(case, now)
@@ -315,32 +324,49 @@ def add_note(case, actor, note, public=False):
     return case
 
 
-def handle_case(case, actor, note, photos=()):
-    """The unit reports the problem fixed, with a note and after-photos; it now waits for 核查."""
+def handle_case(case, actor, note, photos=(), now=None):
+    """The unit reports the problem fixed, with a note and after-photos; it now waits for 核查.
+
+    The handling time is kept in the city's working hours too (what the limit counts)."""
     _check_unit(case, actor)
     if not (note or "").strip():
         raise CaseError("note_required", field="note")
-    event = case.transition(EventKind.HANDLE, actor, note=note.strip()[:MAX_NOTE])
+    now = now or utcnow()
+    event = case.transition(EventKind.HANDLE, actor, note=note.strip()[:MAX_NOTE], at=now)
     for photo in photos:
         _attach_photo(case, event, photo, "after")
-    case.handled_at = utcnow()
+    case.handled_at = now
+    case.hours = (now - case.dispatched_at).total_seconds() / 3600 if case.dispatched_at else None
+    case.work_hours = handling_work_hours(case.dispatched_at, case.handled_at)
     db.session.flush()
     return case
 
 
-def verify_case(case, actor, passed, note):
+def handling_work_hours(dispatched_at, handled_at):
+    """Working hours from 派遣 to 处置 on the city's working calendar (None without both times)."""
+    if dispatched_at is None or handled_at is None:
+        return None
+    settings = get_city_settings()
+    return working_hours_between(dispatched_at, handled_at, settings.timezone,
+                                 parse_periods(settings.working_periods))
+
+
+def verify_case(case, actor, passed, note, now=None):
     """核查: pass closes the case with a public outcome (办结记录); fail sends it back for 返工 (counted)."""
     if not (note or "").strip():
         raise CaseError("note_required", field="note")
+    now = now or utcnow()
     if passed:
-        case.transition(EventKind.CLOSE, actor, note=note.strip())
+        case.transition(EventKind.CLOSE, actor, note=note.strip(), at=now)
         case.outcome = note.strip()[:MAX_NOTE]
-        case.closed_at = utcnow()
+        case.closed_at = now
         case.reopen_requested = False
     else:
-        case.transition(EventKind.VERIFY_FAIL, actor, note=note.strip())
+        case.transition(EventKind.VERIFY_FAIL, actor, note=note.strip(), at=now)
         case.rework_count += 1
+        case.round_rework_count += 1
         case.handled_at = None
+        case.hours = case.work_hours = None
     db.session.flush()
     return case
 
@@ -372,7 +398,9 @@ def pending_extension(case):
 
 
 def decide_extension(request, actor, approve, note=None):
-    """The dispatcher approves (延期 moves the due time; 缓办 takes the case out of 应结案) or denies."""
+    """The dispatcher approves or denies. 延期 moves the due time by the working hours asked for. 缓办 stops the
+    clock (no lights, 催办 or 督办) until the case is dispatched again; the case stays in 应结案 and in 结案率 but is
+    left out of 按期结案率, whose denominator is 应结案 − 缓办 (DOMAIN.md §4–5, the definitions page)."""
     case = request.case
     if request.decision is not None:
         raise CaseError("extension_decided")
@@ -410,21 +438,22 @@ def merge_cases(duplicate, target, actor):
 
 # ---------------------------------------------------------------- 回访 and afterwards
 
-def rate_case(case, rating, comment=None, ask_reopen=False, actor=None):
+def rate_case(case, rating, comment=None, ask_reopen=False, actor=None, now=None):
     """回访: the reporter (or an operator on the phone, ``actor``) rates a closed case once.
 
     ``rating`` is 1 (best) .. scale, on the city's scale at the time; the worst level may ask for 重办.
     """
     scale = get_city_settings().satisfaction_scale
+    now = now or utcnow()
     if case.rating is not None:
         raise CaseError("already_rated")
     if not isinstance(rating, int) or not 1 <= rating <= scale:
         raise CaseError("rating", field="rating")
     case.transition(EventKind.RATE, actor, note=(comment or "").strip()[:500] or None, public=False,
-                    data={"rating": rating, "scale": scale, "by_phone": actor is not None})
+                    data={"rating": rating, "scale": scale, "by_phone": actor is not None}, at=now)
     case.rating, case.rating_scale = rating, scale
     case.rating_comment = (comment or "").strip()[:500] or None
-    case.rated_at = utcnow()
+    case.rated_at = now
     if ask_reopen:
         if not is_dissatisfied(rating, scale):
             raise CaseError("reopen_needs_dissatisfied", field="ask_reopen")
@@ -439,12 +468,18 @@ def is_dissatisfied(rating, scale):
     return rating >= (3 if scale == 3 else 4)
 
 
-def reopen_case(case, actor, note):
-    """重办: the dispatcher reopens a closed case (usually after 不满意); it is filed again for dispatch."""
+def reopen_case(case, actor, note, now=None):
+    """重办: the dispatcher reopens a closed case (usually after 不满意); it is filed again for dispatch.
+
+    The round that ends is kept (``CaseRound``) with its due time, closing and rating, so the figures of its period
+    do not change; the 重办 counts in the period of the reopening, and the next dispatch gives a new due time.
+    """
     if not (note or "").strip():
         raise CaseError("note_required", field="note")
-    case.transition(EventKind.REOPEN, actor, note=note.strip())
+    now = now or utcnow()
+    case.transition(EventKind.REOPEN, actor, note=note.strip(), at=now)
     case.reopen_count += 1
+    _end_round(case, "reopen", now)
     _reset_for_redispatch(case)
     return case
 
@@ -457,19 +492,31 @@ def decline_reopen(case, actor, note):
     return case
 
 
-def mark_rebound(case, actor, note):
-    """反弹: the problem came back after closure; the case is filed again and counted."""
+def mark_rebound(case, actor, note, now=None):
+    """反弹: the problem came back after closure; the case is filed again and counted. The round that ends is kept
+    as for 重办."""
     if not (note or "").strip():
         raise CaseError("note_required", field="note")
-    case.transition(EventKind.REBOUND, actor, note=note.strip())
+    now = now or utcnow()
+    case.transition(EventKind.REBOUND, actor, note=note.strip(), at=now)
     case.rebound_count += 1
+    _end_round(case, "rebound", now)
     _reset_for_redispatch(case)
     return case
+
+
+def _end_round(case, kind, now):
+    """Keep the round in progress as history before the case is filed again."""
+    seq = len(case.rounds) + 1
+    values = {column: getattr(case, source) for column, source in CaseRound.COPIED.items()}
+    case.rounds.append(CaseRound(seq=seq, ended_kind=kind, ended_at=now, **values))
 
 
 def _reset_for_redispatch(case):
     case.unit = None
     case.due_at = case.dispatched_at = case.handled_at = case.closed_at = None
+    case.hours = case.work_hours = None
+    case.round_rework_count = 0
     case.rating = case.rating_scale = case.rated_at = None
     case.rating_comment = None
     case.reopen_requested = False

@@ -5,14 +5,16 @@ correction for each case changed since the rollups counted it), never by loading
 Definitions (cohorts in ``portal.scorecards.measures``; shown to staff on the definitions page):
 
 * 受理 received, 立案 filed: cases received in the period (by the local day of receipt).
-* 应结案 due: cases whose due time fell in the period (and has passed). 结案率 = 结案 / 应结案.
+* 应结案 due: handling rounds whose due time fell in the period (and has passed); a reopened case has one round
+  per handling, each counted where its due time fell. 结案率 = 结案 / 应结案.
 * 按期结案率 = 按期结案 / (应结案 − 缓办); 按期 means handled by the unit at or before the due time.
-* 返工率 = 返工 / 结案, 重办率 = 重办 / 结案, 回访率 = 回访 / 结案, 回访满意率 = 满意 / 回访 (over the closed cases
-  of the 应结案 cohort).
+* 返工率 = 返工 / 结案, 回访率 = 回访 / 结案, 回访满意率 = 满意 / 回访 (over the closed rounds of the 应结案 cohort);
+  重办率 = 重办 / 结案, 重办 being the reopenings made in the period.
 * 督办: 督办单 (supervision notices of kind SUPERVISE) issued in the period, to the unit / about cases of the area
   or category.
-* Handling time: hours from 派遣 to 处置 of the closed cases of the cohort; the mean is exact, the 90th
-  percentile is interpolated in a 21-bucket histogram.
+* Handling time: from 派遣 to 处置 of the closed rounds of the cohort, in calendar hours and in working hours (what
+  the limit counts); the mean is exact, the 90th percentile is the nearest-rank value (the ⌈0.9·n⌉-th smallest,
+  always an observed handling time): a histogram finds its bucket, the values in that bucket are read.
 * Channels: cases received per channel.
 * Survey 满意率 and quiz 知晓率 of an area (its sub-areas included) or of the city: responses submitted in the
   period, excluded responses and rehearsals left out, each method (sampled, self-selected) side by side with its
@@ -27,7 +29,7 @@ from zoneinfo import ZoneInfo
 from flask import g, has_request_context
 from sqlalchemy import Date, and_, bindparam, case, literal_column, or_
 
-from complaints.models import Case
+from complaints.models import Case, CaseRound
 from complaints.supervision_models import NoticeKind, SupervisionNotice
 from portal.city import get_city_settings
 from portal.clock import utcnow
@@ -36,12 +38,18 @@ from portal.registry.models import Area, Category, Unit
 from portal.scorecards import rollups
 from portal.scorecards.measures import (
     DUE_MEASURES,
+    REOPENED_MEASURES,
+    bucket_of_rank,
     case_key,
     due_columns,
-    percentile_from_histogram,
+    hours_expression,
+    p90_rank,
     received_columns,
+    reopened_columns,
+    timed_clause,
+    work_timed_clause,
 )
-from portal.scorecards.models import BUCKETS, CaseMark, DueRollup, ReceivedRollup
+from portal.scorecards.models import BUCKETS, WORK_BUCKETS, CaseMark, DueRollup, ReceivedRollup
 from portal.scorecards.survey_figures import survey_figures
 
 BY = ("unit", "area", "category", "city")
@@ -73,8 +81,10 @@ class Figures:
     followed_up: int = 0
     satisfied: int = 0
     supervised: int = 0
-    avg_hours: float | None = None
+    avg_hours: float | None = None  # calendar hours
     p90_hours: float | None = None
+    avg_work_hours: float | None = None  # working hours (what the limit counts)
+    p90_work_hours: float | None = None
     channels: dict = field(default_factory=dict)
     survey: dict | None = None  # {"sampled"|"self": figure}: each method's 满意率 with n and interval
     awareness: dict | None = None  # the same for the quiz 知晓率, each with both "passed" and "correct"
@@ -121,7 +131,8 @@ class Figures:
     def to_dict(self):
         data = {name: getattr(self, name) for name in (
             "key", "name", "level", "received", "filed", "due", "closed", "closed_on_time", "postponed",
-            "reworked", "reopened", "followed_up", "satisfied", "supervised", "avg_hours", "p90_hours")}
+            "reworked", "reopened", "followed_up", "satisfied", "supervised", "avg_hours", "p90_hours",
+            "avg_work_hours", "p90_work_hours")}
         data["channels"] = dict(self.channels)
         data["survey"] = {source: dict(figure) for source, figure in self.survey.items()} if self.survey else None
         data["awareness"] = ({source: dict(figure) for source, figure in self.awareness.items()}
@@ -190,7 +201,7 @@ def _live_query(t, column, level, ranges, channel=False, ids=None):
 
     def build():
         time = t.c[column]
-        columns = received_columns(t) if column == "created_at" else due_columns(t)
+        columns = {"created_at": received_columns, "due_at": due_columns, "ended_at": reopened_columns}[column](t)
         conditions = [(and_(time >= bindparam(f"s{n}", type_=time.type), time < bindparam(f"e{n}", type_=time.type)),
                        index) for n, index in enumerate(indexes)]
         key = case_key(level, t)
@@ -200,7 +211,7 @@ def _live_query(t, column, level, ranges, channel=False, ids=None):
                  .where(or_(*[c for c, _i in conditions]))
                  .group_by(*grouping))
         if ids is not None:
-            id_column = t.c.id if "id" in t.c else t.c.case_id
+            id_column = t.c.case_id if "case_id" in t.c else t.c.id
             query = query.where(id_column.in_(bindparam("ids", expanding=True)))
         return query
 
@@ -287,7 +298,24 @@ def _counts(periods, storage_level, tz, now):
         add(_rows(_live_query(cases, "created_at", storage_level, live, channel=True),
                   ("received", storage_level, now, ranges)), received, True)
         add(_rows(_live_query(cases, "due_at", storage_level, live), ("due", storage_level, now, ranges)), due)
+    # Finished rounds are written once and never change: always counted live, over the whole period.
+    whole = tuple(_whole_ranges(periods, tz, now))
+    if whole:
+        rounds = CaseRound.__table__
+        add(_rows(_live_query(rounds, "due_at", storage_level, whole), ("rounds_due", storage_level, now, whole)),
+            due)
+        add(_rows(_live_query(rounds, "ended_at", storage_level, whole),
+                  ("rounds_ended", storage_level, now, whole)), REOPENED_MEASURES)
     return totals
+
+
+def _whole_ranges(periods, tz, now):
+    """(index, start, end) in UTC of each period, cut at ``now`` (nothing is due or reopened in the future)."""
+    zone = ZoneInfo(tz)
+    for index, period in enumerate(periods):
+        start, end = period.bounds_utc(zone)
+        if start < now:
+            yield index, start, min(end, now)
 
 
 def _supervised(periods, storage_level, tz, now):
@@ -340,9 +368,12 @@ def _entities(by, ids):
     return [(c.id, c.display_name) for c in chosen], towards
 
 
-def compute_many(periods, by, ids=None, tz=None, now=None):
+def compute_many(periods, by, ids=None, tz=None, now=None, percentiles=None):
     """Figures for each of ``periods`` (which must not overlap): a list (one per period) of lists (one per
-    entity, in the registry's order). A fixed number of queries, whatever the number of periods or entities."""
+    entity, in the registry's order). A fixed number of queries, whatever the number of periods or entities.
+
+    ``percentiles``: the indexes of the periods whose 90th percentiles are read (default all; a trend, whose
+    charts and tables show no percentile, asks for its last period only); the others' are None."""
     if by not in BY:
         raise ValueError(f"unknown level {by!r}")
     periods = list(periods)
@@ -354,6 +385,7 @@ def compute_many(periods, by, ids=None, tz=None, now=None):
     storage = "city" if by == "city" else by
     counts = _counts(periods, storage, tz, now)
     supervised = _supervised(periods, storage, tz, now)
+    exact = _exact_p90s(periods, storage, towards, counts, tz, now, percentiles)
     surveys = survey_figures(periods, by, tz) if by in ("area", "city") else {}
 
     merged = defaultdict(Counter)
@@ -370,6 +402,8 @@ def compute_many(periods, by, ids=None, tz=None, now=None):
         for key, name in entities:
             counter = merged.get((index, key), Counter())
             figures = _figures(key, name, by, counter)
+            figures.p90_hours = exact.get((index, key, "calendar"))
+            figures.p90_work_hours = exact.get((index, key, "work"))
             found = surveys.get((index, key if by != "city" else 0), {})
             figures.survey = found.get("survey")
             figures.awareness = found.get("awareness")
@@ -385,10 +419,90 @@ def _figures(key, name, level, counter):
                           "reopened", "followed_up", "satisfied", "supervised")})
     hours_n = counter.get("hours_n", 0)
     figures.avg_hours = counter.get("hours_sum", 0.0) / hours_n if hours_n else None
-    figures.p90_hours = percentile_from_histogram([counter.get(name, 0) for name in BUCKETS])
+    work_n = counter.get("work_n", 0)
+    figures.avg_work_hours = counter.get("work_sum", 0.0) / work_n if work_n else None
     figures.channels = {name[3:]: int(count) for name, count in sorted(counter.items())
                         if name.startswith("ch:") and count}
     return figures
+
+
+# the partial (due_at, handling time) indexes on the cases that the percentiles read
+PERCENTILE_INDEXES = {"calendar": "ix_cases_due_at_hours", "work": "ix_cases_due_at_work_hours"}
+# (kind, count measure, histogram measures)
+HOUR_KINDS = (("calendar", "hours_n", BUCKETS), ("work", "work_n", WORK_BUCKETS))
+
+
+def _hours_value(t, kind):
+    """The handling time of ``kind`` over ``t`` and the rounds it is counted for."""
+    return (hours_expression(t), timed_clause(t)) if kind == "calendar" else (t.c.work_hours, work_timed_clause(t))
+
+
+def _exact_p90s(periods, storage, towards, counts, tz, now, percentiles=None):
+    """{(period index, entity key, kind): the 90th percentile of handling time}, by nearest rank: the
+    ⌈0.9·n⌉-th smallest handling time of the entity's closed rounds, an observed value.
+
+    The histograms (summed like every other measure) say which bucket holds that rank and how many values lie
+    below it; one query per table and kind reads the values inside the wanted buckets only.
+    """
+    merged = defaultdict(Counter)
+    feeds = defaultdict(set)
+    for storage_key, targets in towards.items():
+        for target in targets:
+            feeds[target].add(storage_key)
+    for (index, storage_key), counter in counts.items():
+        if percentiles is not None and index not in percentiles:
+            continue
+        for target in towards.get(storage_key, ()):
+            merged[(index, target)].update(counter)
+    wants = {}
+    groups = defaultdict(set)  # (index, kind, lower, upper) -> storage keys whose values are needed
+    for (index, target), counter in merged.items():
+        for kind, n_name, names in HOUR_KINDS:
+            n = int(counter.get(n_name, 0))
+            found = bucket_of_rank([counter.get(name, 0) for name in names], p90_rank(n)) if n > 0 else None
+            if found is not None:
+                lower, upper, rank = found
+                wants[(index, target, kind)] = (lower, upper, rank)
+                groups[(index, kind, lower, upper)].update(feeds[target])
+    if not wants:
+        return {}
+    zone = ZoneInfo(tz)
+    ordered = list(groups)
+    position = {group: number for number, group in enumerate(ordered)}
+    values = defaultdict(list)  # (group number, storage key) -> values
+    for t in (Case.__table__, CaseRound.__table__):
+        for kind, _n, _names in HOUR_KINDS:
+            value, timed = _hours_value(t, kind)
+            key = case_key(storage, t)
+            parts = []
+            for number, (index, group_kind, lower, upper) in enumerate(ordered):
+                if group_kind != kind:
+                    continue
+                start, end = periods[index].bounds_utc(zone)
+                # one SELECT per period and bucket, so each reads the (due time, hours) index of its own range
+                bounds = [t.c.due_at >= start, t.c.due_at < min(end, now), value.is_not(None), timed]
+                if lower is not None:
+                    bounds.append(value >= lower)
+                if upper is not None:
+                    bounds.append(value < upper)
+                if storage != "city":
+                    bounds.append(key.in_(sorted(groups[ordered[number]])))
+                part = db.select(literal_column(str(number)).label("idx"), key.label("key"), value.label("value"))
+                if t is Case.__table__:  # SQLite would rather walk (state, due_at) and look every case up
+                    part = part.with_hint(t, f"INDEXED BY {PERCENTILE_INDEXES[kind]}", "sqlite")
+                parts.append(part.where(*bounds))
+            if not parts:
+                continue
+            query = parts[0] if len(parts) == 1 else db.union_all(*parts)
+            for number, storage_key, found in db.session.execute(query):
+                values[(int(number), storage_key)].append(found)
+    result = {}
+    for (index, target, kind), (lower, upper, rank) in wants.items():
+        number = position[(index, kind, lower, upper)]
+        inside = sorted(v for storage_key in feeds[target] for v in values.get((number, storage_key), ()))
+        if inside:  # the histogram and the values agree unless a case changed in between: stay observed
+            result[(index, target, kind)] = float(inside[min(rank, len(inside)) - 1])
+    return result
 
 
 def compute(period, by, ids=None, tz=None, now=None):

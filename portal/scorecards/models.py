@@ -13,9 +13,12 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from portal.clock import UTCDateTime, utcnow
 from portal.extensions import db
 
-# Handling-time histogram: upper edges in hours of the buckets h00 … h19; h20 holds everything longer.
+# Handling-time histograms: upper edges in hours of the buckets h00 … h19 (calendar hours) and w00 … w19 (working
+# hours); h20 / w20 hold everything longer. They find the bucket the 90th percentile lies in; the figure itself is
+# the observed value read from the cases (portal.scorecards.figures).
 BUCKET_EDGES = (0.5, 1, 2, 3, 4, 6, 8, 12, 16, 24, 36, 48, 72, 96, 120, 168, 240, 336, 480, 720)
 BUCKETS = tuple(f"h{index:02d}" for index in range(len(BUCKET_EDGES) + 1))
+WORK_BUCKETS = tuple(f"w{index:02d}" for index in range(len(BUCKET_EDGES) + 1))
 
 LEVELS = ("city", "unit", "area", "category")
 
@@ -80,7 +83,9 @@ class ReceivedRollup(db.Model):
 
 
 class DueRollup(db.Model):
-    """Cases whose due time fell on one local day (应结案 of that day), per level key, and how they ended."""
+    """Cases whose due time fell on one local day (应结案 of that day), per level key, and how they ended: the rounds
+    in progress on the case rows. Finished rounds (``CaseRound``, written once when a case is reopened) are few and
+    always counted live."""
 
     __tablename__ = "scorecard_due_rollups"
 
@@ -92,7 +97,6 @@ class DueRollup(db.Model):
     closed: Mapped[int] = mapped_column(nullable=False, default=0)
     closed_on_time: Mapped[int] = mapped_column(nullable=False, default=0)
     reworked: Mapped[int] = mapped_column(nullable=False, default=0)
-    reopened: Mapped[int] = mapped_column(nullable=False, default=0)
     followed_up: Mapped[int] = mapped_column(nullable=False, default=0)
     satisfied: Mapped[int] = mapped_column(nullable=False, default=0)
     hours_n: Mapped[int] = mapped_column(nullable=False, default=0)
@@ -118,6 +122,29 @@ class DueRollup(db.Model):
     h18: Mapped[int] = mapped_column(nullable=False, default=0)
     h19: Mapped[int] = mapped_column(nullable=False, default=0)
     h20: Mapped[int] = mapped_column(nullable=False, default=0)
+    work_n: Mapped[int] = mapped_column(nullable=False, default=0)
+    work_sum: Mapped[float] = mapped_column(db.Float, nullable=False, default=0.0)
+    w00: Mapped[int] = mapped_column(nullable=False, default=0)
+    w01: Mapped[int] = mapped_column(nullable=False, default=0)
+    w02: Mapped[int] = mapped_column(nullable=False, default=0)
+    w03: Mapped[int] = mapped_column(nullable=False, default=0)
+    w04: Mapped[int] = mapped_column(nullable=False, default=0)
+    w05: Mapped[int] = mapped_column(nullable=False, default=0)
+    w06: Mapped[int] = mapped_column(nullable=False, default=0)
+    w07: Mapped[int] = mapped_column(nullable=False, default=0)
+    w08: Mapped[int] = mapped_column(nullable=False, default=0)
+    w09: Mapped[int] = mapped_column(nullable=False, default=0)
+    w10: Mapped[int] = mapped_column(nullable=False, default=0)
+    w11: Mapped[int] = mapped_column(nullable=False, default=0)
+    w12: Mapped[int] = mapped_column(nullable=False, default=0)
+    w13: Mapped[int] = mapped_column(nullable=False, default=0)
+    w14: Mapped[int] = mapped_column(nullable=False, default=0)
+    w15: Mapped[int] = mapped_column(nullable=False, default=0)
+    w16: Mapped[int] = mapped_column(nullable=False, default=0)
+    w17: Mapped[int] = mapped_column(nullable=False, default=0)
+    w18: Mapped[int] = mapped_column(nullable=False, default=0)
+    w19: Mapped[int] = mapped_column(nullable=False, default=0)
+    w20: Mapped[int] = mapped_column(nullable=False, default=0)
 
 
 class CaseMark(db.Model):
@@ -141,14 +168,16 @@ class CaseMark(db.Model):
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     postponed: Mapped[bool] = mapped_column(db.Boolean, nullable=False)
-    rework_count: Mapped[int] = mapped_column(nullable=False)
-    reopen_count: Mapped[int] = mapped_column(nullable=False)
+    round_rework_count: Mapped[int] = mapped_column(nullable=False)
+    hours: Mapped[float | None] = mapped_column(db.Float)
+    work_hours: Mapped[float | None] = mapped_column(db.Float)
     rating: Mapped[int | None] = mapped_column()
     rating_scale: Mapped[int | None] = mapped_column()
 
 
 MARK_COLUMNS = ("created_at", "due_at", "state", "channel", "unit_id", "area_id", "category_id", "dispatched_at",
-                "handled_at", "postponed", "rework_count", "reopen_count", "rating", "rating_scale")
+                "handled_at", "postponed", "round_rework_count", "hours", "work_hours", "rating",
+                "rating_scale")
 
 
 class RollupState(db.Model):

@@ -15,7 +15,6 @@ from portal.registry.models import Area, AreaLevel, Category, Unit
 from portal.scorecards import exports, honours, rules, tables
 from portal.scorecards.figures import compute
 from portal.scorecards.forms import PeriodForm, RuleForm
-from portal.scorecards.models import BUCKET_EDGES
 from portal.scorecards.periods import Period, local_today
 
 bp = Blueprint("scorecards", __name__, url_prefix="/console/scorecards", template_folder="templates")
@@ -87,9 +86,7 @@ def _cases_link(period, measure, level, key, channel=None):
         args["due_from"] = period.start.isoformat()
         args["due_to"] = period.end.isoformat()
         if measure != "due":
-            args["outcome"] = measure
-        if measure in ("closed", "closed_on_time", "reworked", "reopened", "followed_up", "satisfied"):
-            args["state"] = "closed"
+            args["outcome"] = measure  # for 重办 the days are those of the reopening
     return url_for("cases.index") + "?" + urlencode(args)
 
 
@@ -280,6 +277,6 @@ def definitions():
     rule = rules.current_rule()
     db.session.commit()
     return render_template("scorecards/definitions.html", rule=rule, label_of=rules.label_of,
-                           buckets=BUCKET_EDGES, missing_data=rules.MISSING_DATA, source_label=rules.source_label,
+                           missing_data=rules.MISSING_DATA, source_label=rules.source_label,
                            list_rule=honours.current_list_rule())
 

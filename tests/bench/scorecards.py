@@ -85,12 +85,16 @@ def seed_cases(db_path, count=CASES, now=None, seed=6):
             yield (case_id, f"B{case_id:011d}", "000000", rng.choice(channels), state, category, rng.choice(areas),
                    "压测工单", unit, _stamp(dispatched) if dispatched else None, _stamp(due) if due else None,
                    _stamp(handled) if handled else None, _stamp(closed) if closed else None, postponed, rework,
-                   reopen, rating, scale, _stamp(rated) if rated else None, _stamp(created), _stamp(changed))
+                   rework, reopen, rating, scale, _stamp(rated) if rated else None, _stamp(created), _stamp(changed),
+                   (handled - dispatched).total_seconds() / 3600 if handled and dispatched else None,
+                   # working hours: about a third of the calendar hours (8 of every 24, fewer at weekends)
+                   (handled - dispatched).total_seconds() / 3600 * 0.3 if handled and dispatched else None)
 
-    insert = ("INSERT INTO cases (id, number, query_code, channel, state, category_id, area_id, description, unit_id,"
-              " dispatched_at, due_at, handled_at, closed_at, postponed, rework_count, reopen_count, rating,"
-              " rating_scale, rated_at, created_at, updated_at, urgent, anonymous, rebound_count, me_too_count,"
-              " reopen_requested) VALUES (" + ", ".join(["?"] * 21) + ", 0, 1, 0, 0, 0)")
+    insert = ("INSERT INTO cases (id, number, query_code, channel, state, category_id, area_id, description,"
+              " unit_id, dispatched_at, due_at, handled_at, closed_at, postponed, rework_count, round_rework_count,"
+              " reopen_count, rating, rating_scale, rated_at, created_at, updated_at, hours, work_hours, urgent,"
+              " anonymous, rebound_count, me_too_count, reopen_requested) VALUES (" + ", ".join(["?"] * 24)
+              + ", 0, 1, 0, 0, 0)")
     with sqlite3.connect(db_path) as connection:
         connection.execute("PRAGMA synchronous=OFF")
         generator = rows()

@@ -219,3 +219,19 @@ def test_demo_city_has_a_month_of_cases_in_every_stage(city):
     for case in cases:  # every history is in time order and starts at the report
         times = [e.at for e in case.events]
         assert times == sorted(times) and case.events[0].kind.value == "receive"
+
+
+def test_demo_handling_times_match_their_rounds_times(city):
+    """Each handled round's handling time is its 派遣 → 处置 in hours, in the past; reopened cases keep theirs."""
+    from complaints.models import Case, CaseRound
+
+    rounds = db.session.execute(db.select(CaseRound)).scalars().all()
+    handled = db.session.execute(db.select(Case).where(Case.hours.is_not(None))).scalars().all() + rounds
+    assert handled
+    for held in handled:
+        if held.handled_at is None:
+            continue
+        assert held.hours == pytest.approx((held.handled_at - held.dispatched_at).total_seconds() / 3600)
+        assert 0 <= held.work_hours <= held.hours
+    for kept in rounds:
+        assert kept.dispatched_at <= kept.closed_at <= kept.ended_at

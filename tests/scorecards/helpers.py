@@ -2,7 +2,7 @@
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from complaints.models import CaseState
+from complaints.models import CaseRound, CaseState
 from portal.extensions import db
 from tests.factories import make_case
 
@@ -17,7 +17,10 @@ def local(year, month, day, hour=12, minute=0):
 def put_case(*, category, area, unit=None, received, state=CaseState.RECEIVED, due=None, dispatched=None,
              handled=None, closed=None, postponed=False, rework=0, reopen=0, rating=None, scale=3, channel="web",
              changed=None):
-    """A case received at ``received`` (aware) in ``area`` with the given outcome, stored as is."""
+    """A case received at ``received`` (aware) in ``area`` with the given outcome, stored as is.
+
+    ``reopen`` earlier rounds are kept as finished rounds that ended in a 重办 an hour before the case was
+    dispatched again (without a due time of their own, so only the 重办 counts, in the month of that hour)."""
     case = make_case(category=category, area=area, channel=channel)
     case.created_at = received
     case.state = state
@@ -27,10 +30,16 @@ def put_case(*, category, area, unit=None, received, state=CaseState.RECEIVED, d
         dispatched = due - timedelta(hours=24)
     case.dispatched_at = dispatched
     case.handled_at = handled
+    case.hours = (handled - dispatched).total_seconds() / 3600 if handled and dispatched else None
     case.closed_at = closed
     case.postponed = postponed
-    case.rework_count = rework
+    case.rework_count = case.round_rework_count = rework
     case.reopen_count = reopen
+    for seq in range(1, reopen + 1):
+        ended = (dispatched or received) - timedelta(hours=1)
+        case.rounds.append(CaseRound(seq=seq, ended_kind="reopen", ended_at=ended, unit_id=case.unit_id,
+                                     area_id=case.area_id, category_id=case.category_id, closed_at=ended,
+                                     postponed=False, rework_count=0))
     case.rating = rating
     case.rating_scale = scale if rating is not None else None
     if changed is not None:
