@@ -4,7 +4,7 @@ from flask_babel import format_datetime
 from flask_login import current_user
 
 from portal.auth.permissions import Permission, can
-from portal.city import get_city_settings
+from portal.city import get_city_settings, satisfaction_label
 from portal.i18n import HTML_LANG, LOCALE_LABELS, LOCALES, current_locale
 
 
@@ -22,6 +22,7 @@ def url_with_lang(code):
 
 def init_app(app):
     app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.globals["satisfaction_label"] = satisfaction_label
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor
