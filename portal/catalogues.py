@@ -14,7 +14,8 @@ from portal.i18n import LOCALES, to_traditional
 
 TRANSLATIONS = ROOT / "translations"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
-            "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3)}
+            "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2), "_lp": ((1, "c"), 2),
+            "npgettext": ((1, "c"), 2, 3)}
 CONTEXT_SEPARATOR = "\x04"  # gettext's own: a pending key "case action\x04File" is msgid "File" in that context
 METHOD_MAP = [
     ("portal/**.py", "python"),
