@@ -104,13 +104,14 @@ def problems():
     return issues
 
 
-def fill():
-    """zh_Hant from zh_Hans by OpenCC where empty; en from the message id where empty."""
+def fill(regenerate=False):
+    """zh_Hant from zh_Hans by OpenCC where empty (every entry with ``regenerate``); en from the message id where
+    empty."""
     hans = {(m.id, m.context): m.string for m in load("zh_Hans") if m.id}
     for locale in ("zh_Hant", "en"):
         catalog = load(locale)
         for message in catalog:
-            if not message.id or not _is_empty(message):
+            if not message.id or not (_is_empty(message) or (regenerate and locale == "zh_Hant")):
                 continue
             if locale == "en":
                 message.string = message.id
@@ -151,14 +152,14 @@ def main(argv):
     if argv[1:] == ["merge-pending"]:
         print(f"{merge_pending()} zh_Hans translations merged")
         return 0
-    if argv[1:] == ["fill-hant"]:
-        fill()
+    if argv[1:2] == ["fill-hant"] and argv[2:] in ([], ["--all"]):
+        fill(regenerate=argv[2:] == ["--all"])
         return 0
     if argv[1:] == ["check"]:
         found = problems()
         print("\n".join(found) or "catalogues complete")
         return 1 if found else 0
-    print("usage: python -m portal.catalogues fill-hant|check|merge-pending")
+    print("usage: python -m portal.catalogues fill-hant [--all]|check|merge-pending")
     return 2
 
 

@@ -1,5 +1,6 @@
 """Languages: which locale a request gets, names stored in three languages, and 简/繁-blind search keys."""
 from functools import lru_cache
+from pathlib import Path
 
 from flask import current_app, g, has_request_context, request
 from flask_babel import get_locale
@@ -67,16 +68,22 @@ def current_locale():
     return str(locale) if locale else "zh_Hans"
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=4)
 def _converter(config):
     import opencc
 
     return opencc.OpenCC(config)
 
 
+# 繁體 follows one regional standard, Taiwan's, with its phrases (s2twp: 為 not 爲, 核查 not 覈查, 網路 not 網絡,
+# 位置資訊 not 位置信息), then a few fix-ups in OpenCC's own dictionary format (只能 not 隻能, 工作台 not 工作臺).
+TRADITIONAL = "s2twp"
+TRADITIONAL_FIXUPS = str(Path(__file__).parent / "opencc" / "tw-fixups.json")
+
+
 def to_traditional(text):
-    """Automatic 简→繁 conversion with OpenCC (used when no zh_Hant name was typed)."""
-    return _converter("s2t").convert(text) if text else text
+    """Automatic 简→繁 conversion with OpenCC: the zh_Hant catalogue, and names where no zh_Hant one was typed."""
+    return _converter(TRADITIONAL_FIXUPS).convert(_converter(TRADITIONAL).convert(text)) if text else text
 
 
 def to_simplified(text):

@@ -1,0 +1,35 @@
+"""Every page in 简体 and 繁體 reads as its own language: no variant characters or mainland wording in 繁體, no
+English, raw codes or ASCII punctuation in 简体. The pages are found by crawling the demo city as each role."""
+import re
+
+import pytest
+
+from portal.demo import seed_demo_city
+from portal.extensions import db
+from tests.crawl import crawl_as_everyone, visible_text
+
+# Characters and words a Taiwan-standard reader does not expect (s2t's variants, mainland vocabulary).
+NOT_TRADITIONAL = re.compile(r"[隻覈爲裏衆臺羣啓着]|位置信息|網絡|搜索|信息")
+
+
+@pytest.fixture
+def demo_city(app):
+    seed_demo_city()
+    db.session.commit()
+
+
+def findings(pages, pattern, width=12):
+    found = []
+    for url, page in pages.items():
+        text = visible_text(page)
+        for match in pattern.finditer(text):
+            found.append(f"{url}: …{text[max(0, match.start() - width):match.end() + width].strip()}…")
+    return found
+
+
+def test_traditional_pages_use_taiwan_standard_characters_and_words(app, demo_city):
+    pages = crawl_as_everyone(app, "zh_Hant")
+
+    assert len(pages) > 40  # public pages and every role's console
+    found = findings(pages, NOT_TRADITIONAL)
+    assert not found, "\n".join(sorted(set(found))[:40])
