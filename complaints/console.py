@@ -21,6 +21,7 @@ from complaints.console_forms import (
 from complaints.models import Case, CaseState, Channel, IllegalTransition
 from portal.auth.permissions import Permission, require
 from portal.extensions import db
+from portal.i18n import colon, list_separator
 from portal.registry import services as registry
 from portal.registry.models import Area, Category, Unit
 from portal.sqlite import lock_for_write
@@ -107,7 +108,7 @@ def _in_words(spec):
                               (Category, spec.category_id, _("Category"))):
         record = db.session.get(model, key) if key else None
         if record is not None:
-            words.append(f"{label}: {record.display_name}")
+            words.append(f"{label}{colon()}{record.display_name}")
     if spec.channel in {channel.value for channel in Channel}:
         words.append(_("Channel: %(channel)s", channel=Channel(spec.channel).label))
     if spec.created_from or spec.created_to:
@@ -252,7 +253,7 @@ def bulk():
                    else _("Merged into %(target)s: %(numbers)s.", target=target.number, numbers=", ".join(done)))
         flash(message, "success")
     if refused:
-        flash(_("Not done: %(cases)s.", cases="; ".join(refused)), "danger")
+        flash(_("Not done: %(cases)s.", cases=list_separator().join(refused)), "danger")
     if not done and not refused:
         flash(_("Select at least one case."), "danger")
     return redirect(back)

@@ -96,6 +96,16 @@ def search_key(*texts):
     return to_simplified(joined).lower()
 
 
+def colon(locale=None):
+    """The colon after a label: full-width "：" in Chinese text (no space after it), ": " in English."""
+    return ": " if (locale or current_locale()) == "en" else "："
+
+
+def list_separator(locale=None):
+    """Between the clauses of a list: "；" in Chinese text, "; " in English."""
+    return "; " if (locale or current_locale()) == "en" else "；"
+
+
 def localized(zh_hans, zh_hant=None, en=None, locale=None):
     """Pick the text for ``locale``: its own version, else 简→繁 for zh_Hant, else zh_Hans."""
     locale = locale or current_locale()

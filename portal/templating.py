@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from portal.auth.permissions import Permission, can
 from portal.city import get_city_settings, satisfaction_label
-from portal.i18n import HTML_LANG, LOCALE_LABELS, LOCALES, current_locale
+from portal.i18n import HTML_LANG, LOCALE_LABELS, LOCALES, colon, current_locale, list_separator
 
 
 def localtime(value, format="yyyy-MM-dd HH:mm"):
@@ -23,6 +23,8 @@ def url_with_lang(code):
 def init_app(app):
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.globals["satisfaction_label"] = satisfaction_label
+    app.jinja_env.globals["colon"] = colon
+    app.jinja_env.globals["list_separator"] = list_separator
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor

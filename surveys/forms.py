@@ -192,7 +192,7 @@ class SurveyForm(BaseForm):
     pass_percent = IntegerField(_l("Pass mark for quizzes, percent of points"), validators=[Optional(),
                                                                                       NumberRange(1, 100)])
     show_answers = BooleanField(_l("Quizzes: show the right answers after submitting"), default=True)
-    starts_at = DateTimeLocalField(_l("Starts (local time, optional)"), validators=[Optional()])
+    starts_at = DateTimeLocalField(_l("Starts at (local time, optional)"), validators=[Optional()])
     ends_at = DateTimeLocalField(_l("Ends (local time, optional)"), validators=[Optional()])
 
     def to_data(self):

@@ -33,3 +33,17 @@ def test_traditional_pages_use_taiwan_standard_characters_and_words(app, demo_ci
     assert len(pages) > 40  # public pages and every role's console
     found = findings(pages, NOT_TRADITIONAL)
     assert not found, "\n".join(sorted(set(found))[:40])
+
+
+# In 简体: an ASCII colon after Chinese ("时段: "), a raw code in brackets ("自愿参与 (qr_open)"), two words for one
+# thing (当地时间 beside 本地时间), English words where Chinese is due (the area levels "City", "District / county").
+NOT_SIMPLIFIED = re.compile(r"[\u4e00-\u9fff）》”][:;](\s|$)|[(（]\s*[a-z]+(_[a-z]+)+\s*[)）]|当地时间|"
+                            r"\b(City|District / county|Street / township|Community / village|Grid)\b")
+
+
+def test_simplified_pages_use_chinese_words_and_punctuation(app, demo_city):
+    pages = crawl_as_everyone(app, "zh_Hans")
+
+    assert len(pages) > 40
+    found = findings(pages, NOT_SIMPLIFIED)
+    assert not found, "\n".join(sorted(set(found))[:60])
