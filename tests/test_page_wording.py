@@ -47,3 +47,15 @@ def test_simplified_pages_use_chinese_words_and_punctuation(app, demo_city):
     assert len(pages) > 40
     found = findings(pages, NOT_SIMPLIFIED)
     assert not found, "\n".join(sorted(set(found))[:60])
+
+
+def test_the_console_header_names_the_user_and_role_without_nested_brackets(client, login):
+    from portal.auth.models import Role
+    from tests.factories import make_user
+
+    login(make_user(Role.DISPATCHER, display_name="王芳"))
+    client.set_cookie("lang", "en")
+
+    page = client.get("/console/").get_data(as_text=True)
+
+    assert "王芳 · Dispatcher (command centre)" in page and "王芳 (" not in page
