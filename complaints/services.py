@@ -25,6 +25,7 @@ from portal.auth.models import Role
 from portal.city import city_setting, get_city_settings
 from portal.clock import to_local, utcnow
 from portal.extensions import db
+from portal.textclean import clean_text
 from portal.workdays import add_working_hours, parse_periods
 
 MAX_DESCRIPTION = 2000
@@ -95,6 +96,7 @@ def submit_report(*, category, description, channel, point=None, area=None, lati
     area_id = point.area_id if point is not None else area.id
     if anonymous:
         reporter_name = reporter_phone = None
+    description, location_text, reporter_name = (clean_text(t) for t in (description, location_text, reporter_name))
     now = now or utcnow()
     actor_id = getattr(actor, "id", None)
     values = {
@@ -208,7 +210,7 @@ def reject_case(case, actor, reason):
     if not (reason or "").strip():
         raise CaseError("reason_required", field="reason")
     case.transition(EventKind.REJECT, actor, note=reason.strip())
-    case.reject_reason = reason.strip()[:500]
+    case.reject_reason = clean_text(reason.strip()[:500])
     db.session.flush()
     return case
 
@@ -289,7 +291,7 @@ def verify_case(case, actor, passed, note):
         raise CaseError("note_required", field="note")
     if passed:
         case.transition(EventKind.CLOSE, actor, note=note.strip())
-        case.outcome = note.strip()[:MAX_NOTE]
+        case.outcome = clean_text(note.strip()[:MAX_NOTE])
         case.closed_at = utcnow()
         case.reopen_requested = False
     else:
@@ -378,7 +380,7 @@ def rate_case(case, rating, comment=None, ask_reopen=False, actor=None):
     case.transition(EventKind.RATE, actor, note=(comment or "").strip()[:500] or None, public=False,
                     data={"rating": rating, "scale": scale, "by_phone": actor is not None})
     case.rating, case.rating_scale = rating, scale
-    case.rating_comment = (comment or "").strip()[:500] or None
+    case.rating_comment = clean_text((comment or "").strip()[:500]) or None
     case.rated_at = utcnow()
     if ask_reopen:
         if not is_dissatisfied(rating, scale):
