@@ -54,6 +54,7 @@ def _spec(form, extra):
 
     return queries.CaseFilter(
         text=ok(form.q) or "", state=ok(form.state) or "", overdue=bool(ok(form.overdue)),
+        amber=bool(ok(form.amber)), followup_due=bool(ok(form.followup_due)),
         unit_id=ok(form.unit), area_id=ok(form.area), category_id=ok(form.category), channel=ok(form.channel) or "",
         created_from=ok(form.created_from), created_to=ok(form.created_to), **extra)
 
@@ -104,6 +105,10 @@ def _in_words(spec):
         words.append(_("State: %(state)s", state=CaseState(spec.state).label))
     if spec.overdue:
         words.append(_("Overdue: with a unit, not postponed, past the due time"))
+    if spec.amber:
+        words.append(_("Nearly due (黄灯): with a unit, not overdue, past the warning share of the limit"))
+    if spec.followup_due:
+        words.append(_("Waiting for a follow-up (回访): closed, not rated, the reporter left a phone"))
     for model, key, label in ((Unit, spec.unit_id, _("Unit")), (Area, spec.area_id, _("Area (and its sub-areas)")),
                               (Category, spec.category_id, _("Category"))):
         record = db.session.get(model, key) if key else None

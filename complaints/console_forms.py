@@ -120,6 +120,8 @@ class CaseFilterForm(BaseForm):
     state = SelectField(_l("State"), validators=[Optional()], validate_choice=False,
                         choices=lambda: [("", _l("Any state")), ("open", _l("Open"))] + CaseState.choices())
     overdue = BooleanField(_l("Overdue only"))
+    amber = BooleanField(_l("Nearly due (黄灯) only"))
+    followup_due = BooleanField(_l("Waiting for a follow-up (回访) only"))
     unit = id_select(_l("Unit"))
     area = id_select(_l("Area"))
     category = id_select(_l("Category"))
