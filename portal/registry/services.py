@@ -10,7 +10,8 @@ FIELDS = {
     Area: NAME_FIELDS + ("parent_id", "level", "office_unit_id"),
     Unit: NAME_FIELDS + ("kind", "area_id", "contact_name", "contact_phone"),
     Point: NAME_FIELDS + ("kind", "area_id", "owner_unit_id", "address", "latitude", "longitude"),
-    Category: NAME_FIELDS + ("parent_id", "kind", "limit_hours", "urgent_limit_hours", "sort_order", "questions"),
+    Category: NAME_FIELDS + ("parent_id", "kind", "limit_hours", "urgent_limit_hours", "sort_order", "questions",
+                       "synonyms"),
     RoutingRule: ("category_id", "area_id", "point_id", "unit_id", "note", "active"),
 }
 
