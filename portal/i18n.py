@@ -106,6 +106,18 @@ def list_separator(locale=None):
     return "; " if (locale or current_locale()) == "en" else "；"
 
 
+def picker_key(*texts):
+    """What a quick picker matches typing against: the search key (简体, lower-cased), the 繁體 spelling, and the
+    pinyin, whole and by initials (路灯不亮: "ludengbuliang ldbl"), computed once on the server."""
+    from pypinyin import Style, lazy_pinyin
+
+    joined = " ".join(t for t in texts if t)
+    simplified = search_key(joined)
+    syllables = lazy_pinyin(simplified, errors="ignore")
+    initials = lazy_pinyin(simplified, style=Style.FIRST_LETTER, errors="ignore")
+    return " ".join((simplified, to_traditional(simplified), "".join(syllables), "".join(initials))).lower()
+
+
 def localized(zh_hans, zh_hant=None, en=None, locale=None):
     """Pick the text for ``locale``: its own version, else 简→繁 for zh_Hant, else zh_Hans."""
     locale = locale or current_locale()
