@@ -44,7 +44,7 @@ test: install
 
 # extract -> update -> fill zh_Hant from zh_Hans where empty -> compile
 translations: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot . >/dev/null
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k pgettext:1c,2 -k lazy_pgettext:1c,2 -k _lp:1c,2 -k npgettext:1c,2,3 --no-location --sort-output -o translations/messages.pot . >/dev/null
 	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 	$(PY) -m portal.catalogues merge-pending
 	$(PY) -m portal.catalogues fill-hant

@@ -21,6 +21,7 @@ from complaints.console_forms import (
 from complaints.models import Case, CaseState, Channel, IllegalTransition
 from portal.auth.permissions import Permission, require
 from portal.extensions import db
+from portal.i18n import colon, list_separator
 from portal.registry import services as registry
 from portal.registry.models import Area, Category, Unit
 from portal.sqlite import lock_for_write
@@ -53,6 +54,7 @@ def _spec(form, extra):
 
     return queries.CaseFilter(
         text=ok(form.q) or "", state=ok(form.state) or "", overdue=bool(ok(form.overdue)),
+        amber=bool(ok(form.amber)), followup_due=bool(ok(form.followup_due)),
         unit_id=ok(form.unit), area_id=ok(form.area), category_id=ok(form.category), channel=ok(form.channel) or "",
         created_from=ok(form.created_from), created_to=ok(form.created_to), **extra)
 
@@ -103,11 +105,15 @@ def _in_words(spec):
         words.append(_("State: %(state)s", state=CaseState(spec.state).label))
     if spec.overdue:
         words.append(_("Overdue: with a unit, not postponed, past the due time"))
+    if spec.amber:
+        words.append(_("Nearly due (黄灯): with a unit, not overdue, past the warning share of the limit"))
+    if spec.followup_due:
+        words.append(_("Waiting for a follow-up (回访): closed, not rated, the reporter left a phone"))
     for model, key, label in ((Unit, spec.unit_id, _("Unit")), (Area, spec.area_id, _("Area (and its sub-areas)")),
                               (Category, spec.category_id, _("Category"))):
         record = db.session.get(model, key) if key else None
         if record is not None:
-            words.append(f"{label}: {record.display_name}")
+            words.append(f"{label}{colon()}{record.display_name}")
     if spec.channel in {channel.value for channel in Channel}:
         words.append(_("Channel: %(channel)s", channel=Channel(spec.channel).label))
     if spec.created_from or spec.created_to:
@@ -252,7 +258,7 @@ def bulk():
                    else _("Merged into %(target)s: %(numbers)s.", target=target.number, numbers=", ".join(done)))
         flash(message, "success")
     if refused:
-        flash(_("Not done: %(cases)s.", cases="; ".join(refused)), "danger")
+        flash(_("Not done: %(cases)s.", cases=list_separator().join(refused)), "danger")
     if not done and not refused:
         flash(_("Select at least one case."), "danger")
     return redirect(back)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 
 from complaints import photos as photo_files
 from complaints import queries, services
@@ -129,20 +130,22 @@ def _note(case, form, actor):
     services.add_note(case, actor, form.note.data, public=form.public.data)
 
 
+# A button's short verb is translated in the context of a case step: "File" is 立案 here, not 文件.
 ACTIONS = [
-    Action("file", Permission.CASES_DISPATCH, EventKind.FILE, FileForm, _l("File the case (立案)"), _l("File"),
+    Action("file", Permission.CASES_DISPATCH, EventKind.FILE, FileForm, _l("File the case (立案)"),
+           _lp("case action", "File"),
            lambda case, form, actor: services.file_case(case, actor, note=(form.note.data or "").strip() or None),
            _l("Case filed.")),
     Action("dispatch", Permission.CASES_DISPATCH, EventKind.DISPATCH, DispatchForm, _l("Dispatch (派遣)"),
-           _l("Dispatch"), _dispatch, _l("Case dispatched."), prepare=_prepare_dispatch),
+           _lp("case action", "Dispatch"), _dispatch, _l("Case dispatched."), prepare=_prepare_dispatch),
     Action("reject", Permission.CASES_DISPATCH, EventKind.REJECT, ReasonForm,
            _l("Do not accept (不予立案): the reporter sees the reason"), _l("Do not accept"),
            lambda case, form, actor: services.reject_case(case, actor, form.reason.data),
            _l("Case not accepted."), style="outline-danger"),
     Action("merge", Permission.CASES_DISPATCH, EventKind.MERGE, MergeForm, _l("Merge as a duplicate (合并)"),
-           _l("Merge"), _merge, _l("Case merged as a duplicate."), style="outline-secondary"),
+           _lp("case action", "Merge"), _merge, _l("Case merged as a duplicate."), style="outline-secondary"),
     Action("accept", Permission.CASES_HANDLE, EventKind.ACCEPT, ConfirmForm, _l("Accept the case"),
-           _l("Accept"), lambda case, form, actor: services.accept_case(case, actor),
+           _lp("case action", "Accept"), lambda case, form, actor: services.accept_case(case, actor),
            _l("Case accepted: your unit is handling it."), unit_only=True),
     Action("handle", Permission.CASES_HANDLE, EventKind.HANDLE, HandleForm, _l("Report it handled (处置完成)"),
            _l("Report handled"), _handle, _l("Reported handled: the command centre will check it."),
@@ -152,29 +155,30 @@ ACTIONS = [
            _l("Request sent to the command centre."), style="outline-primary", unit_only=True,
            when=lambda case: services.pending_extension(case) is None),
     Action("return", Permission.CASES_HANDLE, EventKind.RETURN, ReasonForm,
-           _l("Return as mis-routed (退回)"), _l("Return"),
+           _l("Return as mis-routed (退回)"), _lp("case action", "Return"),
            lambda case, form, actor: services.return_case(case, actor, form.reason.data),
            _l("Case returned to the command centre."), style="outline-danger", unit_only=True),
     Action("unit-note", Permission.CASES_HANDLE, EventKind.NOTE, NoteForm, _l("Add a note"), _l("Add note"),
            _note, _l("Note added."), style="outline-secondary", unit_only=True),
     Action("verify", Permission.CASES_DISPATCH, EventKind.CLOSE, VerifyForm, _l("Check the result (核查)"),
-           _l("Check"), lambda case, form, actor: services.verify_case(case, actor, form.result.data == "pass",
-                                                                       form.note.data),
+           _lp("case action", "Check"),
+           lambda case, form, actor: services.verify_case(case, actor, form.result.data == "pass", form.note.data),
            _l("Check recorded."), choice_field="result",
            choice_buttons=(("pass", _l("Passed: close"), "success"), ("fail", _l("Failed: rework"), "danger"))),
     Action("decide-extension", Permission.CASES_DISPATCH, EventKind.EXTENSION_DECISION, DecideExtensionForm,
-           _l("Decide the request for more time"), _l("Decide"), _decide, _l("Decision recorded."),
+           _l("Decide the request for more time"), _lp("case action", "Decide"), _decide, _l("Decision recorded."),
            when=lambda case: services.pending_extension(case) is not None, choice_field="decision",
-           choice_buttons=(("approve", _l("Approve"), "success"), ("deny", _l("Deny"), "danger"))),
+           choice_buttons=(("approve", _lp("case action", "Approve"), "success"),
+                           ("deny", _lp("case action", "Deny"), "danger"))),
     Action("followup", Permission.CASES_FOLLOWUP, EventKind.RATE, FollowupForm,
-           _l("Record a phone follow-up (回访)"), _l("Record"), _followup, _l("Follow-up recorded."),
+           _l("Record a phone follow-up (回访)"), _lp("case action", "Record"), _followup, _l("Follow-up recorded."),
            when=lambda case: case.rating is None, prepare=_prepare_followup),
     Action("reopen", Permission.CASES_DISPATCH, EventKind.REOPEN, RemarkForm,
-           _l("Reopen to handle again (重办)"), _l("Reopen"),
+           _l("Reopen to handle again (重办)"), _lp("case action", "Reopen"),
            lambda case, form, actor: services.reopen_case(case, actor, form.note.data),
            _l("Case reopened: dispatch it again."), when=lambda case: case.reopen_requested),
     Action("decline-reopen", Permission.CASES_DISPATCH, EventKind.NOTE, RemarkForm,
-           _l("Decline to reopen: tell the reporter why"), _l("Decline"),
+           _l("Decline to reopen: tell the reporter why"), _lp("case action", "Decline"),
            lambda case, form, actor: services.decline_reopen(case, actor, form.note.data),
            _l("Reopening declined; the reporter sees your note."), style="outline-danger",
            when=lambda case: case.reopen_requested),

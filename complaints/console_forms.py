@@ -1,6 +1,7 @@
 """Input shapes for the staff case console: list filters, bulk actions, each lifecycle step, hotline intake."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     DateField,
@@ -13,6 +14,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import Select
 
 from complaints.forms import phone_number
 from complaints.models import STAFF_CHANNELS, CaseState, Channel
@@ -20,6 +22,7 @@ from complaints.services import MAX_DESCRIPTION, MAX_NOTE
 from portal.city import SATISFACTION_SCALES
 from portal.extensions import db
 from portal.forms import BaseForm
+from portal.i18n import picker_key
 from portal.qr import MAX_DB_ID
 from portal.registry import services as registry
 from portal.registry.models import Category, Unit
@@ -97,13 +100,32 @@ def category_filter_choices():
     return choices
 
 
-def grouped_category_choices():
-    """{group name: [(id, name)]} for a select with optgroups; only categories can be chosen."""
+def grouped_category_choices(with_keys=False):
+    """{group name: [(id, name)]} for a select with optgroups; only categories can be chosen. ``with_keys`` adds
+    each option's ``data-keys`` for the quick picker (names in 简/繁/English, synonyms, pinyin and initials)."""
     choices = {}
     for group in _groups():
         label = group.display_name if group.display_name not in choices else f"{group.display_name} ({group.code})"
-        choices[label] = [(c.id, c.display_name) for c in group.children if c.active]
+        choices[label] = [
+            (c.id, c.display_name, {"data-keys": picker_key(c.name, c.name_zh_hant, c.name_en, c.synonyms,
+                                                             group.name)}) if with_keys else (c.id, c.display_name)
+            for c in group.children if c.active]
     return choices
+
+
+class BlankFirstSelect(Select):
+    """A select whose first option is blank ("Choose…"), so nothing is chosen until the operator chooses: a
+    forgotten choice is an error, never the first category of the list."""
+
+    def __init__(self, placeholder):
+        super().__init__()
+        self.placeholder = placeholder
+
+    def __call__(self, field, **kwargs):
+        html = super().__call__(field, **kwargs)
+        opening, rest = html.split(">", 1)
+        blank = self.render_option("", str(self.placeholder), field.data in (None, ""))
+        return Markup(f"{opening}>{blank}{rest}")
 
 
 def rating_choices(scale):
@@ -120,6 +142,8 @@ class CaseFilterForm(BaseForm):
     state = SelectField(_l("State"), validators=[Optional()], validate_choice=False,
                         choices=lambda: [("", _l("Any state")), ("open", _l("Open"))] + CaseState.choices())
     overdue = BooleanField(_l("Overdue only"))
+    amber = BooleanField(_l("Nearly due (黄灯) only"))
+    followup_due = BooleanField(_l("Waiting for a follow-up (回访) only"))
     unit = id_select(_l("Unit"))
     area = id_select(_l("Area"))
     category = id_select(_l("Category"))
@@ -224,7 +248,9 @@ class IntakeForm(BaseForm):
                              render_kw={"list": "point-options", "autocomplete": "off"})
     area = id_select(_l("Or the area"))
     location_text = StringField(_l("Address or landmark as told"), validators=[Optional(), Length(max=300)])
-    category = SelectField(_l("Category"), coerce=optional_int, validators=[DataRequired()])
+    category = SelectField(_l("Category"), coerce=optional_int,
+                           validators=[DataRequired()],
+                           widget=BlankFirstSelect(_l("Choose a category…")))
     description = TextAreaField(_l("What the caller reports"),
                                 validators=[DataRequired(), Length(max=MAX_DESCRIPTION)], render_kw={"rows": 4})
     urgent = BooleanField(_l("Urgent"))

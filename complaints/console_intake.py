@@ -28,7 +28,8 @@ POINT_SUGGESTIONS = 20
 def _form():
     form = IntakeForm()
     form.area.choices = BLANK + registry.area_choices()
-    form.category.choices = grouped_category_choices()
+    form.category.choices = grouped_category_choices(with_keys=True)
+    form.category.render_kw = {"data-filter-placeholder": _("Type to find: name, pinyin initials (e.g. ldbl), 简/繁")}
     if not form.idempotency_key.data:
         form.idempotency_key.data = secrets.token_hex(16)
     return form
@@ -74,7 +75,16 @@ def _questions():
             for category in categories if (asked := resident_intake.questions_of(category))]
 
 
+def _focus_first_error(form):
+    """After an error the cursor goes to the first wrong field in the order of the page, not back to the phone."""
+    wrong = [field for field in form if field.errors]
+    if wrong:
+        form.reporter_phone.render_kw = {k: v for k, v in form.reporter_phone.render_kw.items() if k != "autofocus"}
+        wrong[0].render_kw = {**(wrong[0].render_kw or {}), "autofocus": True}
+
+
 def _page(form, question_errors=None):
+    _focus_first_error(form)
     return render_template("complaints/console/intake.html", form=form, questions=_questions(),
                            question_errors=question_errors or {}, chosen=form.category.data)
 

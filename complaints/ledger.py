@@ -22,7 +22,7 @@ from werkzeug.routing import BuildError
 from complaints.models import OPEN_STATES, Case, CaseEvent, CaseState, Channel, EventKind
 from complaints.queries import CaseFilter, apply_filter
 from portal.auth import audit
-from portal.city import SATISFACTION_SCALES, get_city_settings
+from portal.city import get_city_settings, satisfaction_label
 from portal.clock import to_local, utcnow
 from portal.extensions import db
 from portal.i18n import localized
@@ -133,10 +133,7 @@ def on_time(case, now):
 
 
 def rating_label(case):
-    labels = SATISFACTION_SCALES.get(case.rating_scale or 0)
-    if case.rating is None or not labels or not 1 <= case.rating <= len(labels):
-        return ""
-    return str(labels[case.rating - 1])
+    return satisfaction_label(case.rating, case.rating_scale)
 
 
 def case_row(case, lookups, tz_name, now):

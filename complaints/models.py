@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.clock import UTCDateTime, utcnow
 from portal.extensions import db
 from portal.models import LabelledEnum, TimestampMixin, enum_column
+from portal.textclean import clean_text
 
 
 class CaseState(LabelledEnum):
@@ -257,7 +258,7 @@ class Case(TimestampMixin, db.Model):
             raise IllegalTransition(self, kind)
         _from, to = TRANSITIONS[kind]
         event = CaseEvent(kind=kind, actor_id=getattr(actor, "id", None), from_state=self.state,
-                          to_state=to or self.state, note=note, public=public, data=data)
+                          to_state=to or self.state, note=clean_text(note), public=public, data=data)
         if at is not None:
             event.at = at
         if to is not None:

@@ -21,7 +21,8 @@ from portal.i18n import to_simplified, to_traditional
 from portal.registry.models import Area, Category
 from portal.scorecards import measures
 
-FILTER_KEYS = ("q", "state", "overdue", "unit", "area", "category", "channel", "created_from", "created_to",
+FILTER_KEYS = ("q", "state", "overdue", "amber", "followup_due",
+               "unit", "area", "category", "channel", "created_from", "created_to",
                "due_from", "due_to", "outcome", "supervised_from", "supervised_to")
 OPEN = "open"  # the state filter's value for "any open state"
 
@@ -77,6 +78,8 @@ class CaseFilter:
     state: str = ""  # a CaseState value, or OPEN
     states: tuple = ()  # several CaseState values (the ledger's multiple choice)
     overdue: bool = False
+    amber: bool = False  # 黄灯: on the clock, not yet overdue, past the city's warning share of its limit
+    followup_due: bool = False  # closed, not yet rated, with a phone to call for the 回访
     unit_id: int | None = None
     area_id: int | None = None
     category_id: int | None = None  # a category, or a group meaning all its categories
@@ -94,6 +97,26 @@ def overdue_clause(now=None):
     """SQL for Case.is_overdue: with a unit, not postponed, past the due time."""
     return db.and_(Case.state.in_(_values(WITH_UNIT_STATES)), Case.postponed.is_(False),
                    Case.due_at.is_not(None), Case.due_at < (now or utcnow()))
+
+
+def amber_clause(now=None):
+    """SQL for the 黄灯 cases. The warning time is counted in working hours (``supervision.amber_at``, the watch's
+    own rule), so it is worked out for each case on the clock that is not overdue yet."""
+    from complaints.supervision import amber_at  # supervision imports this module's neighbours at import
+
+    now = now or utcnow()
+    settings = get_city_settings()
+    on_clock = db.session.execute(db.select(Case).where(
+        Case.state.in_(_values(WITH_UNIT_STATES)), Case.postponed.is_(False), Case.dispatched_at.is_not(None),
+        Case.due_at > now)).scalars()
+    ids = [case.id for case in on_clock if amber_at(case, settings) <= now]
+    return Case.id.in_(ids) if ids else db.false()
+
+
+def followup_due_clause():
+    """SQL for the closed cases waiting for a 回访: not rated yet, and a reporter who left a phone."""
+    return db.and_(Case.state == CaseState.CLOSED, Case.rating.is_(None), Case.anonymous.is_(False),
+                   Case.reporter_phone.is_not(None), Case.reporter_phone != "")
 
 
 def local_day_start(day, tz_name):
@@ -185,6 +208,10 @@ def apply_filter(query, spec, now=None):
         query = query.where(Case.state.in_(chosen))
     if spec.overdue:
         query = query.where(overdue_clause(now))
+    if spec.amber:
+        query = query.where(amber_clause(now))
+    if spec.followup_due:
+        query = query.where(followup_due_clause())
     tz = get_city_settings().timezone
     now = now or utcnow()
     by_round = spec.outcome in ROUND_OUTCOMES or spec.due_from or spec.due_to
@@ -248,6 +275,28 @@ def counts(query, now=None):
         return db.session.scalar(db.select(db.func.count()).select_from(narrowed))
 
     return {"open": count(Case.is_open), "overdue": count(overdue_clause(now))}
+
+
+def today_work(user, now=None):
+    """A dispatcher's day at a glance: [(key, label, count, list query args)] over the cases ``user`` may see,
+    each count the case list's own filter, so a number and the list it links to always agree."""
+    now = now or utcnow()
+    today = datetime.fromtimestamp(now.timestamp(), ZoneInfo(get_city_settings().timezone)).date()
+    items = (
+        ("new_today", _l("New today"), {"created_from": today, "created_to": today},
+         {"created_from": today.isoformat(), "created_to": today.isoformat()}),
+        ("overdue", _l("Overdue (红灯)"), {"overdue": True}, {"overdue": "y"}),
+        ("amber", _l("Nearly due (黄灯)"), {"amber": True}, {"amber": "y"}),
+        ("to_verify", _l("Waiting for verification (核查)"), {"state": CaseState.HANDLED.value},
+         {"state": CaseState.HANDLED.value}),
+        ("followup_due", _l("Follow-up due (回访)"), {"followup_due": True}, {"followup_due": "y"}),
+    )
+    work = []
+    for key, label, spec, args in items:
+        query = apply_filter(visible_cases(user), CaseFilter(**spec), now).order_by(None)
+        count = db.session.scalar(db.select(db.func.count()).select_from(query.with_only_columns(Case.id).subquery()))
+        work.append((key, label, count, args))
+    return work
 
 
 # ---------------------------------------------------------------- saved filters

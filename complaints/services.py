@@ -30,6 +30,7 @@ from portal.auth.models import Role
 from portal.city import city_setting, get_city_settings
 from portal.clock import to_local, utcnow
 from portal.extensions import db
+from portal.textclean import clean_text
 from portal.workdays import (
     add_working_hours,
     add_working_time,
@@ -113,6 +114,7 @@ def submit_report(*, category, description, channel, point=None, area=None, lati
     area_id = point.area_id if point is not None else area.id
     if anonymous:
         reporter_name = reporter_phone = None
+    description, location_text, reporter_name = (clean_text(t) for t in (description, location_text, reporter_name))
     now = now or utcnow()
     actor_id = getattr(actor, "id", None)
     values = {
@@ -237,7 +239,7 @@ def reject_case(case, actor, reason):
     if not (reason or "").strip():
         raise CaseError("reason_required", field="reason")
     case.transition(EventKind.REJECT, actor, note=reason.strip())
-    case.reject_reason = reason.strip()[:500]
+    case.reject_reason = clean_text(reason.strip()[:500])
     db.session.flush()
     return case
 
@@ -358,7 +360,7 @@ def verify_case(case, actor, passed, note, now=None):
     now = now or utcnow()
     if passed:
         case.transition(EventKind.CLOSE, actor, note=note.strip(), at=now)
-        case.outcome = note.strip()[:MAX_NOTE]
+        case.outcome = clean_text(note.strip()[:MAX_NOTE])
         case.closed_at = now
         case.reopen_requested = False
     else:
@@ -452,7 +454,7 @@ def rate_case(case, rating, comment=None, ask_reopen=False, actor=None, now=None
     case.transition(EventKind.RATE, actor, note=(comment or "").strip()[:500] or None, public=False,
                     data={"rating": rating, "scale": scale, "by_phone": actor is not None}, at=now)
     case.rating, case.rating_scale = rating, scale
-    case.rating_comment = (comment or "").strip()[:500] or None
+    case.rating_comment = clean_text((comment or "").strip()[:500]) or None
     case.rated_at = now
     if ask_reopen:
         if not is_dissatisfied(rating, scale):

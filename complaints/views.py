@@ -127,6 +127,7 @@ def _report_context(form, place):
         "errors": errors, "question_errors": getattr(form, "question_errors", {}),
         "photos_sent": any(f.filename for f in request.files.getlist(form.photos.name)),
         "max_photos": photos.MAX_PHOTOS, "max_photo_mb": photos.MAX_PHOTO_BYTES // (1024 * 1024),
+        "max_description": services.MAX_DESCRIPTION,
     }
 
 

@@ -17,8 +17,9 @@ from werkzeug.security import safe_join
 # one bundle; the order of the files is the order of the cascade.
 BUNDLES = {
     "bundle/resident.css": ("vendor/weui/weui.purged.css", "css/public.css", "css/report.css", "css/survey.css",
-                            "css/snapshots.css", "css/honours.css", "css/a11y-fixes.css"),
-    "bundle/board.css": ("css/public.css", "css/board.css", "css/a11y-fixes.css"),
+                            "css/snapshots.css", "css/honours.css", "css/texts-fixes.css",
+                            "css/a11y-fixes.css"),
+    "bundle/board.css": ("css/public.css", "css/board.css", "css/texts-fixes.css", "css/a11y-fixes.css"),
 }
 
 YEAR = 365 * 24 * 3600

@@ -13,7 +13,10 @@ from portal.config import ROOT
 from portal.i18n import LOCALES, to_traditional
 
 TRANSLATIONS = ROOT / "translations"
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
+            "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2), "_lp": ((1, "c"), 2),
+            "npgettext": ((1, "c"), 2, 3)}
+CONTEXT_SEPARATOR = "\x04"  # gettext's own: a pending key "case action\x04File" is msgid "File" in that context
 METHOD_MAP = [
     ("portal/**.py", "python"),
     ("complaints/**.py", "python"),
@@ -36,16 +39,20 @@ def save(catalog, locale):
         write_po(fh, catalog, omit_header=False, sort_output=True, width=120, include_lineno=False)
 
 
+def message_key(msgid, context=None):
+    """One string naming a message: its id, prefixed by its context (msgctxt) and gettext's separator if any."""
+    msgid = msgid if isinstance(msgid, str) else msgid[0]
+    return f"{context}{CONTEXT_SEPARATOR}{msgid}" if context else msgid
+
+
 def source_messages():
-    """Message ids used in the code and templates right now."""
+    """Message keys (see ``message_key``) used in the code and templates right now."""
     found = set()
     for _filename, _lineno, message, _comments, context in extract_from_dir(
         str(ROOT), METHOD_MAP, keywords=KEYWORDS,
         options_map={"**/templates/**.html": {"extensions": "jinja2.ext.do"}},
     ):
-        if context:
-            continue
-        found.add(message if isinstance(message, str) else message[0])
+        found.add(message_key(message, context))
     return found
 
 
@@ -83,7 +90,7 @@ def problems():
             issues.append(f"{locale}: catalogue missing (run `make translations`)")
             continue
         catalog = load(locale)
-        have = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}
+        have = {message_key(m.id, m.context) for m in catalog if m.id}
         for msgid in sorted(wanted - have):
             issues.append(f"{locale}: not in catalogue (stale, run `make translations`): {msgid!r}")
         for msgid in sorted(have - wanted):
@@ -97,18 +104,19 @@ def problems():
     return issues
 
 
-def fill():
-    """zh_Hant from zh_Hans by OpenCC where empty; en from the message id where empty."""
-    hans = {m.id: m.string for m in load("zh_Hans") if m.id}
+def fill(regenerate=False):
+    """zh_Hant from zh_Hans by OpenCC where empty (every entry with ``regenerate``); en from the message id where
+    empty."""
+    hans = {(m.id, m.context): m.string for m in load("zh_Hans") if m.id}
     for locale in ("zh_Hant", "en"):
         catalog = load(locale)
         for message in catalog:
-            if not message.id or not _is_empty(message):
+            if not message.id or not (_is_empty(message) or (regenerate and locale == "zh_Hant")):
                 continue
             if locale == "en":
                 message.string = message.id
-            elif hans.get(message.id):
-                source = hans[message.id]
+            elif hans.get((message.id, message.context)):
+                source = hans[(message.id, message.context)]
                 message.string = tuple(to_traditional(s) for s in source) if isinstance(source, tuple) \
                     else to_traditional(source)
             message.flags.discard("fuzzy")
@@ -117,7 +125,8 @@ def fill():
 
 def merge_pending():
     """zh_Hans translations from ``translations/pending/*.json`` ({msgid: text or [singular, plural]}) into the
-    catalogue where it is still empty; the files are removed once merged. Parallel work adds strings this way."""
+    catalogue where it is still empty; the files are removed once merged. Parallel work adds strings this way.
+    A message with a context is keyed ``"context\\u0004msgid"`` (``message_key``)."""
     import json
 
     catalog = load("zh_Hans")
@@ -127,7 +136,7 @@ def merge_pending():
         pending = json.loads(path.read_text(encoding="utf-8"))
         for message in catalog:
             if message.id and _is_empty(message):
-                key = message.id if isinstance(message.id, str) else message.id[0]
+                key = message_key(message.id, message.context)
                 if key in pending:
                     value = pending[key]
                     message.string = tuple(value) if isinstance(value, list) else value
@@ -143,14 +152,14 @@ def main(argv):
     if argv[1:] == ["merge-pending"]:
         print(f"{merge_pending()} zh_Hans translations merged")
         return 0
-    if argv[1:] == ["fill-hant"]:
-        fill()
+    if argv[1:2] == ["fill-hant"] and argv[2:] in ([], ["--all"]):
+        fill(regenerate=argv[2:] == ["--all"])
         return 0
     if argv[1:] == ["check"]:
         found = problems()
         print("\n".join(found) or "catalogues complete")
         return 1 if found else 0
-    print("usage: python -m portal.catalogues fill-hant|check|merge-pending")
+    print("usage: python -m portal.catalogues fill-hant [--all]|check|merge-pending")
     return 2
 
 

@@ -18,6 +18,14 @@ SATISFACTION_SCALES = {
 }
 
 
+def satisfaction_label(rating, scale):
+    """The words of a rating (1 = best) on its scale, e.g. 满意; "" when the pair makes no sense."""
+    labels = SATISFACTION_SCALES.get(scale or 0)
+    if rating is None or not labels or not 1 <= rating <= len(labels):
+        return ""
+    return str(labels[rating - 1])
+
+
 class CitySettings(TimestampMixin, db.Model):
     """A single row (id 1) of settings that admins edit in the console."""
 

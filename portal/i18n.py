@@ -1,5 +1,6 @@
 """Languages: which locale a request gets, names stored in three languages, and 简/繁-blind search keys."""
 from functools import lru_cache
+from pathlib import Path
 
 from flask import current_app, g, has_request_context, request
 from flask_babel import get_locale
@@ -67,16 +68,22 @@ def current_locale():
     return str(locale) if locale else "zh_Hans"
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=4)
 def _converter(config):
     import opencc
 
     return opencc.OpenCC(config)
 
 
+# 繁體 follows one regional standard, Taiwan's, with its phrases (s2twp: 為 not 爲, 核查 not 覈查, 網路 not 網絡,
+# 位置資訊 not 位置信息), then a few fix-ups in OpenCC's own dictionary format (只能 not 隻能, 工作台 not 工作臺).
+TRADITIONAL = "s2twp"
+TRADITIONAL_FIXUPS = str(Path(__file__).parent / "opencc" / "tw-fixups.json")
+
+
 def to_traditional(text):
-    """Automatic 简→繁 conversion with OpenCC (used when no zh_Hant name was typed)."""
-    return _converter("s2t").convert(text) if text else text
+    """Automatic 简→繁 conversion with OpenCC: the zh_Hant catalogue, and names where no zh_Hant one was typed."""
+    return _converter(TRADITIONAL_FIXUPS).convert(_converter(TRADITIONAL).convert(text)) if text else text
 
 
 def to_simplified(text):
@@ -87,6 +94,28 @@ def search_key(*texts):
     """A lower-cased, simplified form so that 简体 and 繁體 spellings match the same record."""
     joined = " ".join(t for t in texts if t)
     return to_simplified(joined).lower()
+
+
+def colon(locale=None):
+    """The colon after a label: full-width "：" in Chinese text (no space after it), ": " in English."""
+    return ": " if (locale or current_locale()) == "en" else "："
+
+
+def list_separator(locale=None):
+    """Between the clauses of a list: "；" in Chinese text, "; " in English."""
+    return "; " if (locale or current_locale()) == "en" else "；"
+
+
+def picker_key(*texts):
+    """What a quick picker matches typing against: the search key (简体, lower-cased), the 繁體 spelling, and the
+    pinyin, whole and by initials (路灯不亮: "ludengbuliang ldbl"), computed once on the server."""
+    from pypinyin import Style, lazy_pinyin
+
+    joined = " ".join(t for t in texts if t)
+    simplified = search_key(joined)
+    syllables = lazy_pinyin(simplified, errors="ignore")
+    initials = lazy_pinyin(simplified, style=Style.FIRST_LETTER, errors="ignore")
+    return " ".join((simplified, to_traditional(simplified), "".join(syllables), "".join(initials))).lower()
 
 
 def localized(zh_hans, zh_hant=None, en=None, locale=None):

@@ -23,7 +23,8 @@ class LabelledEnum(str, enum.Enum):
 
     @classmethod
     def choices(cls):
-        return [(m.value, m.label) for m in cls]
+        """(value, label) pairs; the labels stay lazy, so choices built at import read in the reader's language."""
+        return [(m.value, cls.labels()[m]) for m in cls]
 
 
 def enum_column(enum_cls, **kw):

@@ -71,11 +71,19 @@ def robot_configured():
     return bool(channel_url("robot"))
 
 
+LOCAL_BASE_URL = "http://127.0.0.1:5000"  # where `make run` serves, for messages queued by CLI commands and jobs
+
+
 def public_url(path):
-    """An absolute URL on the public site: PUBLIC_BASE_URL, else the current request's host."""
+    """An absolute URL on the public site: PUBLIC_BASE_URL, else the current request's host, else (a CLI command
+    or a job without PUBLIC_BASE_URL) the local development server, with a warning: a message never carries a
+    relative link a phone cannot open."""
     base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
     if not base and has_request_context():
         base = request.host_url.rstrip("/")
+    if not base:
+        log.warning("PUBLIC_BASE_URL is not set: links in messages point at %s", LOCAL_BASE_URL)
+        base = LOCAL_BASE_URL
     return base + path
 
 
@@ -89,10 +97,14 @@ def mask_recipient(value):
     return mask_phone(value) if is_phone(value) else value
 
 
+CLAUSE_END = "。．.！!？?；;，,、：: "
+
+
 def shorten(text, limit=60):
-    """Long reasons and outcomes are cut so that a message stays within a few SMS segments."""
-    text = " ".join((text or "").split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """A reason or an outcome as a clause for a message's own sentence: its closing punctuation dropped (the text
+    adds its 。, so "不属于本市管辖。" does not become "。。"), long ones cut to keep within a few SMS segments."""
+    text = " ".join((text or "").split()).rstrip(CLAUSE_END)
+    return text if len(text) <= limit else text[: limit - 1].rstrip(CLAUSE_END) + "…"
 
 
 # ---------------------------------------------------------------- queueing

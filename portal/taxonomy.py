@@ -173,11 +173,25 @@ QUESTIONS = {
 }
 
 
+# Words residents search with that the names do not contain (admins add more in the registry console).
+SYNONYMS = {
+    "SR01": "垃圾桶满了、垃圾没人收、rubbish、garbage、trash",
+    "XC01": "贴广告、小卡片、flyer",
+    "JM05": "停车、违停、parking",
+    "SZ02": "下水道盖、窨井盖、manhole",
+    "SZ03": "灯不亮、路灯坏了、黑灯、streetlight、light",
+    "SZ06": "厕所、卫生间、洗手间、茅房、WC、toilet、restroom",
+    "HJ01": "吵、噪音、扰民、noise",
+    "HJ04": "老鼠、蚊子、苍蝇、蟑螂、rats",
+}
+
+
 def _data(entry, parent_id, sort_order):
     return {
         "code": entry.code, "name": entry.name, "name_zh_hant": entry.name_zh_hant, "name_en": entry.name_en,
         "kind": entry.kind, "parent_id": parent_id, "limit_hours": entry.limit_hours,
         "urgent_limit_hours": entry.urgent_hours, "sort_order": sort_order, "questions": QUESTIONS.get(entry.code),
+        "synonyms": SYNONYMS.get(entry.code),
     }
 
 

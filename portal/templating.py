@@ -4,8 +4,8 @@ from flask_babel import format_datetime
 from flask_login import current_user
 
 from portal.auth.permissions import Permission, can
-from portal.city import get_city_settings
-from portal.i18n import HTML_LANG, LOCALE_LABELS, LOCALES, current_locale
+from portal.city import get_city_settings, satisfaction_label
+from portal.i18n import HTML_LANG, LOCALE_LABELS, LOCALES, colon, current_locale, list_separator
 from portal.masking import mask_contacts
 from surveys.rates import verdict_text
 
@@ -33,6 +33,9 @@ def init_app(app):
     # The verdict on a figure against a line, in the same words on every page (surveys.rates.verdict).
     app.jinja_env.globals["verdict_text"] = verdict_text
     app.jinja_env.filters["private_text"] = private_text
+    app.jinja_env.globals["satisfaction_label"] = satisfaction_label
+    app.jinja_env.globals["colon"] = colon
+    app.jinja_env.globals["list_separator"] = list_separator
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor

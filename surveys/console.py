@@ -9,6 +9,7 @@ from flask_login import current_user
 from portal.auth.permissions import Permission, require
 from portal.city import get_city_settings
 from portal.extensions import db
+from portal.i18n import colon, list_separator
 from surveys import services, transfer
 from surveys.console_forms import FOLLOWUP_MESSAGES, MoveQuestionForm
 from surveys.definition import SurveyError
@@ -52,8 +53,8 @@ def _refused(error, form=None):
             form[name].errors = list(form[name].errors) + [message(code)]
             placed = True
     if not placed:
-        flash(_message(error.code) if not problems else "; ".join(
-            f"{k}: {message(v)}" for k, v in problems.items()), "danger")
+        flash(_message(error.code) if not problems else list_separator().join(
+            f"{k}{colon()}{message(v)}" for k, v in problems.items()), "danger")
 
 
 def _survey(survey_id):

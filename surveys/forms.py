@@ -196,7 +196,7 @@ class SurveyForm(BaseForm):
         ("passed", _l("Share of respondents who passed")),
         ("correct", _l("Share of correct answers (points scored ÷ points possible)"))])
     show_answers = BooleanField(_l("Quizzes: show the right answers after submitting"), default=True)
-    starts_at = DateTimeLocalField(_l("Starts (local time, optional)"), validators=[Optional()])
+    starts_at = DateTimeLocalField(_l("Starts at (local time, optional)"), validators=[Optional()])
     ends_at = DateTimeLocalField(_l("Ends (local time, optional)"), validators=[Optional()])
 
     def to_data(self):

@@ -72,7 +72,7 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     @property
     def display_name_with_role(self):
-        return f"{self.display_name} ({self.role.label})"
+        return f"{self.display_name} · {self.role.label}"  # the role label may carry its own brackets
 
     def __str__(self):
         return self.display_name

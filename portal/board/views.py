@@ -12,8 +12,10 @@ from portal.board.models import ItemKind, RectificationStatus
 from portal.extensions import db
 from portal.i18n import current_locale, localized
 from portal.registry.models import Area, Unit
+from portal.registry.services import place_label
 
 bp = Blueprint("board", __name__, url_prefix="/board", template_folder="templates")
+bp.add_app_template_global(place_label, "place_label")
 
 ID = f"int(max={public.MAX_ID})"
 PHOTO_MAX_AGE = 3600  # public photos may be cached; a takedown reaches shared caches within the hour

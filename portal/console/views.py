@@ -3,9 +3,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from complaints import queries
 from portal.auth.forms import UserForm
 from portal.auth.models import AuditEntry, Role, User
-from portal.auth.permissions import Permission, require
+from portal.auth.permissions import Permission, can, require
 from portal.auth.services import AuthError, save_user, set_user_active
 from portal.city import SETTINGS_FIELDS, ensure_city_settings, save_city_settings
 from portal.console.forms import CitySettingsForm
@@ -20,11 +21,15 @@ bp = Blueprint("console", __name__, url_prefix="/console")
 @bp.get("/")
 @require(Permission.CONSOLE)
 def dashboard():
+    """The command centre sees its work for today; the registry's size is for the administrators."""
+    work = queries.today_work(current_user) if can(current_user, Permission.CASES_DISPATCH) else []
     counts = {}
-    for label, model in ((_("Areas"), Area), (_("Units"), Unit), (_("Points"), Point),
-                         (_("Categories"), Category), (_("Routing rules"), RoutingRule)):
-        counts[label] = db.session.scalar(db.select(db.func.count()).select_from(model).where(model.active.is_(True)))
-    return render_template("console/dashboard.html", counts=counts)
+    if current_user.role == Role.ADMIN or not work:
+        for label, model in ((_("Areas"), Area), (_("Units"), Unit), (_("Points"), Point),
+                             (_("Categories"), Category), (_("Routing rules"), RoutingRule)):
+            counts[label] = db.session.scalar(
+                db.select(db.func.count()).select_from(model).where(model.active.is_(True)))
+    return render_template("console/dashboard.html", counts=counts, work=work)
 
 
 @bp.route("/settings", methods=["GET", "POST"])

@@ -6,7 +6,7 @@ from wtforms import BooleanField, FloatField, IntegerField, SelectField, StringF
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from portal.forms import BaseForm
-from portal.registry.models import AreaLevel, CategoryKind, PointKind, UnitKind
+from portal.registry.models import MAX_SYNONYMS, AreaLevel, CategoryKind, PointKind, UnitKind
 
 CODE_RULE = Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Use letters, digits, dot, dash or underscore."))
 
@@ -84,6 +84,10 @@ class PointForm(NamedForm):
     longitude = FloatField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
 
 
+def _stripped_or_none(value):
+    return value.strip() or None if isinstance(value, str) else value
+
+
 class CategoryForm(NamedForm):
     parent_id = id_select(_l("Group (empty for a top-level group)"))
     kind = SelectField(_l("Kind"), choices=CategoryKind.choices)
@@ -94,6 +98,11 @@ class CategoryForm(NamedForm):
     sort_order = IntegerField(_l("Sort order"), default=0, validators=[Optional(), NumberRange(0, 10000)])
     questions = JSONField(_l("Extra questions asked when reporting (JSON, optional)"),
                           validators=[Optional()], render_kw={"rows": 6})
+    synonyms = TextAreaField(
+        _l("Synonyms: other words residents search with, e.g. 厕所、卫生间 (optional)"), filters=[_stripped_or_none],
+        validators=[Optional(),
+                    Length(max=MAX_SYNONYMS, message=_l("Please keep the synonyms under %(max)d characters."))],
+        render_kw={"rows": 2})
 
 
 class RoutingRuleForm(BaseForm):

@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+from portal.i18n import search_key
 from portal.models import LabelledEnum, NamedMixin, TimestampMixin, enum_column
 
 
@@ -148,6 +149,9 @@ class Point(NamedMixin, TimestampMixin, db.Model):
     owner_unit = relationship("Unit")
 
 
+MAX_SYNONYMS = 300
+
+
 class Category(NamedMixin, TimestampMixin, db.Model):
     """The problem taxonomy: groups (no parent) holding categories with handling limits."""
 
@@ -163,6 +167,8 @@ class Category(NamedMixin, TimestampMixin, db.Model):
     # Extra questions asked when reporting (like FixMyStreet's category questions): a list of
     # {"key", "label" (zh_Hans), "label_zh_hant", "label_en", "type": text|choice|yesno, "choices", "required"}.
     questions: Mapped[list | None] = mapped_column(db.JSON)
+    # Other words residents use for it (厕所、卫生间 for 公厕问题), in any language; searched like the names.
+    synonyms: Mapped[str | None] = mapped_column(db.String(MAX_SYNONYMS))
 
     parent = relationship("Category", remote_side=[id], back_populates="children")
     children = relationship("Category", back_populates="parent", order_by="[Category.sort_order, Category.code]")
@@ -170,6 +176,10 @@ class Category(NamedMixin, TimestampMixin, db.Model):
     @property
     def is_group(self):
         return self.parent_id is None
+
+    def refresh_search_key(self):
+        """Names and synonyms, 简/繁-blind: a search for 厕所 finds 公厕问题."""
+        self.search_key = search_key(self.code, self.name, self.name_zh_hant, self.name_en, self.synonyms)
 
     @property
     def allows_urgent(self):

@@ -10,7 +10,8 @@ FIELDS = {
     Area: NAME_FIELDS + ("parent_id", "level", "office_unit_id"),
     Unit: NAME_FIELDS + ("kind", "area_id", "contact_name", "contact_phone"),
     Point: NAME_FIELDS + ("kind", "area_id", "owner_unit_id", "address", "latitude", "longitude"),
-    Category: NAME_FIELDS + ("parent_id", "kind", "limit_hours", "urgent_limit_hours", "sort_order", "questions"),
+    Category: NAME_FIELDS + ("parent_id", "kind", "limit_hours", "urgent_limit_hours", "sort_order", "questions",
+                       "synonyms"),
     RoutingRule: ("category_id", "area_id", "point_id", "unit_id", "note", "active"),
 }
 
@@ -233,3 +234,32 @@ def active_points_query(text=None, area=None):
 
 def find_by_code(model, code):
     return db.session.execute(db.select(model).where(model.code == code)).scalar_one_or_none()
+
+
+PLACE_DEPTHS = (1, 2, 3)  # 区/县, 街道/乡镇, 社区/村: the levels a place label may name above a grid cell
+
+
+def _upper_area_names():
+    """{area id: display name} of the districts, streets and communities, read once per request (one query)."""
+    from flask import g, has_request_context
+
+    cached = g.get("upper_area_names") if has_request_context() else None
+    if cached is None:
+        areas = db.session.execute(db.select(Area).where(Area.depth.in_(PLACE_DEPTHS))).scalars()
+        cached = {area.id: area.display_name for area in areas}
+        if has_request_context():
+            g.upper_area_names = cached
+    return cached
+
+
+def place_label(area):
+    """Where an area is, for a reader who does not know the grid: its district, its parent and itself, e.g.
+    "东城区 / 柳荫社区 / 第1网格" instead of a bare "第1网格" (a city-wide or district area is itself)."""
+    if area is None:
+        return ""
+    if area.depth <= 1:
+        return area.display_name
+    names = _upper_area_names()
+    ids = area.ancestor_ids()
+    chosen = [ids[1]] + ([area.parent_id] if area.parent_id not in (None, ids[1]) else [])
+    return " / ".join([names[i] for i in chosen if i in names] + [area.display_name])

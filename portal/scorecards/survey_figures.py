@@ -27,6 +27,12 @@ def _methods(methods):
     return "+".join(sorted(methods))
 
 
+def method_words(method):
+    """A figure's ``method`` ("phone+qr_open") in the reader's words: 电话调查、自愿参与; unknown codes as they are."""
+    known = {m.value: m for m in SurveyMethod}
+    return "、".join(known[code].label if code in known else code for code in (method or "").split("+") if code)
+
+
 def _interval(measured, **extra):
     return {"rate": measured.p, "low": measured.low, "high": measured.high, "n": measured.n, **extra}
 

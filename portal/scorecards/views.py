@@ -12,12 +12,13 @@ from portal.city import get_city_settings
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.registry.models import Area, AreaLevel, Category, Unit
-from portal.scorecards import exports, honours, rules, tables
+from portal.scorecards import exports, honours, rules, survey_figures, tables
 from portal.scorecards.figures import compute
 from portal.scorecards.forms import PeriodForm, RuleForm
 from portal.scorecards.periods import Period, local_today
 
 bp = Blueprint("scorecards", __name__, url_prefix="/console/scorecards", template_folder="templates")
+bp.add_app_template_filter(survey_figures.method_words, "survey_methods")
 
 MAX_COMPARED = 8
 TREND_LENGTH = 12

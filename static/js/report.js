@@ -181,8 +181,15 @@
     }
     photos.addEventListener("change", function () { photoCheck.textContent = photoProblems().join(" "); });
 
-    var description = byId("description"), counter = byId("description-count");
-    description.addEventListener("input", function () { counter.textContent = description.value.length; });
+    var description = byId("description"), counter = byId("description-count"), over = byId("description-over");
+    var countDescription = function () {
+      var length = description.value.length, max = parseInt(description.getAttribute("data-max"), 10) || 0;
+      counter.textContent = length;
+      counter.parentNode.classList.toggle("ms-over", max > 0 && length > max);
+      over.textContent = max > 0 && length > max ? msg("too-long").replace("{n}", length - max) : "";
+    };
+    description.addEventListener("input", countDescription);
+    countDescription();
 
     var anonymous = byId("anonymous"), contact = byId("contact-fields");
     if (anonymous && contact) {

@@ -239,7 +239,7 @@ def test_unredacted_and_non_public_photos_are_never_served(client, world):
 
 @pytest.mark.parametrize("lang, heading, status", [
     ("zh_Hans", "曝光台", "逾期未整改"),
-    ("zh_Hant", "曝光臺", "逾期未整改"),
+    ("zh_Hant", "曝光台", "逾期未整改"),
     ("en", "Exposure board", "Overdue, not rectified"),
 ])
 def test_board_speaks_three_languages(client, world, lang, heading, status):
