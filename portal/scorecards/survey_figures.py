@@ -21,13 +21,13 @@ def _methods(methods):
 
 
 def _figure(cells):
-    """The reported figure from {source: [x, n, methods]}: sampled first, never pooled."""
+    """The reported figure from {source: [x, n, methods, guarantees]}: sampled first, never pooled."""
     for source in (Source.SAMPLED, Source.SELF_SELECTED):
-        x, n, methods = cells.get(source, (0, 0, set()))
+        x, n, methods, guarantees = cells.get(source, (0, 0, set(), set()))
         measured = rates.rate(x, n)
         if measured is not None:
             return {"rate": measured.p, "low": measured.low, "high": measured.high, "n": n, "x": x,
-                    "source": source.value, "method": _methods(methods)}
+                    "source": source.value, "method": _methods(methods), "guarantee": _methods(guarantees)}
     return None
 
 
@@ -42,7 +42,7 @@ def survey_figures(periods, by, tz=None):
     query = (db.select(index_expr, SurveyResponse.area_id, SurveyResponse.survey_id, SurveyResponse.source,
                        SurveyResponse.headline_level, SurveyResponse.passed, db.func.count())
              .join(Survey, Survey.id == SurveyResponse.survey_id)
-             .where(SurveyResponse.excluded.is_(False), Survey.method != SurveyMethod.REHEARSAL.value,
+             .where(SurveyResponse.is_counted, Survey.method != SurveyMethod.REHEARSAL.value,
                     or_(*[c for c, _i in conditions]))
              .group_by(literal_column("idx"), SurveyResponse.area_id, SurveyResponse.survey_id,
                        SurveyResponse.source, SurveyResponse.headline_level, SurveyResponse.passed))
@@ -58,8 +58,8 @@ def survey_figures(periods, by, tz=None):
         for area_id, path in db.session.execute(db.select(Area.id, Area.path).where(Area.id.in_(area_ids))):
             towards[area_id] = [int(part) for part in path.strip("/").split("/") if part]
 
-    # (index, key, "survey"|"awareness") -> {source: [x, n, methods]}
-    cells = defaultdict(lambda: defaultdict(lambda: [0, 0, set()]))
+    # (index, key, "survey"|"awareness") -> {source: [x, n, methods, guarantees]}
+    cells = defaultdict(lambda: defaultdict(lambda: [0, 0, set(), set()]))
     for index, area_id, survey_id, source, level, passed, count in rows:
         survey = surveys[survey_id]
         if survey.kind == SurveyKind.QUIZ:
@@ -77,6 +77,7 @@ def survey_figures(periods, by, tz=None):
             cell[0] += count if success else 0
             cell[1] += count
             cell[2].add(survey.method.value)
+            cell[3].add(survey.guarantee.value)
     result = defaultdict(dict)
     for (index, key, figure), by_source in cells.items():
         result[(index, key)][figure] = _figure(by_source)

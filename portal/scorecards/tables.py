@@ -141,7 +141,8 @@ def export_rows(rows, by, name_label):
                 line.append(value)
         if by in ("area", "city"):
             survey = figures.survey
-            line += [survey["n"] if survey else None, f"{survey['source']}: {survey['method']}" if survey else None]
+            method = f"{survey['source']}: {survey['method']}; {survey['guarantee']}" if survey else None
+            line += [survey["n"] if survey else None, method]
         line += [row.score.total, "; ".join(str(v) for v in row.score.vetoes)]
         lines.append(line)
     return lines
