@@ -20,15 +20,14 @@ from portal.registry.models import Area
 from portal.sqlite import lock_for_write
 from surveys.definition import SurveyError
 from surveys.guards import has_answered, has_answered_from, is_on_call_list, normalise_token, phone_guard
-from surveys.quality import REPEAT_WINDOW, is_below_floor
 from surveys.models import Guarantee, QuestionKind, QuotaAction, Source, SurveyArea, SurveyMethod
+from surveys.quality import REPEAT_WINDOW, STRAIGHT_LINE_ITEMS, is_below_floor
 from surveys.response_models import QUALITY_FLAGS, SurveyAnswer, SurveyResponse, SurveyToken
 from surveys.sheets import sheet_of
 from surveys.tallies import add_to_tallies
 
 MAX_DURATION = 24 * 3600
 ANSWER_COLUMNS = ("response_id", "question_id", "item", "value", "number", "text")
-STRAIGHT_LINE_ITEMS = 3  # a matrix needs this many items before one answer to all of them means anything
 
 
 @dataclass

@@ -153,9 +153,11 @@ def calls(survey_id):
             added, already = distribution.add_call_numbers(survey, form.numbers.data, current_user)
         except SurveyError as error:
             db.session.rollback()
+            problem = str(message(error.code))
             lines = ", ".join(str(n) for n in error.problems.get("lines", ())[:50])
-            form.numbers.errors = list(form.numbers.errors) + [
-                f"{message(error.code)} {_('Lines: %(lines)s', lines=lines) if lines else ''}".strip()]
+            if lines:
+                problem += " " + _("Lines: %(lines)s", lines=lines)
+            form.numbers.errors = list(form.numbers.errors) + [problem]
         else:
             db.session.commit()
             flash(_("%(added)d numbers added to the call list (%(already)d were on it already).", added=added,

@@ -126,9 +126,9 @@ def summary_rows(results, locale):
                survey.target_percent or "", *how]
         held_back, with_flagged = results.counts[source]["held_back"], results.with_flagged[source]
         if held_back and with_flagged is not None:
-            yield [source.label, headline, _("with the %(count)d flagged responses held back", count=held_back), "",
-                   with_flagged.x, "", with_flagged.n, _percent(with_flagged.p), _percent(with_flagged.low),
-                   _percent(with_flagged.high), "", survey.target_percent or "", *how]
+            including = _("including the %(count)d flagged responses held back", count=held_back)
+            yield [source.label, headline, including, "", with_flagged.x, "", with_flagged.n, _percent(with_flagged.p),
+                   _percent(with_flagged.low), _percent(with_flagged.high), "", survey.target_percent or "", *how]
         for row in results.areas:
             area_rate = row.by_source.get(source)
             if area_rate is not None:

@@ -13,13 +13,15 @@ from portal.auth import audit
 from portal.clock import utcnow
 from portal.extensions import db
 from surveys.definition import SurveyError
-from surveys.response_models import EXCLUSION, FLAGS as FLAG_DECISION, SurveyExclusion, SurveyResponse
+from surveys.response_models import EXCLUSION, SurveyExclusion, SurveyResponse
+from surveys.response_models import FLAGS as FLAG_DECISION
 from surveys.tallies import shift_tallies
 
 SPEEDER_FRACTION = 1 / 3  # faster than a third of the median time
 # The questionnaire's own floor: nobody reads a question and answers it in less. It holds when bots are the
 # majority and the median itself is near 0 s (each matrix item counts as an answer).
 SECONDS_PER_ANSWER = 2
+STRAIGHT_LINE_ITEMS = 3  # a matrix needs this many items before one answer to all of them means anything
 REPEAT_WINDOW = timedelta(hours=24)  # once-per-device: the same network and browser again within this is a repeat
 MIN_FOR_MEDIAN = 10  # fewer responses than this: no speeder check (the median means little)
 BURST_WINDOW = timedelta(minutes=10)
@@ -29,6 +31,14 @@ FLAGS = {"speeder": SurveyResponse.is_speeder, "straightliner": SurveyResponse.i
          "burst": SurveyResponse.is_burst, "repeat": SurveyResponse.is_repeat, "over_quota": SurveyResponse.over_quota}
 BATCH = 500
 MAX_REASON = 300
+
+
+def rules():
+    """The quality rules as they are applied, for the definitions page (指标计算口径)."""
+    return {"seconds_per_answer": SECONDS_PER_ANSWER, "fraction": SPEEDER_FRACTION, "min_for_median": MIN_FOR_MEDIAN,
+            "burst_minutes": int(BURST_WINDOW.total_seconds() // 60), "burst_device": BURST_DEVICE,
+            "burst_network": BURST_NETWORK, "repeat_hours": int(REPEAT_WINDOW.total_seconds() // 3600),
+            "straight_items": STRAIGHT_LINE_ITEMS}
 
 
 def speeder_floor(answered):

@@ -43,7 +43,7 @@ class SurveyResponse(db.Model):
                  sqlite_where=db.text("token_id IS NOT NULL"), postgresql_where=db.text("token_id IS NOT NULL")),
         # Covering indexes for the results: the rate per day and per area without reading the rows.
         db.Index("ix_survey_responses_by_day", "survey_id", "excluded", "day", "source", "headline_level",
-                 "passed"),
+                 "passed", *QUALITY_FLAGS, "flags_accepted"),
         db.Index("ix_survey_responses_by_area", "survey_id", "excluded", "survey_area_id", "source",
                  "headline_level", "passed", "is_speeder", "is_straightliner", "is_burst", "is_repeat",
                  "flags_accepted", "over_quota"),

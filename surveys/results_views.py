@@ -26,6 +26,12 @@ ID = "<int(max=2147483647):survey_id>"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+@bp.app_template_global("survey_quality_rules")
+def survey_quality_rules():
+    """The survey quality rules in force, for the definitions page."""
+    return quality.rules()
+
+
 def _survey(survey_id):
     survey = db.get_or_404(Survey, survey_id)
     if survey.state == SurveyState.DRAFT:

@@ -346,7 +346,7 @@ def test_results_and_summary_export_carry_the_method_guarantee_and_held_back_fig
     counted, with_flagged = rows[2], rows[3]
     assert counted[1] == "Satisfaction rate (满意率)" and (counted[4], counted[6], counted[7]) == ("2", "4", "50.0")
     assert counted[-2:] == ["Open QR survey", "Once per device (weak)"]
-    assert with_flagged[2] == "with the 2 flagged responses held back" and with_flagged[6] == "6"
+    assert with_flagged[2] == "including the 2 flagged responses held back" and with_flagged[6] == "6"
     assert with_flagged[7] == "33.3" and with_flagged[-1] == "Once per device (weak)"
 
 
@@ -358,3 +358,14 @@ def test_the_answers_of_held_back_responses_stay_stored(app):
     db.session.commit()
     assert db.session.scalar(db.select(db.func.count()).select_from(SurveyAnswer)) == 2
     assert db.session.scalar(db.select(db.func.sum(SurveyTally.count))) == 1
+
+
+def test_the_definitions_page_states_the_survey_rules_as_applied(app, client, login):
+    login(make_user(Role.LEADER))
+    page = client.get("/console/scorecards/definitions?lang=en").get_data(as_text=True)
+    assert "Only answers drawn through a sampling frame are sampled" in page
+    # The constants of surveys.quality: 2 s per answer, a third of the median (33%) once 10 are timed, 3 from one
+    # device or 20 from one network within 10 minutes, repeats within 24 hours, matrices of 3 items or more.
+    assert ("faster than 2 s per answer given, or than 33% of the median time once 10 responses are timed" in page
+            and "bursts (3 responses from one device, or 20 from one network, within 10 minutes)" in page
+            and "within 24 hours" in page and "a matrix of 3 or more" in page)
