@@ -55,7 +55,7 @@ def test_the_sampled_rate_is_reported_with_n_and_interval_and_sub_areas_count(ar
     survey = figures[district.id].survey
     low, high = wilson(8, 10)
     assert survey == {"rate": 0.8, "low": pytest.approx(low), "high": pytest.approx(high), "n": 10, "x": 8,
-                      "source": "sampled", "method": "door"}
+                      "source": "sampled", "method": "door", "guarantee": "open"}  # says how it was gathered
     assert figures[south.id].survey["rate"] == pytest.approx(1 / 3)
     assert figures[district.id].survey_rate == 0.8
 
