@@ -83,10 +83,11 @@ def _set_flag(survey, column, ids):
         db.session.execute(table.update().where(table.c.id.in_(ids[start:start + BATCH])).values({column.key: True}))
 
 
-def _counted(survey):
-    """{id: (id, source, survey_area_id)} of the responses counted in the figures now."""
+def _held_back(survey):
+    """{id: (id, source, survey_area_id)} of the valid responses held back for their flags now (few, unlike the
+    counted ones: comparing these before and after a check says which responses move in or out of the tallies)."""
     query = db.select(SurveyResponse.id, SurveyResponse.source, SurveyResponse.survey_area_id).where(
-        SurveyResponse.survey_id == survey.id, SurveyResponse.is_counted)
+        SurveyResponse.survey_id == survey.id, SurveyResponse.excluded.is_(False), SurveyResponse.is_held_back)
     return {row.id: row for row in db.session.execute(query)}
 
 
@@ -95,7 +96,7 @@ def flag_responses(survey):
     out of the tallies; returns the counts flagged. A speeder is faster than the questionnaire's floor for its
     answers, or (with MIN_FOR_MEDIAN timed responses) than SPEEDER_FRACTION of the median time."""
     db.session.flush()
-    before = _counted(survey)
+    before = _held_back(survey)
     median, timed = median_duration(survey)
     table = SurveyResponse.__table__
     duration = table.c.duration_seconds
@@ -110,9 +111,9 @@ def flag_responses(survey):
         survey, SurveyResponse.network, BURST_NETWORK)
     _set_flag(survey, SurveyResponse.is_burst, bursts)
     db.session.expire_all()  # the flags were set in SQL: loaded responses must not keep the old values
-    after = _counted(survey)
-    shift_tallies(survey, [row for key, row in before.items() if key not in after], -1)
-    shift_tallies(survey, [row for key, row in after.items() if key not in before], 1)
+    after = _held_back(survey)
+    shift_tallies(survey, [row for key, row in after.items() if key not in before], -1)
+    shift_tallies(survey, [row for key, row in before.items() if key not in after], 1)
     return {"median_seconds": median, "speeders": speeders, "bursts": len(bursts)}
 
 
