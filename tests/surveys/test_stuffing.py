@@ -369,3 +369,21 @@ def test_the_definitions_page_states_the_survey_rules_as_applied(app, client, lo
     assert ("faster than 2 s per answer given, or than 33% of the median time once 10 responses are timed" in page
             and "bursts (3 responses from one device, or 20 from one network, within 10 minutes)" in page
             and "within 24 hours" in page and "a matrix of 3 or more" in page)
+
+
+def test_a_leader_counts_every_repeat_in_from_the_console_with_a_reason(app, client, login):
+    survey = make_survey(guarantee="device")
+    honest(survey, ["3"])
+    for n in range(3):
+        submit_response(survey, {"overall": ["1"]}, idempotency_key=key(), device_key=f"t{n}", fingerprint="fp-t",
+                        started_at=NOW - timedelta(seconds=60), now=NOW)
+    db.session.commit()
+    assert headline(survey) == (1, 2)
+    login(make_user(Role.LEADER))
+    url = f"/console/surveys/{survey.id}/exclusions"
+    client.post(url, data={"reason": "", "flag": "repeat", "action": "count"})
+    assert headline(survey) == (1, 2)  # no reason, no change
+    client.post(url, data={"reason": "核实为同一办公室的三名职工", "flag": "repeat", "action": "count"})
+    assert headline(survey) == (3, 4)  # 1 + 2 satisfied of 2 + 2
+    page = client.get(f"/console/surveys/{survey.id}/responses?lang=en").get_data(as_text=True)
+    assert page.count("counted in despite its flags") == 2 and "核实为同一办公室的三名职工" in page
