@@ -342,20 +342,20 @@ def seed_demo_city():
 
 
 def _seed_demo_followups():
-    """What the scheduler and the editors would have produced by now: 催办/督办单 and strikes, the exposure
-    board, a survey answered by two methods, and the last complete 旬通报 / 月评比 / 红黑榜 (each seeder does
-    nothing when its data exists)."""
+    """What the scheduler, the editors and the survey team would have produced by now: 催办/督办单 and strikes, the
+    exposure board, answered surveys, and the last complete 旬通报 / 月评比 / 红黑榜 (each seeder does nothing when
+    its data exists)."""
     from complaints.jobs import seed_demo_supervision
     from portal.board.demo import seed_board_demo
     from portal.scorecards.demo import seed_snapshots
-    from surveys.demo import seed_survey_demo
+    from surveys.demo import seed_demo_surveys
 
     now = utcnow()
     seed_demo_supervision(now)
     db.session.flush()
     seed_board_demo(now)
     db.session.flush()
-    seed_survey_demo(now)
+    seed_demo_surveys(now)
     db.session.flush()
     seed_snapshots(now)
     db.session.flush()

@@ -19,15 +19,15 @@ from portal.extensions import db
 from portal.registry.models import Area
 from portal.sqlite import lock_for_write
 from surveys.definition import SurveyError
-from surveys.guards import has_answered, normalise_token, phone_guard
+from surveys.guards import has_answered, has_answered_from, is_on_call_list, normalise_token, phone_guard
 from surveys.models import Guarantee, QuestionKind, QuotaAction, Source, SurveyArea, SurveyMethod
-from surveys.response_models import SurveyAnswer, SurveyResponse, SurveyToken
+from surveys.quality import REPEAT_WINDOW, STRAIGHT_LINE_ITEMS, is_below_floor
+from surveys.response_models import QUALITY_FLAGS, SurveyAnswer, SurveyResponse, SurveyToken
 from surveys.sheets import sheet_of
 from surveys.tallies import add_to_tallies
 
 MAX_DURATION = 24 * 3600
 ANSWER_COLUMNS = ("response_id", "question_id", "item", "value", "number", "text")
-STRAIGHT_LINE_ITEMS = 3  # a matrix needs this many items before one answer to all of them means anything
 
 
 @dataclass
@@ -217,13 +217,18 @@ def _existing(idempotency_key):
 
 
 def submit_response(survey, raw, *, idempotency_key, started_at=None, token_code=None, survey_area=None,
-                    device_key=None, network=None, phone_hash=None, locale="zh_Hans", now=None):
+                    device_key=None, network=None, fingerprint=None, phone_hash=None, locale="zh_Hans", now=None):
     """Store one response, or return the one already stored for ``idempotency_key`` (a retried submit).
 
     Returns ``(response, created)``. Refuses, storing nothing: a survey not accepting answers ("closed"),
     token problems ("token_required", "token_unknown", "token_other_survey", "token_used"), a second
     response from the same device/phone ("already_answered", "device_required", "phone_required"), bad
     answers ("answers", with problems) and a full quota ("quota_full").
+
+    Flags what it can tell at once (``surveys.quality``): a straight-liner, a speeder under the questionnaire's
+    floor, and on a once-per-device survey a repeat from the same network and browser (``fingerprint``) with a new
+    cookie. A flagged response is stored but held back from the tallies and the headline.
+    Only a sampling frame makes an answer sampled: a token card, or a phone on a telephone survey's call list.
     """
     existing = _existing(idempotency_key)
     if existing is not None:
@@ -242,16 +247,23 @@ def submit_response(survey, raw, *, idempotency_key, started_at=None, token_code
     checked = check_answers(survey, raw)
     area_id = token.area_id if token is not None and token.area_id else (
         survey_area.area_id if survey_area is not None else _picked_area(checked))
-    sampled = token is not None or (phone_hash is not None and survey.method == SurveyMethod.PHONE)
+    sampled = token is not None or (phone_hash is not None and survey.method == SurveyMethod.PHONE
+                                    and is_on_call_list(survey, phone_hash))
     stratum = _stratum(survey, area_id, survey_area)
+    duration = _duration(started_at, now)
+    answered = len({(question.id, item) for question, item, *_rest in checked.rows})
+    repeat = (token is None and survey.guarantee == Guarantee.DEVICE and fingerprint is not None
+              and has_answered_from(survey, fingerprint, now - REPEAT_WINDOW))
     values = {
         "survey_id": survey.id, "source": Source.SAMPLED if sampled else Source.SELF_SELECTED,
         "idempotency_key": idempotency_key, "guard_key": guard_key, "token_id": token.id if token else None,
         "area_id": area_id, "survey_area_id": stratum.id if stratum is not None else None, "device_key": device_key,
-        "network": network, "locale": locale, "started_at": started_at, "submitted_at": now,
-        "day": to_local(now, city_setting("timezone")).date().isoformat(),
-        "duration_seconds": _duration(started_at, now), **_describe(survey, checked),
+        "network": network, "fingerprint": fingerprint, "locale": locale, "started_at": started_at,
+        "submitted_at": now, "day": to_local(now, city_setting("timezone")).date().isoformat(),
+        "duration_seconds": duration, "answered": answered, "is_speeder": is_below_floor(duration, answered),
+        "is_repeat": repeat, **_describe(survey, checked),
     }
+    held_back = any(values.get(name) for name in QUALITY_FLAGS)  # a new response: no decision counts it in yet
     # On SQLite, the write lock first: what follows only writes, then the view commits. A refused write undoes only
     # what follows: with a savepoint, or (cheaper) a rollback when the transaction began here.
     began = lock_for_write()
@@ -266,7 +278,8 @@ def submit_response(survey, raw, *, idempotency_key, started_at=None, token_code
             response_id = db.session.execute(_INSERT_RESPONSE, values).scalar_one()
             insert_many(SurveyAnswer.__table__, ANSWER_COLUMNS, [
                 (response_id, q.id, item, value, number, text) for q, item, value, number, text in checked.rows])
-            add_to_tallies(survey, values["source"], values["survey_area_id"], checked)
+            if not held_back:
+                add_to_tallies(survey, values["source"], values["survey_area_id"], checked)
     except (IntegrityError, SurveyError) as error:
         if began:
             db.session.rollback()

@@ -1,4 +1,5 @@
-"""Getting a survey to people: the areas it runs in (links, QR posters, quotas, populations) and token cards.
+"""Getting a survey to people: the areas it runs in (links, QR posters, quotas, populations), token cards, and a
+telephone survey's call list (the numbers drawn for it: the sampling frame that makes a phone answer sampled).
 
 Areas of one survey must not contain one another: each response then counts under exactly one of them, which
 is what quotas and the population weighting need.
@@ -13,13 +14,14 @@ from portal.auth import audit
 from portal.extensions import db
 from portal.qr import render_svg
 from surveys.definition import SurveyError
-from surveys.guards import format_token, new_token_code
-from surveys.models import QuotaAction, SurveyArea, SurveyState
-from surveys.response_models import SurveyResponse, SurveyToken
+from surveys.guards import format_token, new_token_code, normalise_phone, phone_hash
+from surveys.models import QuotaAction, SurveyArea, SurveyMethod, SurveyState
+from surveys.response_models import SurveyCallNumber, SurveyResponse, SurveyToken
 from surveys.services import new_key
 
 MAX_TOKENS_PER_BATCH = 2000
 MAX_CARDS = 600  # one printed sheet run; larger batches are printed in parts
+MAX_CALL_NUMBERS = 5000  # numbers pasted at a time
 
 
 def public_url(endpoint, **values):
@@ -152,3 +154,37 @@ def poster(survey, link=None):
     """(url, svg) for a printable poster of the survey or of one of its areas."""
     url = survey_url(survey, link)
     return url, Markup(render_svg(url))
+
+
+# ---------------------------------------------------------------- a telephone survey's call list
+
+def add_call_numbers(survey, text, actor):
+    """Put the numbers drawn for a telephone survey (one per line, pasted from the survey team's list) on its call
+    list: only answers from these phones are sampled; anyone else who verifies a phone is self-selected. Every
+    unreadable line is named at once (problems {"lines": [line numbers]}) and then nothing is stored. Numbers
+    already on the list are skipped. Only keyed hashes are stored. Returns (added, already on the list)."""
+    if survey.method != SurveyMethod.PHONE:
+        raise SurveyError("call_list_method", field="numbers")
+    if survey.state == SurveyState.CLOSED:
+        raise SurveyError("closed")
+    lines = [(number, line.strip()) for number, line in enumerate((text or "").splitlines(), start=1)
+             if line.strip()]
+    if not 1 <= len(lines) <= MAX_CALL_NUMBERS:
+        raise SurveyError("call_list_count", field="numbers")
+    phones = {number: normalise_phone(line) for number, line in lines}
+    bad = [number for number, phone in phones.items() if phone is None]
+    if bad:
+        raise SurveyError("call_list_lines", field="numbers", problems={"lines": bad})
+    hashes = {phone_hash(phone) for phone in phones.values()}
+    listed = set(db.session.execute(db.select(SurveyCallNumber.phone_hash).where(
+        SurveyCallNumber.survey_id == survey.id, SurveyCallNumber.phone_hash.in_(hashes))).scalars())
+    new = sorted(hashes - listed)
+    db.session.add_all([SurveyCallNumber(survey_id=survey.id, phone_hash=hashed) for hashed in new])
+    audit.record(actor, "call_list", survey, changes={"added": len(new), "already": len(hashes) - len(new)})
+    db.session.flush()
+    return len(new), len(hashes) - len(new)
+
+
+def call_list_size(survey):
+    return db.session.scalar(db.select(db.func.count(SurveyCallNumber.id)).where(
+        SurveyCallNumber.survey_id == survey.id))

@@ -1,5 +1,5 @@
-"""Staff console for distributing a survey: areas with their links, QR posters, quotas and populations, and
-printed token cards."""
+"""Staff console for distributing a survey: areas with their links, QR posters, quotas and populations, printed
+token cards, and a telephone survey's call list."""
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,8 +11,8 @@ from portal.registry.models import Area
 from portal.registry.services import area_choices
 from surveys import distribution
 from surveys.definition import SurveyError
-from surveys.forms import AreaLinkForm, TokenForm, message
-from surveys.models import QuotaAction, Survey, SurveyArea
+from surveys.forms import AreaLinkForm, CallListForm, TokenForm, message
+from surveys.models import QuotaAction, Survey, SurveyArea, SurveyMethod
 
 bp = Blueprint("survey_distribution", __name__, url_prefix="/console/surveys", template_folder="templates")
 
@@ -139,6 +139,32 @@ def tokens(survey_id):
     area_ids = {row.area_id for row in batches if row.area_id}
     names = {a.id: a.display_name for a in db.session.execute(db.select(Area).where(Area.id.in_(area_ids))).scalars()}
     return render_template("surveys/console/tokens.html", survey=survey, form=form, names=names, batches=batches)
+
+
+@bp.route(f"/{ID}/calls", methods=["GET", "POST"])
+@require(Permission.SURVEYS_MANAGE)
+def calls(survey_id):
+    survey = _survey(survey_id)
+    if survey.method != SurveyMethod.PHONE:
+        abort(404)
+    form = CallListForm()
+    if form.validate_on_submit():
+        try:
+            added, already = distribution.add_call_numbers(survey, form.numbers.data, current_user)
+        except SurveyError as error:
+            db.session.rollback()
+            problem = str(message(error.code))
+            lines = ", ".join(str(n) for n in error.problems.get("lines", ())[:50])
+            if lines:
+                problem += " " + _("Lines: %(lines)s", lines=lines)
+            form.numbers.errors = list(form.numbers.errors) + [problem]
+        else:
+            db.session.commit()
+            flash(_("%(added)d numbers added to the call list (%(already)d were on it already).", added=added,
+                    already=already), "success")
+            return redirect(url_for(".calls", survey_id=survey_id))
+    return render_template("surveys/console/calls.html", survey=survey, form=form,
+                           size=distribution.call_list_size(survey))
 
 
 @bp.get(f"/{ID}/tokens/<int(max=100000):batch>/cards")

@@ -114,14 +114,21 @@ def summary_rows(results, locale):
     survey = results.survey
     yield [survey.title_in(locale), survey.method.label, survey.guarantee.label]
     yield [_("Source"), _("Question"), _("Item"), _("Answer"), _("Count"), _("Share %"), _("n"),
-           _("Rate %"), _("Lower 95% bound, %"), _("Upper 95% bound, %"), _("Weighted %"), _("Target %")]
+           _("Rate %"), _("Lower 95% bound, %"), _("Upper 95% bound, %"), _("Weighted %"), _("Target %"),
+           _("Method"), _("One response per person")]
     headline = _("Pass rate (知晓率)") if survey.is_quiz else _("Satisfaction rate (满意率)")
+    how = [survey.method.label, survey.guarantee.label]  # carried by every headline figure
     for source in results.sources:
         rate, weighted = results.headline[source], results.weighted[source]
         yield [source.label, headline, "", "", rate.x if rate else 0, "", rate.n if rate else 0,
                _percent(rate.p if rate else None), _percent(rate.low if rate else None),
                _percent(rate.high if rate else None), _percent(weighted.p if weighted else None),
-               survey.target_percent or ""]
+               survey.target_percent or "", *how]
+        held_back, with_flagged = results.counts[source]["held_back"], results.with_flagged[source]
+        if held_back and with_flagged is not None:
+            including = _("including the %(count)d flagged responses held back", count=held_back)
+            yield [source.label, headline, including, "", with_flagged.x, "", with_flagged.n, _percent(with_flagged.p),
+                   _percent(with_flagged.low), _percent(with_flagged.high), "", survey.target_percent or "", *how]
         for row in results.areas:
             area_rate = row.by_source.get(source)
             if area_rate is not None:

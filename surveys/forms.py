@@ -62,6 +62,9 @@ ERROR_MESSAGES = {
     "area_in_use": _l("Responses or token cards belong to this area: it cannot be removed."),
     "area_outside": _l("Choose one of the survey's areas or an area inside one."),
     "token_count": _l("Generate between 1 and 2000 cards at a time."),
+    "call_list_method": _l("Only a telephone survey has a call list."),
+    "call_list_count": _l("Paste between 1 and 5000 numbers at a time, one per line."),
+    "call_list_lines": _l("Some lines are not mainland mobile numbers (11 digits); nothing was added."),
     "reason_required": _l("Give the reason; it is recorded with the exclusion."),
     "flag": _l("Unknown quality flag."),
     "headline": _l("Only one question can carry the survey's 满意率."),
@@ -313,10 +316,16 @@ class TokenForm(BaseForm):
                           validate_choice=False)
 
 
+class CallListForm(BaseForm):
+    numbers = TextAreaField(_l("Numbers drawn for the survey, one per line"), validators=[DataRequired()])
+
+
 class ExclusionForm(BaseForm):
     reason = StringField(_l("Reason (recorded)"), validators=[DataRequired(), Length(max=300)])
     flag = SelectField(_l("Responses"), choices=[
         ("", _l("The responses ticked below")), ("speeder", _l("Every speeder")),
-        ("straightliner", _l("Every straight-liner")), ("burst", _l("Every response in a burst"))],
+        ("straightliner", _l("Every straight-liner")), ("burst", _l("Every response in a burst")),
+        ("repeat", _l("Every repeat from one network and browser"))],
         validators=[Optional()])
-    action = SelectField(choices=[("exclude", _l("Exclude")), ("include", _l("Take back in"))])
+    action = SelectField(choices=[("exclude", _l("Exclude")), ("include", _l("Take back in")),
+                                  ("count", _l("Count in despite the flags")), ("hold", _l("Hold back for the flags"))])

@@ -18,7 +18,7 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.i18n import localized
 from surveys.definition import SurveyError
-from surveys.response_models import SurveyPhoneCode, SurveyResponse
+from surveys.response_models import SurveyCallNumber, SurveyPhoneCode, SurveyResponse
 
 FORM_MAX_AGE = 7 * 24 * 3600  # a form may stay open on a phone for days
 DEVICE_COOKIE = "ms_device"
@@ -84,6 +84,30 @@ def network_of(address):
         return None
     prefix = 24 if ip.version == 4 else 48
     return _keyed("net", ipaddress.ip_network(f"{ip}/{prefix}", strict=False))[:40]
+
+
+def fingerprint_of(address, user_agent):
+    """What the server sees of a device whose cookie was cleared: a keyed hash of its network (as ``network_of``)
+    and its browser's user agent. Neither the address nor the user agent is stored; None without an address."""
+    network = network_of(address)
+    if network is None:
+        return None
+    return _keyed("fingerprint", f"{network}|{(user_agent or '').strip()[:500]}")[:40]
+
+
+def is_on_call_list(survey, hashed):
+    """Whether the phone (its keyed hash) is on the survey's call list: the sampling frame of a telephone survey."""
+    query = db.select(SurveyCallNumber.id).where(SurveyCallNumber.survey_id == survey.id,
+                                                 SurveyCallNumber.phone_hash == hashed)
+    return db.session.execute(query.limit(1)).first() is not None
+
+
+def has_answered_from(survey, fingerprint, since):
+    """Whether a response of the survey came from this network and browser (``fingerprint``) since ``since``."""
+    query = db.select(SurveyResponse.id).where(SurveyResponse.survey_id == survey.id,
+                                               SurveyResponse.fingerprint == fingerprint,
+                                               SurveyResponse.submitted_at > since)
+    return db.session.execute(query.limit(1)).first() is not None
 
 
 # ---------------------------------------------------------------- tokens

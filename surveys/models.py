@@ -14,6 +14,7 @@ from portal.models import LabelledEnum, TimestampMixin, enum_column
 from surveys.response_models import (  # noqa: F401 - importing the models registers every survey table
     Source,
     SurveyAnswer,
+    SurveyCallNumber,
     SurveyExclusion,
     SurveyPhoneCode,
     SurveyResponse,
@@ -74,9 +75,14 @@ class Guarantee(LabelledEnum):
     """How the survey's public link keeps to one response per person. Token cards work on every survey."""
 
     OPEN = "open"
-    DEVICE = "device"  # weak: a signed cookie
+    DEVICE = "device"  # weak: a signed cookie, and the network and browser the server sees
     PHONE = "phone"  # strong-ish: a code sent to the phone
     TOKEN = "token"  # strong: one printed card, one response; the open link is closed
+
+    @property
+    def plain_words(self):
+        """What the guarantee means, said to the respondent on the survey page."""
+        return str(_GUARANTEE_WORDS[self])
 
 
 Guarantee._labels = {
@@ -84,6 +90,17 @@ Guarantee._labels = {
     Guarantee.DEVICE: _l("Once per device (weak)"),
     Guarantee.PHONE: _l("Once per phone number, verified by a code"),
     Guarantee.TOKEN: _l("Token cards only: one card, one response"),
+}
+
+_GUARANTEE_WORDS = {
+    Guarantee.OPEN: _l("Anyone may answer this survey, more than once: its results show the views of those who "
+                       "chose to take part, not of a random sample."),
+    Guarantee.DEVICE: _l("One answer per phone or computer. To tell devices apart we keep a cookie on this device "
+                         "and a coded summary of your network and browser, never your IP address. A second answer "
+                         "from the same device is kept but not counted."),
+    Guarantee.PHONE: _l("One answer per mobile number: we first send a code to your phone. We keep only a coded "
+                        "form of your number, never the number itself."),
+    Guarantee.TOKEN: _l("Only households that received a survey card can answer: one card, one answer."),
 }
 
 

@@ -1,7 +1,9 @@
 """Results of a survey, aggregated in SQL: a fixed handful of queries whatever the number of responses.
 
 Self-selected and sampled responses are computed side by side and never pooled. Excluded responses are left
-out of every figure and counted. ``survey_results`` is what the results page, the exports and the benchmark use.
+out of every figure and counted; flagged responses (speeders, straight-liners, bursts, repeats) are held back from
+every figure unless a recorded decision counts them in, and the headline with them is shown beside it.
+``survey_results`` is what the results page, the exports and the benchmark use.
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -68,9 +70,10 @@ class LowItem(NamedTuple):
 class Results:
     survey: object
     sources: list  # the sources with any responses, sampled first
-    counts: dict  # Source -> {"received", "excluded", "valid"}
+    counts: dict  # Source -> {"received", "excluded", "valid", "held_back"} (valid includes the held back)
     flags: dict  # flag -> count among valid responses
-    headline: dict  # Source -> Rate (满意率 or 知晓率)
+    headline: dict  # Source -> Rate (满意率 or 知晓率) of the counted responses
+    with_flagged: dict  # Source -> Rate with the held-back responses too (shown beside the headline)
     weighted: dict  # Source -> WeightedRate or None
     verdicts: dict  # Source -> MEETS/BELOW/UNCLEAR/TOO_FEW (rates.verdict) or None
     questions: list
@@ -97,33 +100,42 @@ def _rate_columns(survey):
 
 
 def _valid(survey):
-    return (SurveyResponse.survey_id == survey.id, SurveyResponse.excluded.is_(False))
+    """The responses every figure counts: the survey's, neither excluded nor held back for their flags."""
+    return (SurveyResponse.survey_id == survey.id, SurveyResponse.is_counted)
 
 
 FLAG_COLUMNS = (SurveyResponse.is_speeder, SurveyResponse.is_straightliner, SurveyResponse.is_burst,
-                SurveyResponse.over_quota)
+                SurveyResponse.is_repeat, SurveyResponse.over_quota)
 
 
 def _by_stratum(survey):
     """Counts, flags and the headline (or pass) rate per stratum and source, in one query on a covering index:
-    (received/excluded/valid per source, flag counts among valid responses, {stratum: {source: (x, n)}})."""
-    received = {s: {"received": 0, "excluded": 0, "valid": 0} for s in Source}
-    flags = {"speeder": 0, "straightliner": 0, "burst": 0, "over_quota": 0}
-    grouped = defaultdict(dict)
+    (received/excluded/valid/held back per source, flag counts among valid responses, {stratum: {source: (x, n)}}
+    of the counted responses, and the same with the held-back ones)."""
+    received = {s: {"received": 0, "excluded": 0, "valid": 0, "held_back": 0} for s in Source}
+    flags = {"speeder": 0, "straightliner": 0, "burst": 0, "repeat": 0, "over_quota": 0}
+    grouped, with_flagged = defaultdict(dict), defaultdict(dict)
     n_col, x_col = _rate_columns(survey)
-    query = (db.select(SurveyResponse.survey_area_id, SurveyResponse.source, SurveyResponse.excluded, func.count(),
-                       n_col, x_col, *(_sum_if(column.is_(True)) for column in FLAG_COLUMNS))
+    held = case((SurveyResponse.is_held_back, 1), else_=0)
+    query = (db.select(SurveyResponse.survey_area_id, SurveyResponse.source, SurveyResponse.excluded, held,
+                       func.count(), n_col, x_col, *(_sum_if(column.is_(True)) for column in FLAG_COLUMNS))
              .where(SurveyResponse.survey_id == survey.id)
-             .group_by(SurveyResponse.excluded, SurveyResponse.survey_area_id, SurveyResponse.source))
-    for stratum, source, excluded, count, n, x, *flagged in db.session.execute(query):
+             .group_by(SurveyResponse.excluded, held, SurveyResponse.survey_area_id, SurveyResponse.source))
+    for stratum, source, excluded, held_back, count, n, x, *flagged in db.session.execute(query):
         received[source]["received"] += count
         received[source]["excluded" if excluded else "valid"] += count
         if excluded:
             continue
-        grouped[stratum][source] = (int(x or 0), int(n or 0))
+        x, n = int(x or 0), int(n or 0)
+        before = with_flagged[stratum].get(source, (0, 0))
+        with_flagged[stratum][source] = (before[0] + x, before[1] + n)
+        if held_back:
+            received[source]["held_back"] += count
+        else:
+            grouped[stratum][source] = (x, n)
         for name, value in zip(flags, flagged, strict=True):
             flags[name] += value or 0
-    return received, flags, grouped
+    return received, flags, grouped, with_flagged
 
 
 def _grouped_rates(survey, column):
@@ -311,9 +323,9 @@ def survey_results(survey, period="day", stratum=None):
     """Everything the results page shows, in a bounded number of queries. ``stratum`` (a SurveyArea id, or
     NO_AREA) narrows the per-question figures and the lowest items to one of the survey's areas."""
     period = period if period in PERIODS else "day"
-    counts, flags, by_stratum = _by_stratum(survey)
+    counts, flags, by_stratum, all_strata = _by_stratum(survey)
     areas, strata = _areas(survey, by_stratum)
-    headline, weighted, verdicts, unplaced = {}, {}, {}, {}
+    headline, with_flagged, weighted, verdicts, unplaced = {}, {}, {}, {}, {}
     min_n = verdict_min_n()
     line = survey.target_percent / 100 if survey.target_percent else None
     correct = _correct_shares(survey) if survey.is_quiz else {}
@@ -322,6 +334,8 @@ def survey_results(survey, period="day", stratum=None):
         x = sum(cells.get(source, (0, 0))[0] for cells in by_stratum.values())
         n = sum(cells.get(source, (0, 0))[1] for cells in by_stratum.values())
         headline[source] = rates.rate(x, n)
+        with_flagged[source] = rates.rate(sum(cells.get(source, (0, 0))[0] for cells in all_strata.values()),
+                                          sum(cells.get(source, (0, 0))[1] for cells in all_strata.values()))
         weighted[source] = rates.weighted_rate(strata[source])
         judged = correct.get(source) if by_correct else headline[source]
         verdicts[source] = rates.verdict(judged, line, min_n=min_n)
@@ -330,6 +344,6 @@ def survey_results(survey, period="day", stratum=None):
     questions = _distributions(survey, stratum)
     sources = [s for s in (Source.SAMPLED, Source.SELF_SELECTED) if counts[s]["received"]]
     return Results(survey=survey, sources=sources, counts=counts, flags=flags, headline=headline,
-                   weighted=weighted, verdicts=verdicts, questions=questions, areas=areas,
+                   with_flagged=with_flagged, weighted=weighted, verdicts=verdicts, questions=questions, areas=areas,
                    periods=_periods(survey, period), lowest=_lowest(survey, questions), period=period,
                    unplaced=unplaced, stratum=stratum, min_n=min_n, correct=correct)

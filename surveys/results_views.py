@@ -26,6 +26,12 @@ ID = "<int(max=2147483647):survey_id>"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+@bp.app_template_global("survey_quality_rules")
+def survey_quality_rules():
+    """The survey quality rules in force, for the definitions page."""
+    return quality.rules()
+
+
 def _survey(survey_id):
     survey = db.get_or_404(Survey, survey_id)
     if survey.state == SurveyState.DRAFT:
@@ -165,7 +171,8 @@ def responses(survey_id):
     median, timed = quality.median_duration(survey)
     return render_template("surveys/console/responses.html", survey=survey, page=page, flag=flag,
                            form=ExclusionForm(), history=history, median=median, timed=timed,
-                           flags=list(quality.FLAGS), fraction=quality.SPEEDER_FRACTION)
+                           flags=list(quality.FLAGS), fraction=quality.SPEEDER_FRACTION,
+                           per_answer=quality.SECONDS_PER_ANSWER)
 
 
 @bp.post(f"/{ID}/exclusions")
@@ -180,7 +187,8 @@ def exclusions(survey_id):
     try:
         if form.flag.data:
             ids = quality.flagged_ids(survey, form.flag.data)
-        change = quality.exclude_responses if form.action.data == "exclude" else quality.include_responses
+        change = {"exclude": quality.exclude_responses, "include": quality.include_responses,
+                  "count": quality.count_flagged_in, "hold": quality.hold_flagged_back}[form.action.data]
         count = change(survey, ids, form.reason.data, current_user)
     except SurveyError as error:
         db.session.rollback()

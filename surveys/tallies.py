@@ -1,4 +1,5 @@
-"""The running counts behind the results: one upsert per submission, one shift per exclusion, and a rebuild
+"""The running counts behind the results, of the responses counted in the figures (neither excluded nor held back
+for quality flags): one upsert per submission, one shift per exclusion or flag change, and a rebuild
 from the stored answers that proves (and repairs) them. Results read these instead of looping over responses.
 """
 from collections import Counter
@@ -90,10 +91,11 @@ def shift_tallies(survey, responses, sign):
 
 
 def rebuild_tallies(survey):
-    """Recount every valid response of ``survey`` from its stored answers (a repair and a proof)."""
+    """Recount every counted response of ``survey`` (``SurveyResponse.is_counted``: neither excluded nor held back
+    for its flags) from its stored answers (a repair and a proof)."""
     db.session.execute(db.delete(SurveyTally).where(SurveyTally.survey_id == survey.id))
     query = (db.select(SurveyResponse).where(SurveyResponse.survey_id == survey.id,
-                                             SurveyResponse.excluded.is_(False)).order_by(SurveyResponse.id))
+                                             SurveyResponse.is_counted).order_by(SurveyResponse.id))
     last_id = 0
     while True:
         batch = db.session.execute(query.where(SurveyResponse.id > last_id).limit(BATCH)).scalars().all()

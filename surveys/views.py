@@ -154,7 +154,9 @@ def submit(slug):
         response, _created = submit_response(
             survey, raw, idempotency_key=key, started_at=started_at, token_code=token or None, survey_area=link,
             device_key=guards.read_device_cookie(_secret(), request.cookies.get(guards.DEVICE_COOKIE)),
-            network=guards.network_of(request.remote_addr), phone_hash=_phone_hash(survey),
+            network=guards.network_of(request.remote_addr),
+            fingerprint=guards.fingerprint_of(request.remote_addr, request.user_agent.string),
+            phone_hash=_phone_hash(survey),
             locale=current_locale())
     except SurveyError as error:
         db.session.rollback()

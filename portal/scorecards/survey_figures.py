@@ -16,7 +16,7 @@ from sqlalchemy import case, func, literal_column, or_
 from portal.extensions import db
 from portal.registry.models import Area
 from surveys import rates
-from surveys.models import Survey, SurveyKind, SurveyMethod
+from surveys.models import Guarantee, Survey, SurveyKind, SurveyMethod
 from surveys.response_models import Source, SurveyResponse
 
 PASSED, CORRECT = "passed", "correct"
@@ -45,7 +45,7 @@ def _survey_figures(cells):
         measured = rates.rate(cell["x"], cell["n"]) if cell else None
         if measured is not None:
             found[source.value] = _interval(measured, x=cell["x"], source=source.value,
-                                            method=_methods(cell["methods"]))
+                                            method=_methods(cell["methods"]), guarantee=_methods(cell["guarantees"]))
     return found or None
 
 
@@ -61,6 +61,7 @@ def _awareness_figures(cells):
         if passed is None and correct is None:
             continue
         figure = {"source": source.value, "method": _methods(cell["methods"]),
+                  "guarantee": _methods(cell["guarantees"]),
                   PASSED: _interval(passed, x=cell["x"]) if passed else None,
                   CORRECT: _interval(correct, points=correct.points, max_points=correct.max_points)
                   if correct else None}
@@ -75,7 +76,14 @@ def _awareness_figures(cells):
 
 
 def _new_cell():
-    return {"x": 0, "n": 0, "methods": set(), "headlines": set(), "scored": 0, "points": [0.0] * 5}
+    return {"x": 0, "n": 0, "methods": set(), "guarantees": set(), "headlines": set(), "scored": 0,
+            "points": [0.0] * 5}
+
+
+def guarantee_words(guarantee):
+    """A figure's ``guarantee`` ("device+token") in the reader's words; unknown codes as they are."""
+    known = {g.value: g for g in Guarantee}
+    return "、".join(known[code].label if code in known else code for code in (guarantee or "").split("+") if code)
 
 
 def survey_figures(periods, by, tz=None):
@@ -94,7 +102,7 @@ def survey_figures(periods, by, tz=None):
                        func.sum(case((scored, top))), func.sum(case((scored, score * score))),
                        func.sum(case((scored, top * top))), func.sum(case((scored, score * top))))
              .join(Survey, Survey.id == SurveyResponse.survey_id)
-             .where(SurveyResponse.excluded.is_(False), Survey.method != SurveyMethod.REHEARSAL.value,
+             .where(SurveyResponse.is_counted, Survey.method != SurveyMethod.REHEARSAL.value,
                     or_(*[c for c, _i in conditions]))
              .group_by(literal_column("idx"), SurveyResponse.area_id, SurveyResponse.survey_id,
                        SurveyResponse.source, SurveyResponse.headline_level, SurveyResponse.passed))
@@ -129,6 +137,7 @@ def survey_figures(periods, by, tz=None):
             cell["x"] += counted if success else 0
             cell["n"] += counted
             cell["methods"].add(survey.method.value)
+            cell["guarantees"].add(survey.guarantee.value)
             if figure == "awareness":
                 cell["headlines"].add(survey.awareness_headline or PASSED)
                 cell["scored"] += int(n_scored or 0)

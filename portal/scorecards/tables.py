@@ -161,8 +161,9 @@ def export_rows(rows, by, name_label):
             for source in SURVEY_SOURCES:
                 survey = (figures.survey or {}).get(source)
                 quiz = (figures.awareness or {}).get(source) or {}
+                how = f"{survey['method']}; {survey['guarantee']}" if survey else None  # methods; guarantee
                 line += [_pct(survey), f"{_pct(survey, 'low')}–{_pct(survey, 'high')}" if survey else None,
-                         survey["n"] if survey else None, survey["method"] if survey else None,
+                         survey["n"] if survey else None, how,
                          _pct(quiz.get("passed")), _pct(quiz.get("correct")), quiz.get("n")]
         line += [row.score.total, "; ".join(str(v) for v in row.score.vetoes),
                  "; ".join(str(v) for v in row.score.undecided), "; ".join(str(v) for v in row.score.unranked)]

@@ -19,6 +19,7 @@ from portal.scorecards.periods import Period, local_today
 
 bp = Blueprint("scorecards", __name__, url_prefix="/console/scorecards", template_folder="templates")
 bp.add_app_template_filter(survey_figures.method_words, "survey_methods")
+bp.add_app_template_filter(survey_figures.guarantee_words, "survey_guarantees")
 
 MAX_COMPARED = 8
 TREND_LENGTH = 12

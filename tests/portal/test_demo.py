@@ -2,6 +2,7 @@
 import pytest
 
 from portal.auth.models import AuditEntry, Role, User
+from portal.clock import utcnow
 from portal.demo import DEMO_PASSWORD, USERS, seed_demo_city
 from portal.extensions import db
 from portal.i18n import to_simplified
@@ -235,3 +236,45 @@ def test_demo_handling_times_match_their_rounds_times(city):
         assert 0 <= held.work_hours <= held.hours
     for kept in rounds:
         assert kept.dispatched_at <= kept.closed_at <= kept.ended_at
+
+
+def test_demo_city_has_a_satisfaction_survey_answered_by_two_methods_side_by_side(city):
+    from surveys.models import Survey, SurveyKind
+    from surveys.response_models import Source
+    from surveys.results import survey_results
+
+    survey = db.session.execute(db.select(Survey).where(Survey.kind == SurveyKind.QUESTIONNAIRE)).scalar_one()
+    results = survey_results(survey)
+    assert results.sources == [Source.SAMPLED, Source.SELF_SELECTED]  # both figures show, sampled first
+    sampled, self_selected = results.headline[Source.SAMPLED], results.headline[Source.SELF_SELECTED]
+    # 24 of the 30 token cards came back, round(24 × 0.92) = 22 satisfied.
+    assert (sampled.x, sampled.n) == (22, 24)
+    # QR posters: 48 + 40 + 44 = 132 people, round(38.4) + round(28.8) + round(37.84) = 38 + 29 + 38 = 105 satisfied;
+    # then one phone six times with a new cookie: the first counts (不满意), the five after it are held back.
+    assert (self_selected.x, self_selected.n) == (105, 133)
+    assert results.counts[Source.SELF_SELECTED]["held_back"] == 5
+    assert results.weighted[Source.SELF_SELECTED] is not None and results.weighted[Source.SAMPLED] is not None
+
+
+def test_demo_city_has_a_quiz_with_answers_and_a_second_seeding_adds_none(city):
+    from surveys.demo import seed_demo_surveys
+    from surveys.models import Survey, SurveyKind
+    from surveys.response_models import SurveyResponse
+
+    quiz = db.session.execute(db.select(Survey).where(Survey.kind == SurveyKind.QUIZ)).scalar_one()
+    assert count(SurveyResponse, SurveyResponse.survey_id == quiz.id) == 60
+    assert 0 < count(SurveyResponse, SurveyResponse.survey_id == quiz.id, SurveyResponse.passed.is_(True)) < 60
+    before = count(SurveyResponse)
+    assert seed_demo_surveys(utcnow()) is False
+    assert count(Survey) == 2 and count(SurveyResponse) == before
+
+
+def test_every_demo_survey_page_shows_data_on_first_run(city, client, login):
+    from surveys.models import Survey
+
+    login(db.session.execute(db.select(User).where(User.username == "leader")).scalar_one(), DEMO_PASSWORD)
+    for survey in db.session.execute(db.select(Survey)).scalars():
+        for page in ("results", "responses"):
+            response = client.get(f"/console/surveys/{survey.id}/{page}")
+            assert response.status_code == 200 and "No responses yet" not in response.get_data(as_text=True)
+        assert client.get(f"/surveys/{survey.slug}").status_code == 200

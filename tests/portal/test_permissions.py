@@ -112,6 +112,8 @@ EXPECTED = {
     ("GET", f"{SURVEY}/tokens"): ADMIN,
     ("POST", f"{SURVEY}/tokens"): ADMIN,
     ("GET", f"{SURVEY}/tokens/<int:batch>/cards"): ADMIN,
+    ("GET", f"{SURVEY}/calls"): ADMIN,
+    ("POST", f"{SURVEY}/calls"): ADMIN,
     ("GET", f"{SURVEY}/results"): SURVEY_READERS,
     ("POST", f"{SURVEY}/quality"): SURVEY_READERS,
     ("GET", f"{SURVEY}/responses"): SURVEY_READERS,

@@ -55,7 +55,7 @@ def test_the_sampled_rate_is_reported_with_n_and_interval_and_sub_areas_count(ar
     survey = figures[district.id].survey
     low, high = wilson(8, 10)
     assert survey["sampled"] == {"rate": 0.8, "low": pytest.approx(low), "high": pytest.approx(high), "n": 10,
-                                 "x": 8, "source": "sampled", "method": "door"}
+                                 "x": 8, "source": "sampled", "method": "door", "guarantee": "open"}
     assert (survey["self"]["x"], survey["self"]["n"]) == (0, 30)  # beside it, never pooled
     assert figures[south.id].survey["sampled"]["rate"] == pytest.approx(1 / 3)
 

@@ -178,7 +178,7 @@ def test_once_per_phone_with_a_verification_code(app, monkeypatch):
     hashed = verify_phone_code(survey, "+86 13800138000", code)
     db.session.commit()
     response, _ = submit(survey, {"overall": ["1"]}, phone_hash=hashed)
-    assert response.source == Source.SAMPLED  # a verified phone in a telephone survey
+    assert response.source == Source.SELF_SELECTED  # verified, but not on the call list: it walked up
     assert refused(survey, {"overall": ["2"]}, phone_hash=hashed).code == "already_answered"
     with pytest.raises(SurveyError) as again:
         send_phone_code(survey, "13800138000")

@@ -88,7 +88,7 @@ def test_excluded_responses_leave_every_figure_and_are_counted(table):
     db.session.commit()
     results = survey_results(table)
     assert (results.headline[Source.SELF_SELECTED].x, results.headline[Source.SELF_SELECTED].n) == (85, 95)
-    assert results.counts[Source.SELF_SELECTED] == {"received": 100, "excluded": 5, "valid": 95}
+    assert results.counts[Source.SELF_SELECTED] == {"received": 100, "excluded": 5, "valid": 95, "held_back": 0}
     assert db.session.scalar(db.select(db.func.count()).select_from(SurveyExclusion)) == 5
     assert include_responses(table, dissatisfied[:2], "复核后恢复", actor=None) == 2
     assert survey_results(table).headline[Source.SELF_SELECTED].n == 97
