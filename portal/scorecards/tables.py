@@ -129,9 +129,10 @@ def display(figures, name, kind):
     return str(value)
 
 
-# Per survey method, the export's columns: 满意率, its interval, n, the survey methods, both 知晓率s, the quiz n.
+# Per survey method, the export's columns: 满意率, its interval, n, the survey methods and guarantees, both 知晓率s,
+# the quiz n.
 SURVEY_EXPORT_LABELS = (SCOREABLE["survey_rate"][0], _l("Interval (95%, percent)"), _l("Survey n"),
-                        _l("Survey method"), _l("Awareness: share who passed (%)"),
+                        _l("Survey method"), _l("Survey guarantee"), _l("Awareness: share who passed (%)"),
                         _l("Awareness: share of correct answers (%)"), _l("Quiz n"))
 
 
@@ -161,9 +162,9 @@ def export_rows(rows, by, name_label):
             for source in SURVEY_SOURCES:
                 survey = (figures.survey or {}).get(source)
                 quiz = (figures.awareness or {}).get(source) or {}
-                how = f"{survey['method']}; {survey['guarantee']}" if survey else None  # methods; guarantee
                 line += [_pct(survey), f"{_pct(survey, 'low')}–{_pct(survey, 'high')}" if survey else None,
-                         survey["n"] if survey else None, how,
+                         survey["n"] if survey else None, survey["method"] if survey else None,
+                         survey["guarantee"] if survey else None,
                          _pct(quiz.get("passed")), _pct(quiz.get("correct")), quiz.get("n")]
         line += [row.score.total, "; ".join(str(v) for v in row.score.vetoes),
                  "; ".join(str(v) for v in row.score.undecided), "; ".join(str(v) for v in row.score.unranked)]

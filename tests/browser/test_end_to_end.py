@@ -161,7 +161,6 @@ def test_staff_handle_the_case_and_the_resident_rates_it_satisfied(live_server, 
     assert dispatcher.locator("#rating").count() == 1  # staff see the rating (its wording: the test below)
 
 
-@pytest.mark.xfail(strict=True, reason="issue #12 item 4: the staff case page shows the rating as '1 / 3'")
 def test_staff_see_a_rating_by_its_label(live_server, city, desktop):
     case = make_case(category=city["category"], point=city["point"])
     services.file_case(case, city["dispatcher"])

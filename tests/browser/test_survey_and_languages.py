@@ -55,8 +55,7 @@ def resident_pages(live_server):
 
 
 @pytest.mark.parametrize("page_name", ["home", "report form", "tracking lookup", "tracking (SMS link)", "survey",
-                                       pytest.param("board", marks=pytest.mark.xfail(
-                                           strict=True, reason="issue #12 item 6: the English board is 498 px wide"))])
+                                       "board"])
 def test_the_language_switcher_works_on_a_resident_page_without_overflow(live_server, phone, resident_pages,
                                                                          page_name):
     page = phone.new_page()

@@ -101,4 +101,4 @@ def test_photos_beyond_the_concurrency_wait_their_turn_then_are_asked_to_try_aga
     assert refused.value.code == photos.BUSY and results["first"].width == 64
     with app.app_context():
         assert photos.prepare_photo(jpeg(64, 48)).width == 64  # the slot was given back
-        assert "many photos" in photos.describe(photos.BUSY, 1, "a.jpg")
+        assert "上传照片的人很多" in photos.describe(photos.BUSY, 1, "a.jpg")  # the city's language by default

@@ -209,9 +209,11 @@ def test_the_area_scorecard_shows_both_methods_side_by_side(mixed, english_clien
     page = english_client.get(f"/console/scorecards/areas/{district.id}?period=month:2026-11").get_data(as_text=True)
     flat = " ".join(page.split())
     assert ('<div class="sc-method" data-source="sampled">sampled: 50.0% <span class="small text-muted">'
-            '[25.4–74.6] n=12</span> <span class="small text-muted">(door)</span></div> '
+            '[25.4–74.6] n=12</span> <span class="small text-muted">(Door-to-door survey with token cards; guarantee: '
+            'Open: anyone may answer, any number of times)</span></div> '
             '<div class="sc-method" data-source="self">self-selected: 95.0% <span class="small text-muted">'
-            '[90.8–97.3] n=180</span> <span class="small text-muted">(qr_open)</span></div>') in flat
+            '[90.8–97.3] n=180</span> <span class="small text-muted">(Open QR survey; guarantee: Open: anyone may answer, '
+            'any number of times)</span></div>') in flat  # methods and guarantee in words, never codes
     assert "Sampled (token card / telephone) 50.0%: fewer than 30 answers (n=12)" in flat
 
 
@@ -283,6 +285,7 @@ def test_the_area_export_has_each_method_in_its_own_columns(mixed, english_clien
     sampled, self_selected = "Sampled (token card / telephone)", "Self-selected (open link / QR)"
     assert row[f"Survey satisfaction rate (满意率) · {sampled}"] == "50.0"
     assert row[f"Survey n · {sampled}"] == "12" and row[f"Survey method · {sampled}"] == "door"
+    assert row[f"Survey guarantee · {sampled}"] == "open"
     assert row[f"Survey satisfaction rate (满意率) · {self_selected}"] == "95.0"
     assert row[f"Interval (95%, percent) · {self_selected}"] == "90.8–97.3"
     assert row[f"Survey n · {self_selected}"] == "180"

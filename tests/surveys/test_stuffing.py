@@ -198,7 +198,8 @@ def test_the_scorecard_counts_what_the_survey_headline_counts(app):
         submit_response(survey, {"overall": ["3"]}, idempotency_key=key(), device_key=f"s{n}", fingerprint="fp-s",
                         started_at=NOW - timedelta(seconds=60), now=NOW)
     db.session.commit()
-    figure = survey_figures([Period.containing("month", datetime(2026, 11, 10).date())], "city")[(0, 0)]["survey"]
+    figure = survey_figures([Period.containing("month", datetime(2026, 11, 10).date())], "city")[(0, 0)]["survey"][
+        "self"]  # the open link: self-selected
     # 3 satisfied of 4 honest + the first of fp-s = 3 of 5 (60%), not 3 of 10; the five repeats are held back.
     assert (figure["x"], figure["n"]) == (3, 5)
     assert (figure["method"], figure["guarantee"]) == ("qr_open", "device")
