@@ -212,8 +212,8 @@ def test_the_area_scorecard_shows_both_methods_side_by_side(mixed, english_clien
             '[25.4–74.6] n=12</span> <span class="small text-muted">(Door-to-door survey with token cards; guarantee: '
             'Open: anyone may answer, any number of times)</span></div> '
             '<div class="sc-method" data-source="self">self-selected: 95.0% <span class="small text-muted">'
-            '[90.8–97.3] n=180</span> <span class="small text-muted">(Open QR survey; guarantee: Open: anyone may answer, '
-            'any number of times)</span></div>') in flat  # methods and guarantee in words, never codes
+            '[90.8–97.3] n=180</span> <span class="small text-muted">(Open QR survey; guarantee: '
+            'Open: anyone may answer, any number of times)</span></div>') in flat  # words, never codes
     assert "Sampled (token card / telephone) 50.0%: fewer than 30 answers (n=12)" in flat
 
 
