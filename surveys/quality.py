@@ -117,29 +117,38 @@ def flag_responses(survey):
     return {"median_seconds": median, "speeders": speeders, "bursts": len(bursts)}
 
 
-def _change(survey, response_ids, excluded, reason, actor):
+def _decide(survey, response_ids, reason, actor, *, which, in_tallies, shift, apply, decision, excluded, action):
+    """One recorded staff decision over responses, in batches: ``which`` picks the responses it changes,
+    ``in_tallies`` those of them whose answers move in the tallies (by ``shift``), ``apply`` changes each one. Every
+    change gets its ``SurveyExclusion`` row, the whole decision one audit entry. Returns how many changed."""
     reason = _reason(reason)
     ids = sorted({int(i) for i in response_ids})
-    changed = []
+    changed = 0
     for start in range(0, len(ids), BATCH):
         batch = db.session.execute(db.select(SurveyResponse).where(
             SurveyResponse.survey_id == survey.id, SurveyResponse.id.in_(ids[start:start + BATCH]),
-            SurveyResponse.excluded.is_(not excluded))).scalars().all()
+            which)).scalars().all()
         if not batch:
             continue
-        # A held-back response is not in the tallies: excluding it or taking it back in leaves them alone.
-        shift_tallies(survey, [r for r in batch if not r.is_held_back], -1 if excluded else 1)
+        shift_tallies(survey, [r for r in batch if in_tallies(r)], shift)
         now = utcnow()
         for response in batch:
-            response.excluded = excluded
-        db.session.add_all([SurveyExclusion(response_id=r.id, decision=EXCLUSION, excluded=excluded, reason=reason,
+            apply(response)
+        db.session.add_all([SurveyExclusion(response_id=r.id, decision=decision, excluded=excluded, reason=reason,
                                             actor_id=getattr(actor, "id", None), at=now) for r in batch])
-        changed += batch
+        changed += len(batch)
     if changed:
-        audit.record(actor, "exclude" if excluded else "include", survey, summary=reason,
-                     changes={"responses": len(changed)})
+        audit.record(actor, action, survey, summary=reason, changes={"responses": changed})
     db.session.flush()
-    return len(changed)
+    return changed
+
+
+def _change(survey, response_ids, excluded, reason, actor):
+    # A held-back response is not in the tallies: excluding it or taking it back in leaves them alone.
+    return _decide(survey, response_ids, reason, actor, which=SurveyResponse.excluded.is_(not excluded),
+                   in_tallies=lambda r: not r.is_held_back, shift=-1 if excluded else 1,
+                   apply=lambda r: setattr(r, "excluded", excluded), decision=EXCLUSION, excluded=excluded,
+                   action="exclude" if excluded else "include")
 
 
 def _reason(reason):
@@ -152,28 +161,12 @@ def _reason(reason):
 
 
 def _decide_flags(survey, response_ids, accepted, reason, actor):
-    reason = _reason(reason)
-    ids = sorted({int(i) for i in response_ids})
-    changed = []
-    for start in range(0, len(ids), BATCH):
-        batch = db.session.execute(db.select(SurveyResponse).where(
-            SurveyResponse.survey_id == survey.id, SurveyResponse.id.in_(ids[start:start + BATCH]),
-            SurveyResponse.is_flagged, SurveyResponse.flags_accepted.is_(not accepted))).scalars().all()
-        if not batch:
-            continue
-        shift_tallies(survey, [r for r in batch if not r.excluded], 1 if accepted else -1)
-        now = utcnow()
-        for response in batch:
-            response.flags_accepted = accepted
-        db.session.add_all([SurveyExclusion(response_id=r.id, decision=FLAG_DECISION, excluded=not accepted,
-                                            reason=reason, actor_id=getattr(actor, "id", None), at=now)
-                            for r in batch])
-        changed += batch
-    if changed:
-        audit.record(actor, "count_flagged" if accepted else "hold_flagged", survey, summary=reason,
-                     changes={"responses": len(changed)})
-    db.session.flush()
-    return len(changed)
+    # An excluded response stays out of the tallies whatever is decided about its flags.
+    return _decide(survey, response_ids, reason, actor,
+                   which=db.and_(SurveyResponse.is_flagged, SurveyResponse.flags_accepted.is_(not accepted)),
+                   in_tallies=lambda r: not r.excluded, shift=1 if accepted else -1,
+                   apply=lambda r: setattr(r, "flags_accepted", accepted), decision=FLAG_DECISION,
+                   excluded=not accepted, action="count_flagged" if accepted else "hold_flagged")
 
 
 def count_flagged_in(survey, response_ids, reason, actor):
