@@ -5,11 +5,13 @@ with the reason printed when they are not. Playwright's own browser download doe
 browser is always ``/usr/bin/chromium`` (override with ``CHROMIUM``). They run on SQLite only: what a browser sees
 does not depend on the database, and the PostgreSQL behaviour is covered by the rest of the suite.
 """
+import io
 import os
 import shutil
 import threading
 
 import pytest
+from PIL import Image
 from werkzeug.serving import make_server
 
 from portal.extensions import db
@@ -121,3 +123,10 @@ def new_phone(browser):
 def horizontal_overflow(page):
     """How many CSS pixels the page is wider than its viewport (0 when nothing overflows)."""
     return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+def jpeg_upload(color=(200, 30, 30), size=(64, 48)):
+    """A small JPEG as Playwright's ``set_input_files`` takes it: a resident's or a handler's photo."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "JPEG")
+    return {"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": buffer.getvalue()}

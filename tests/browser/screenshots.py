@@ -4,7 +4,6 @@ The demo city (``flask seed-demo``) is built in a temporary SQLite database, ser
 photographed with Debian's headless Chromium (the browser tests' settings): the resident pages on a 390×844 phone,
 the staff pages on a desktop. Run with the project's venv: ``.venv/bin/python -m tests.browser.screenshots``.
 """
-import io
 import logging
 import sys
 import tempfile
@@ -19,7 +18,7 @@ from portal.config import ROOT
 from portal.demo import DEMO_PASSWORD, seed_demo_city
 from portal.extensions import db
 from portal.registry.models import Point
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, LiveServer, _unavailable_reason
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, LiveServer, _unavailable_reason, jpeg_upload
 
 OUT = ROOT / "docs" / "screenshots"
 LANGUAGES = ("zh_Hans", "zh_Hant", "en")
@@ -62,10 +61,6 @@ def ensure_open_survey():
     return survey.slug
 
 
-def jpeg():
-    buffer = io.BytesIO()
-    Image.new("RGB", (640, 480), (120, 130, 120)).save(buffer, "JPEG")
-    return {"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": buffer.getvalue()}
 
 
 PHONE_SHOT = {**PHONE, "device_scale_factor": 2}
@@ -99,7 +94,7 @@ def resident_pages(browser, url, lang, point_id, survey_slug):
     first = page.locator("#category_id option:not([value=''])").first.get_attribute("value")
     page.locator("#category_id").select_option(first)
     page.locator("#description").fill("公厕里的水龙头坏了，一直在漏水，地面很滑。")
-    page.locator("#photos").set_input_files([jpeg()])
+    page.locator("#photos").set_input_files([jpeg_upload((120, 130, 120), (640, 480))])
     with page.expect_navigation():
         page.locator("#report-form button[type=submit]:not([name=check])").last.click()
     shoot(page, "receipt", lang)

@@ -1,15 +1,14 @@
 """Accessibility of the main resident and staff pages (issue #12): axe-core, vendored from npm for the tests only
 and injected by Playwright, finds no serious or critical violation of WCAG 2.1 A/AA; forms announce their errors;
 staff pages work from the keyboard."""
-import io
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from complaints import services
 from portal.auth.models import Role
 from portal.extensions import db
+from tests.browser.conftest import jpeg_upload
 from tests.factories import make_area, make_case, make_category, make_point, make_rule, make_unit, make_user
 from tests.surveys.factories import make_survey, matrix, satisfaction, single, text
 
@@ -36,10 +35,6 @@ def _detail(node):
     return node.get("failureSummary", "").replace("\n", " ")[:160]
 
 
-def jpeg():
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), (200, 30, 30)).save(buffer, "JPEG")
-    return {"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": buffer.getvalue()}
 
 
 @pytest.fixture
@@ -77,7 +72,7 @@ def report(page, live_server, city):
     page.goto(f"{live_server.url}/report?p={city['point'].id}")
     page.locator("#category_id").select_option(str(city["category"].id))
     page.locator("#description").fill("垃圾桶满了")
-    page.locator("#photos").set_input_files([jpeg()])
+    page.locator("#photos").set_input_files([jpeg_upload()])
     with page.expect_navigation():
         page.locator("#report-form button[type=submit]:not([name=check])").last.click()
     return page

@@ -10,16 +10,12 @@ from PIL import Image
 from complaints import services
 from portal.auth.models import Role
 from portal.extensions import db
-from tests.browser.conftest import horizontal_overflow
+from tests.browser.conftest import horizontal_overflow, jpeg_upload
 from tests.factories import make_area, make_case, make_category, make_point, make_rule, make_unit, make_user
 
 PASSWORD = "password123"
 
 
-def jpeg(color):
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), color).save(buffer, "JPEG")
-    return {"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": buffer.getvalue()}
 
 
 @pytest.fixture
@@ -62,7 +58,7 @@ def report_from_the_placard(phone, url, category_name):
     assert "人民公园公厕" in page.locator("#bound-point").inner_text()
     page.locator("#category_id").select_option(label=category_name)
     page.locator("#description").fill("男厕所的水龙头坏了，一直在漏水")
-    page.locator("#photos").set_input_files([jpeg((200, 30, 30))])
+    page.locator("#photos").set_input_files([jpeg_upload((200, 30, 30))])
     with page.expect_navigation():
         page.locator("#report-form button[type=submit]:not([name=check])").last.click()
     assert "/report/receipt/" in page.url
@@ -140,7 +136,7 @@ def test_staff_handle_the_case_and_the_resident_rates_it_satisfied(live_server, 
         handler = sign_in(unit_desktop, live_server, "handler")
         case_page(handler, live_server, number)
         step(handler, "accept")
-        step(handler, "handle", {"note": "已更换水龙头"}, photos=[jpeg((30, 160, 60))])
+        step(handler, "handle", {"note": "已更换水龙头"}, photos=[jpeg_upload((30, 160, 60))])
     finally:
         unit_desktop.close()
 
