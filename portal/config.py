@@ -118,7 +118,7 @@ ENV_SETTINGS = {
     "RETRY_AFTER_SECONDS": ("RETRY_AFTER_SECONDS", int),
     "DB_POOL_SIZE": ("DB_POOL_SIZE", int),
     "DB_MAX_OVERFLOW": ("DB_MAX_OVERFLOW", int),
-    "DB_POOL_TIMEOUT": ("DB_POOL_TIMEOUT", float),
+    "DB_POOL_TIMEOUT": ("DB_POOL_TIMEOUT", int),
     "DB_POOL_RECYCLE": ("DB_POOL_RECYCLE", int),
     "DB_CONNECT_TIMEOUT": ("DB_CONNECT_TIMEOUT", int),
     "UPLOAD_STORE": ("UPLOAD_STORE", str),
@@ -152,7 +152,7 @@ def engine_options(config):
         options = {
             "pool_size": int(config["DB_POOL_SIZE"]),
             "max_overflow": int(config["DB_MAX_OVERFLOW"]),
-            "pool_timeout": float(config["DB_POOL_TIMEOUT"]),
+            "pool_timeout": int(config["DB_POOL_TIMEOUT"]),
             "pool_recycle": int(config["DB_POOL_RECYCLE"]),
             "pool_pre_ping": True,
         }

@@ -76,7 +76,7 @@ def finish_request(response):
         started = g.get("request_started")
         duration = round((time.perf_counter() - started) * 1000, 1) if started is not None else None
         request_log.info("%s %s %s", request.method, request.path, response.status_code, extra={
-            "method": request.method, "path": request.path, "status": response.status_code,
+            "request_id": request_id, "method": request.method, "path": request.path, "status": response.status_code,
             "duration_ms": duration, "user_id": _signed_in_user_id()})
     return response
 
