@@ -8,12 +8,14 @@ from flask_migrate import upgrade
 
 from portal import create_app
 from tests.conftest import base_config
+from tests.portal.test_headers import assert_security_headers
 
 CLOSED_PORT_DB = "postgresql+psycopg://postgres@127.0.0.1:1/minsheng"
 BEFORE_HEAD = "s10texts_synonyms"  # a revision the code has, older than the head
 
 
 def assert_uncacheable_and_cookieless(response):
+    assert_security_headers(response)
     assert response.headers["Cache-Control"] == "no-store"
     assert "Set-Cookie" not in response.headers
     assert response.mimetype == "application/json"
