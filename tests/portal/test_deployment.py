@@ -1,8 +1,11 @@
-"""The scaled deployment's settings reach what they configure: the PostgreSQL pool, the trusted proxy."""
+"""The scaled deployment's settings reach what they configure: the PostgreSQL pool, the trusted proxy, and the
+sample gunicorn and nginx files agree with the app's limits."""
+import re
+
 from flask import jsonify, request
 
 from portal import create_app
-from portal.config import config_from_env
+from portal.config import DEFAULTS, ROOT, config_from_env
 from portal.extensions import db
 from tests.conftest import base_config
 
@@ -93,3 +96,33 @@ def test_only_the_last_hop_is_believed_so_a_client_cannot_claim_another_address(
     response = client.get("/echo", headers={"X-Forwarded-For": "10.0.0.1, 203.0.113.77"})
 
     assert response.json["addr"] == "203.0.113.77"
+
+
+# The sample files in deploy/ agree with the app ----------------------------------------------------------------------
+
+def gunicorn_settings(environ):
+    import runpy
+    from unittest import mock
+
+    with mock.patch.dict("os.environ", environ, clear=False):
+        return runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+
+
+def test_gunicorn_runs_sync_workers_from_the_environment_with_time_for_a_photo_report():
+    default, tuned = gunicorn_settings({}), gunicorn_settings({"WEB_WORKERS": "8", "BIND": "0.0.0.0:8000"})
+
+    assert default["worker_class"] == "sync" and default["workers"] == 4
+    assert tuned["workers"] == 8 and tuned["bind"] == "0.0.0.0:8000"
+    assert default["timeout"] > DEFAULTS["PHOTO_WAIT_SECONDS"] + 10  # the wait for a turn, then the decoding
+
+
+def test_nginx_takes_bodies_as_large_as_the_app_does_and_keeps_probes_out_of_its_log():
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+
+    megabytes = int(re.search(r"client_max_body_size (\d+)m;", conf).group(1))
+    assert megabytes * 1024 * 1024 == DEFAULTS["MAX_CONTENT_LENGTH"]
+    for probe in ("/healthz", "/readyz"):
+        block = conf.split(f"location = {probe} {{", 1)[1].split("}", 1)[0]
+        assert "access_log off;" in block
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" in conf
+    assert "proxy_set_header X-Request-ID $request_id;" in conf
