@@ -15,8 +15,7 @@ from portal.extensions import db, limiter
 
 bp = Blueprint("health", __name__)
 
-_HEADS = {}
-_checks = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="readyz")
+_ONCE = {}  # the code's migration heads, and the threads that run the checks: made once per process
 
 
 def _no_store(response, code=200):
@@ -51,7 +50,8 @@ def readiness(app):
         checks["redis"] = _check_redis
     if str(app.config.get("UPLOAD_STORE") or "local").lower() == "s3":
         checks["uploads"] = _check_bucket
-    futures = {name: _checks.submit(_in_app, app, check) for name, check in checks.items() if check}
+    pool = _check_threads()
+    futures = {name: pool.submit(_in_app, app, check) for name, check in checks.items() if check}
     deadline = time.monotonic() + timeout
     results = {}
     for name, future in futures.items():
@@ -74,6 +74,13 @@ def readiness(app):
     return results
 
 
+def _check_threads():
+    """A few threads for the checks, so a hung database costs the probe ``READY_TIMEOUT``, not a worker."""
+    if "threads" not in _ONCE:
+        _ONCE["threads"] = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="readyz")
+    return _ONCE["threads"]
+
+
 def _in_app(app, check):
     with app.app_context():
         return check(app)
@@ -86,14 +93,14 @@ def _reason(error):
 
 def migration_heads():
     """The head revisions of the code's migrations (read once per process)."""
-    if "heads" not in _HEADS:
+    if "heads" not in _ONCE:
         from alembic.config import Config
         from alembic.script import ScriptDirectory
 
         config = Config()
         config.set_main_option("script_location", str(ROOT / "migrations"))
-        _HEADS["heads"] = frozenset(ScriptDirectory.from_config(config).get_heads())
-    return _HEADS["heads"]
+        _ONCE["heads"] = frozenset(ScriptDirectory.from_config(config).get_heads())
+    return _ONCE["heads"]
 
 
 def _check_database(_app):

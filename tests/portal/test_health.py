@@ -9,6 +9,7 @@ from flask_migrate import upgrade
 from portal import create_app
 from tests.conftest import base_config
 from tests.portal.test_headers import assert_security_headers
+from tests.s3server import s3_config, s3_endpoint  # noqa: F401 - fixtures
 
 CLOSED_PORT_DB = "postgresql+psycopg://postgres@127.0.0.1:1/minsheng"
 BEFORE_HEAD = "s10texts_synonyms"  # a revision the code has, older than the head
@@ -133,3 +134,12 @@ def test_probes_are_never_rate_limited(make_app):
     assert [client.get("/healthz").status_code for _ in range(5)] == [200] * 5
     assert [client.get("/readyz").status_code for _ in range(5)] == [200] * 5
     assert [client.get("/report").status_code for _ in range(3)][-1] == 429  # the limit itself is on
+
+
+def test_readyz_checks_the_photo_bucket_when_photos_live_in_one(make_app, s3_config):  # noqa: F811 - fixture
+    assert make_app(**s3_config).test_client().get("/readyz").json["checks"]["uploads"] == "ok"
+
+    missing = make_app(**dict(s3_config, S3_BUCKET="no-such-bucket")).test_client().get("/readyz")
+
+    assert missing.status_code == 503 and missing.json["failed"] == ["uploads"]
+    assert missing.json["checks"]["uploads"] == "unreachable"
