@@ -56,7 +56,7 @@ def test_the_environment_sets_the_deployment_keys(tmp_path):
 
 
 def echo_app(**config):
-    app = create_app(base_config("sqlite://", **config))
+    app = create_app(base_config("sqlite:///:memory:", **config))
 
     @app.get("/echo")
     def echo():

@@ -35,7 +35,7 @@ def test_a_log_line_of_the_app_or_the_scheduler_prints_once():
 JSON_SCRIPT = """
 import logging
 from portal import create_app
-app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://", "LOG_FORMAT": "json"})
+app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite:///:memory:", "LOG_FORMAT": "json"})
 
 @app.get("/speak")
 def speak():
