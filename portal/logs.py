@@ -21,6 +21,8 @@ _OURS = "_minsheng_handler"
 # The request fields a JSON line carries when the record has them (the request line sets them all).
 _REQUEST_FIELDS = ("method", "path", "status", "duration_ms", "user_id")
 
+QUIET_PROBES = ("/healthz", "/readyz")
+
 request_log = logging.getLogger("portal.request")
 
 
@@ -72,13 +74,19 @@ def finish_request(response):
 
     request_id = g.get("request_id") or request_id_from(request.headers.get(REQUEST_ID_HEADER))  # refused early
     response.headers[REQUEST_ID_HEADER] = request_id
-    if is_json(current_app.config):  # the dev server prints its own line; under gunicorn this is the access log
+    if is_json(current_app.config) and not _is_quiet_probe(response):
+        # The dev server prints its own line; under gunicorn this is the access log.
         started = g.get("request_started")
         duration = round((time.perf_counter() - started) * 1000, 1) if started is not None else None
         request_log.info("%s %s %s", request.method, request.path, response.status_code, extra={
             "request_id": request_id, "method": request.method, "path": request.path, "status": response.status_code,
             "duration_ms": duration, "user_id": _signed_in_user_id()})
     return response
+
+
+def _is_quiet_probe(response):
+    """A load balancer's probe that found all well: every few seconds from every balancer, so not logged."""
+    return request.path in QUIET_PROBES and response.status_code == 200
 
 
 def _signed_in_user_id():

@@ -119,3 +119,13 @@ def test_text_format_is_the_default_and_adds_no_request_lines(app, caplog):
 
     assert response.headers["X-Request-ID"]  # still returned, for a user to quote
     assert not [record for record in caplog.records if record.name == "portal.request"]
+
+
+def test_probes_that_find_all_well_are_not_logged_but_a_failing_readiness_is(make_app, caplog):
+    app = make_app(LOG_FORMAT="json", RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")  # a Redis that is down
+    caplog.set_level(logging.INFO)
+
+    app.test_client().get("/healthz")
+    app.test_client().get("/readyz")
+
+    assert [(line["path"], line["status"]) for line in request_lines(caplog)] == [("/readyz", 503)]
