@@ -8,7 +8,7 @@ PORT ?= 5000
 PO := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test install migrate seed translations catalogues bench lint css clean screenshots
+.PHONY: run run-prod test install migrate seed translations catalogues bench lint css clean screenshots
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ run: seed
 	@$(FLASK) scheduler & scheduler=$$!; \
 	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# The scaled setup on this machine (docs/deployment.md): local PostgreSQL (DATABASE_URL, database created when
+# missing) and Redis (REDIS_URL), migrations, the demo when empty, one scheduler and gunicorn with 4 workers.
+run-prod: install
+	deploy/run-prod
 
 test: install
 	$(VENV)/bin/pytest

@@ -258,15 +258,19 @@ def discard(stored, storage=None):
 
 def send_photo(photo, thumb=False):
     """The response for a CasePhoto (full size, or its thumbnail). The caller has checked the reader may see it."""
+    return serve_stored_photo(photo.thumb_key if thumb else photo.key, "private, max-age=86400")  # no shared caches
+
+
+def serve_stored_photo(key, cache_control, max_age=0):
+    """A stored JPEG as a response from whichever store holds it; 404 when the key is not ours or has no file.
+    A key's content never changes (a new photo gets a new key), so the key itself is the ETag."""
     storage = get_storage()
-    key = photo.thumb_key if thumb else photo.key
     try:
-        path = storage.path(key)
-    except StorageError:
+        fh = storage.open(key)
+    except (StorageError, FileNotFoundError):
         abort(404)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype="image/jpeg", conditional=True, max_age=0)
-    response.headers["Cache-Control"] = "private, max-age=86400"  # never in shared caches
+    response = send_file(fh, mimetype="image/jpeg", conditional=True, max_age=max_age,
+                         etag=key.replace("/", "-"), last_modified=None)
+    response.headers["Cache-Control"] = cache_control
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

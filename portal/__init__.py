@@ -1,9 +1,7 @@
 """民声 Minsheng: the application factory. Nothing happens at import time; ``create_app`` builds the app."""
-import logging
-
 from flask import Flask
 
-from portal.config import DEFAULTS, ROOT, config_from_env, normalise_database_url
+from portal.config import DEFAULTS, ROOT, config_from_env, engine_options, normalise_database_url
 
 
 def create_app(config=None):
@@ -17,19 +15,18 @@ def create_app(config=None):
     app.config.from_mapping(DEFAULTS)
     app.config.update(config_from_env(app.instance_path) if config is None else config)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # A file on this machine does not drop connections the way a database server does: no "SELECT 1" before
-        # every request's first statement.
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            key: value for key, value in app.config["SQLALCHEMY_ENGINE_OPTIONS"].items() if key != "pool_pre_ping"}
-        if ":memory:" not in app.config["SQLALCHEMY_DATABASE_URI"]:
-            from portal.sqlite import QueuedWriterConnection  # writers queue for SQLite's one write lock
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)  # the DB_* pool settings
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("sqlite") and ":memory:" not in url:
+        from portal.sqlite import QueuedWriterConnection  # writers queue for SQLite's one write lock
 
-            connect_args = app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("connect_args", {})
-            app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] = {"factory": QueuedWriterConnection,
-                                                                        **connect_args}
+        connect_args = app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("connect_args", {})
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] = {"factory": QueuedWriterConnection,
+                                                                    **connect_args}
 
-    configure_logging(app)
+    from portal.logs import configure_logging
+
+    configure_logging(app)  # text or JSON lines, the request id on each
     from portal import input_guard
 
     input_guard.init_app(app)
@@ -52,19 +49,19 @@ def create_app(config=None):
     from portal import workcalendar
 
     workcalendar.init_app(app)  # the city's working calendar under every working-hour computation
+    trust_proxy(app)
     return app
 
 
-def configure_logging(app):
-    """One handler, on the root logger: Flask's own handler on the app's logger ("portal") would print every line
-    of ``portal.*`` a second time."""
-    from flask.logging import default_handler
+def trust_proxy(app):
+    """Behind nginx (``PROXY_FIX_HOPS`` proxies): the client's address (rate limits), scheme (HSTS, secure
+    redirects) and host come from the proxy's X-Forwarded-* headers. Never on a server reachable directly: anyone
+    could then claim any address."""
+    hops = int(app.config.get("PROXY_FIX_HOPS") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
 
-    level = getattr(logging, str(app.config["LOG_LEVEL"]).upper(), logging.INFO)
-    app.logger.removeHandler(default_handler)
-    app.logger.setLevel(level)
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
 
 def init_extensions(app):
@@ -139,6 +136,7 @@ def register_blueprints(app):
     from portal.board.console import bp as board_console_bp
     from portal.board.views import bp as board_bp
     from portal.console.views import bp as console_bp
+    from portal.health import bp as health_bp
     from portal.home import bp as home_bp
     from portal.registry.qr_views import bp as qr_bp
     from portal.registry.transfer_views import bp as transfer_bp
@@ -153,7 +151,7 @@ def register_blueprints(app):
     from surveys.results_views import bp as survey_results_bp
     from surveys.views import bp as surveys_bp
 
-    for bp in (home_bp, auth_bp, console_bp, registry_bp, qr_bp, transfer_bp, complaints_bp, cases_bp,
+    for bp in (health_bp, home_bp, auth_bp, console_bp, registry_bp, qr_bp, transfer_bp, complaints_bp, cases_bp,
                ledger_bp, surveys_bp, survey_builder_bp, survey_distribution_bp, survey_results_bp,
                supervision_bp, scheduler_bp, scorecards_bp, bulletins_bp, honours_bp, board_bp, board_console_bp,
                work_calendar_bp):

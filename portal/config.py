@@ -9,7 +9,30 @@ from portal.headers import CONTENT_SECURITY_POLICY
 ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULTS = {
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SQLALCHEMY_ENGINE_OPTIONS": {},  # extra engine options; the pool's come from the DB_* keys (engine_options)
+    # PostgreSQL's connection pool, per process: a gunicorn worker holds at most DB_POOL_SIZE + DB_MAX_OVERFLOW
+    # connections, so web machines x workers x that must stay under the server's max_connections. Seconds for the
+    # rest: how long a request waits for a free connection, the age after which a connection is replaced (before a
+    # firewall or PgBouncer drops it), and how long opening one may take.
+    "DB_POOL_SIZE": 5,
+    "DB_MAX_OVERFLOW": 5,
+    "DB_POOL_TIMEOUT": 10,
+    "DB_POOL_RECYCLE": 1800,
+    "DB_CONNECT_TIMEOUT": 5,
+    # Photo storage (complaints/storage.py): "local" (UPLOAD_FOLDER, default instance/uploads) or "s3".
+    "UPLOAD_STORE": "local",
+    "S3_ENDPOINT_URL": "",
+    "S3_BUCKET": "",
+    "S3_ACCESS_KEY_ID": "",
+    "S3_SECRET_ACCESS_KEY": "",
+    "S3_REGION": "",
+    "S3_PREFIX": "",
+    # Logs: "text" (one readable line) or "json" (one JSON object per line, with the request id).
+    "LOG_FORMAT": "text",
+    # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto/-Host (0 = trust none of them).
+    "PROXY_FIX_HOPS": 0,
+    # /readyz: seconds each check may take.
+    "READY_TIMEOUT": 2.0,
     "BABEL_DEFAULT_LOCALE": "zh_Hans",
     "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
     "BABEL_DOMAIN": "messages",
@@ -93,6 +116,21 @@ ENV_SETTINGS = {
     "PHOTO_CONCURRENCY": ("PHOTO_CONCURRENCY", int),
     "PHOTO_WAIT_SECONDS": ("PHOTO_WAIT_SECONDS", float),
     "RETRY_AFTER_SECONDS": ("RETRY_AFTER_SECONDS", int),
+    "DB_POOL_SIZE": ("DB_POOL_SIZE", int),
+    "DB_MAX_OVERFLOW": ("DB_MAX_OVERFLOW", int),
+    "DB_POOL_TIMEOUT": ("DB_POOL_TIMEOUT", int),
+    "DB_POOL_RECYCLE": ("DB_POOL_RECYCLE", int),
+    "DB_CONNECT_TIMEOUT": ("DB_CONNECT_TIMEOUT", int),
+    "UPLOAD_STORE": ("UPLOAD_STORE", str),
+    "S3_ENDPOINT_URL": ("S3_ENDPOINT_URL", str),
+    "S3_BUCKET": ("S3_BUCKET", str),
+    "S3_ACCESS_KEY_ID": ("S3_ACCESS_KEY_ID", str),
+    "S3_SECRET_ACCESS_KEY": ("S3_SECRET_ACCESS_KEY", str),
+    "S3_REGION": ("S3_REGION", str),
+    "S3_PREFIX": ("S3_PREFIX", str),
+    "LOG_FORMAT": ("LOG_FORMAT", str),
+    "PROXY_FIX_HOPS": ("PROXY_FIX_HOPS", int),
+    "READY_TIMEOUT": ("READY_TIMEOUT", float),
 }
 
 
@@ -102,6 +140,28 @@ def normalise_database_url(url):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def engine_options(config):
+    """SQLAlchemy engine options for the configured database: the DB_* pool settings and a "SELECT 1" before a
+    pooled connection is reused (pre-ping) on a database server; SQLite (a file, no server to drop a connection)
+    keeps SQLAlchemy's own pool. ``SQLALCHEMY_ENGINE_OPTIONS`` given in the config win."""
+    url = config["SQLALCHEMY_DATABASE_URI"]
+    options = {}
+    if not url.startswith("sqlite"):
+        options = {
+            "pool_size": int(config["DB_POOL_SIZE"]),
+            "max_overflow": int(config["DB_MAX_OVERFLOW"]),
+            "pool_timeout": int(config["DB_POOL_TIMEOUT"]),
+            "pool_recycle": int(config["DB_POOL_RECYCLE"]),
+            "pool_pre_ping": True,
+        }
+        if url.startswith("postgresql"):
+            options["connect_args"] = {"connect_timeout": int(config["DB_CONNECT_TIMEOUT"])}
+    given = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if "connect_args" in given and "connect_args" in options:
+        given["connect_args"] = {**options["connect_args"], **given["connect_args"]}
+    return {**options, **given}
 
 
 def secret_key_from_instance(instance_path):

@@ -23,11 +23,3 @@ def favicon():
     response.cache_control.public = True
     response.cache_control.max_age = 7 * 24 * 3600
     return response
-
-
-@bp.get("/healthz")
-def healthz():
-    from portal.extensions import db
-
-    db.session.execute(db.text("SELECT 1"))
-    return {"status": "ok"}

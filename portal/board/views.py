@@ -3,7 +3,7 @@
 No login and no JavaScript needed. Only items in PUBLIC_STATES are shown; a taken-down item keeps its URL and
 answers 410 Gone with a short notice. Nothing here ever reads a reporter's name or phone.
 """
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -108,18 +108,10 @@ def photo(photo_id, thumb):
     found = public.public_photo(photo_id)
     if found is None:
         abort(404)
-    from complaints.storage import StorageError, get_storage
+    from complaints.photos import serve_stored_photo
 
-    try:
-        path = get_storage().path(found.published_thumb_key if thumb else found.published_key)
-    except StorageError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype="image/jpeg", conditional=True, max_age=PHOTO_MAX_AGE)
-    response.headers["Cache-Control"] = f"public, max-age={PHOTO_MAX_AGE}"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return serve_stored_photo(found.published_thumb_key if thumb else found.published_key,
+                              f"public, max-age={PHOTO_MAX_AGE}", max_age=PHOTO_MAX_AGE)
 
 
 @bp.get(f"/items/<{ID}:item_id>/share.png")

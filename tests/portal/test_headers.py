@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 RESIDENT = ["/", "/report", "/track", "/track/{number}", "/report/receipt/{number}", "/surveys/",
             "/surveys/{slug}", "/board/", "/board/honours/", "/login", "/no-such-page", "/static/js/report.js"]
 JSON_AND_FEEDS = ["/report/categories.json", "/report/points.json?q=公园", "/report/similar.json", "/board/api/items",
-                  "/board/feed.atom", "/healthz"]
+                  "/board/feed.atom"]
 STAFF = ["/console/", "/console/cases/", "/console/cases/{number}", "/console/cases/intake", "/console/ledger/",
          "/console/scorecards/", "/console/surveys/"]
 EXPORTS = ["/console/ledger/cases.csv", "/console/ledger/cases.xlsx", "/console/export/areas.csv",
