@@ -125,13 +125,22 @@ def check_request(params, uploads=()):
     problems.extend(("media", problem.message) for problem in photo_problems)
     if problems:
         raise FilingError(problems)
-    name = "".join(n for n in names if n) or None
+    name = _full_name(*names)
     report = intake.Report(
         category=intake.chosen_category(category.id), channel=Channel.API, description=description, point=point,
         area=area, latitude=latitude, longitude=longitude, location_text=address, anonymous=not (name or phone),
         reporter_name=name, reporter_phone=phone, answers=answers, photos=prepared)
     return report, {"device_id": device_id, "account_id": account_id, "media_url": media_url,
                     "client_key": (params.get("idempotency_key") or "").strip()[:100] or None, "email": email}
+
+
+def _full_name(first, last):
+    """王 + 小明 → 王小明 (family name first, no space); Ann + Lee → Ann Lee."""
+    if not (first or last):
+        return None
+    if any(ch.isascii() and ch.isalpha() for ch in (first or "") + (last or "")):
+        return " ".join(n for n in (first, last) if n)[:60]
+    return ((last or "") + (first or ""))[:60]
 
 
 def idempotency_key(api_key, params, client):
