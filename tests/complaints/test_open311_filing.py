@@ -188,3 +188,22 @@ def test_an_admin_issues_a_key_sees_it_once_and_revokes_it(client, login, city):
     assert response.status_code == 302
     assert keys.active_key(shown) is None
     assert client.post("/console/api-keys/", data={"system": ""}).status_code == 422
+
+
+def test_the_demo_citys_example_key_files_and_its_requests_read_without_a_key(app):
+    from complaints.open311.demo import DEMO_KEY
+    from portal.demo import seed_demo_city
+
+    seed_demo_city()
+    db.session.commit()
+    client = app.test_client()
+    listed = client.get("/open311/v2/requests.json?page_size=100")
+    assert listed.status_code == 200 and len(listed.get_json()) > 10
+    point = db.session.scalars(db.select(Case.point_id).where(Case.point_id.is_not(None))).first()
+    from portal.registry.models import Category, Point
+
+    code = db.session.get(Point, point).code
+    category = db.session.scalars(db.select(Category).where(Category.code == "SR01")).one()
+    data = {"api_key": DEMO_KEY, "service_code": category.code, "address_id": code, "description": "示例对接"}
+    response = client.post("/open311/v2/requests.json", data=data)
+    assert response.status_code == 200, response.get_data(as_text=True)
