@@ -19,7 +19,7 @@ bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 csrf.exempt(bp)  # other systems post forms without a session: the API key stands for the CSRF token
 log = logging.getLogger(__name__)
 
-FMT = "<any(json, xml):fmt>"
+FMT = "<any(json, xml):format>"  # the names of the URL parts are those of the OpenAPI description
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-12-06T00:00:00+08:00"  # when the endpoints below last changed
 KEY_LIMIT = "60 per minute;2000 per day"  # POSTs per API key unless OPEN311_KEY_RATE_LIMIT says otherwise
@@ -27,7 +27,7 @@ MAX_ID = 20
 
 
 def _format():
-    fmt = (request.view_args or {}).get("fmt")
+    fmt = (request.view_args or {}).get("format")
     if fmt in formats.FORMATS:
         return fmt
     return "xml" if request.path.endswith(".xml") else "json"
@@ -48,7 +48,7 @@ def open311(view):
 
     @wraps(view)
     def wrapped(*args, **kwargs):
-        fmt = kwargs.get("fmt", "json")
+        fmt = kwargs.get("format", "json")
         with force_locale(_locale()):
             jurisdiction = current_app.config.get("OPEN311_JURISDICTION_ID") or ""
             asked = (request.values.get("jurisdiction_id") or "").strip()
@@ -66,9 +66,9 @@ def open311(view):
 
 @bp.get(f"/discovery.{FMT}")
 @open311
-def discovery(fmt):
+def discovery(format):
     settings = get_city_settings()
-    base = public_url(url_for(".discovery", fmt="json"))[:-len("/discovery.json")]
+    base = public_url(url_for(".discovery", format="json"))[:-len("/discovery.json")]
     return formats.respond({
         "changeset": CHANGESET,
         "contact": _("For help with this API, contact %(city)s.", city=settings.display_city_name),
@@ -76,47 +76,47 @@ def discovery(fmt):
                          "console."),
         "endpoints": [{"specification": SPECIFICATION, "url": base, "changeset": CHANGESET, "type": "production",
                        "formats": ["application/json", "text/xml"]}],
-    }, fmt, "discovery")
+    }, format, "discovery")
 
 
 @bp.get(f"/services.{FMT}")
 @open311
-def services(fmt):
-    return formats.respond([projection.service(c) for c in projection.service_categories()], fmt, "services")
+def services(format):
+    return formats.respond([projection.service(c) for c in projection.service_categories()], format, "services")
 
 
-@bp.get(f"/services/<code>.{FMT}")
+@bp.get(f"/services/<service_code>.{FMT}")
 @open311
-def service_definition(code, fmt):
-    category = projection.service_by_code(code)
+def service_definition(service_code, format):
+    category = projection.service_by_code(service_code)
     if category is None:
-        return formats.errors(404, [_("No service has this service_code.")], fmt)
-    return formats.respond(projection.service_definition(category), fmt, "service_definition")
+        return formats.errors(404, [_("No service has this service_code.")], format)
+    return formats.respond(projection.service_definition(category), format, "service_definition")
 
 
 @bp.get(f"/requests.{FMT}")
 @open311
-def requests_list(fmt):
+def requests_list(format):
     cases = projection.find_requests(projection.check_request_query(request.args))
-    return formats.respond(projection.service_requests(cases), fmt, "service_requests")
+    return formats.respond(projection.service_requests(cases), format, "service_requests")
 
 
-@bp.get(f"/requests/<number>.{FMT}")
+@bp.get(f"/requests/<service_request_id>.{FMT}")
 @open311
-def request_one(number, fmt):
-    cases = projection.find_requests(projection.RequestQuery(numbers=(number[:MAX_ID],)))
+def request_one(service_request_id, format):
+    cases = projection.find_requests(projection.RequestQuery(numbers=(service_request_id[:MAX_ID],)))
     if not cases:
-        return formats.errors(404, [_("No service request has this service_request_id.")], fmt)
-    return formats.respond(projection.service_requests(cases), fmt, "service_requests")
+        return formats.errors(404, [_("No service request has this service_request_id.")], format)
+    return formats.respond(projection.service_requests(cases), format, "service_requests")
 
 
 @bp.get(f"/tokens/<token>.{FMT}")
 @open311
-def token(token, fmt):
+def token(token, format):
     record = db.session.scalars(db.select(ApiRequest).where(ApiRequest.token == token[:32])).first()
     if record is None:
-        return formats.errors(404, [_("No service request has this token.")], fmt)
-    return formats.respond([{"service_request_id": record.case.number, "token": record.token}], fmt,
+        return formats.errors(404, [_("No service request has this token.")], format)
+    return formats.respond([{"service_request_id": record.case.number, "token": record.token}], format,
                            "service_requests")
 
 
@@ -133,20 +133,20 @@ def _limit_key():
 @bp.post(f"/requests.{FMT}")
 @limiter.limit(_key_limit, key_func=_limit_key)
 @open311
-def requests_create(fmt):
+def requests_create(format):
     api_key = keys.active_key(request.form.get("api_key"))
     if api_key is None:
         log.info("Open311 POST refused: unknown or revoked api_key from %s", request.remote_addr)
-        return formats.errors(403, [_("This api_key is not valid: ask the city for a key.")], fmt)
+        return formats.errors(403, [_("This api_key is not valid: ask the city for a key.")], format)
     try:
         filed = filing.file_request(api_key, request.form, request.files.getlist("media"))
     except filing.FilingError as error:
         db.session.rollback()
         audit.record(None, "open311_refused", api_key, summary=", ".join(name for name, _m in error.problems))
         db.session.commit()
-        return formats.errors(400, [f"{name}: {message}" for name, message in error.problems], fmt)
+        return formats.errors(400, [f"{name}: {message}" for name, message in error.problems], format)
     return formats.respond([{"service_request_id": filed.number, "service_notice": filed.notice,
-                             "account_id": filed.account_id, "token": filed.token}], fmt, "service_requests")
+                             "account_id": filed.account_id, "token": filed.token}], format, "service_requests")
 
 
 @bp.record_once
