@@ -214,7 +214,7 @@ def public_photo_urls(case_ids):
         .order_by(ItemCase.case_id, ItemPhoto.id)).all()
     urls = {}
     for case_id, photo_id, _stage in sorted(rows, key=lambda r: (r[0], r[2] != "before", r[1])):
-        urls.setdefault(case_id, public_url(url_for("board.photo", photo_id=photo_id)))
+        urls.setdefault(case_id, public_url(url_for("board.photo", photo_id=photo_id, thumb=False)))
     return urls
 
 

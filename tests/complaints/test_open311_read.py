@@ -222,3 +222,20 @@ def test_a_jurisdiction_other_than_this_citys_is_refused(make_app):
         response = client.get("/open311/v2/services.json?locale=en")
         assert response.status_code == 400
         assert response.get_json() == [{"code": 400, "description": "jurisdiction_id is required."}]
+
+
+def test_media_url_is_the_redacted_photo_of_a_published_board_item_and_nothing_else(client, city):
+    from portal.board.models import EditorialState
+    from tests.board.factories import make_item
+
+    exposed = make_case(category=city["rubbish"], point=city["point"])
+    drafted = make_case(category=city["rubbish"], point=city["point"])
+    item = make_item(cases=[exposed], photos=1, unit=city["unit"])
+    make_item(EditorialState.DRAFT, cases=[drafted], photos=1)
+    records = client.get(f"/open311/v2/requests.json?service_request_id={exposed.number},{drafted.number}")
+    first, second = records.get_json()
+    assert first["media_url"] == f"http://minsheng.test/board/photos/{item.photos[0].id}"
+    assert second["media_url"] is None
+    photo = client.get(first["media_url"].replace("http://minsheng.test", ""))
+    assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
+    photo.close()
