@@ -207,3 +207,23 @@ def test_the_demo_citys_example_key_files_and_its_requests_read_without_a_key(ap
     data = {"api_key": DEMO_KEY, "service_code": category.code, "address_id": code, "description": "示例对接"}
     response = client.post("/open311/v2/requests.json", data=data)
     assert response.status_code == 200, response.get_data(as_text=True)
+
+
+def test_other_systems_post_without_a_csrf_token_where_forms_need_one(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        make_category(name="路灯不亮", code="SZ03")
+        point = make_point(code="P-1")
+        _record, key = keys.issue_key("app", None)
+        db.session.commit()
+        client = app.test_client()
+        data = {"api_key": key, "service_code": "SZ03", "address_id": point.code, "description": "坏了"}
+        assert client.post("/open311/v2/requests.json", data=data).status_code == 200
+        assert client.post("/console/api-keys/", data={"system": "x"}).status_code in (302, 400)  # not exempt
+
+
+def test_a_wrong_method_is_an_open311_error(client):
+    response = client.put("/open311/v2/requests.xml?locale=en")
+    assert response.status_code == 405
+    root = ET.fromstring(response.data)
+    assert root.tag == "errors" and root.find("error/code").text == "405"
