@@ -227,3 +227,29 @@ def test_a_wrong_method_is_an_open311_error(client):
     assert response.status_code == 405
     root = ET.fromstring(response.data)
     assert root.tag == "errors" and root.find("error/code").text == "405"
+
+
+def test_photos_sent_with_the_post_are_checked_like_the_forms(client, city):
+    from io import BytesIO
+
+    from complaints.models import CasePhoto
+    from tests.board.factories import jpeg_bytes
+
+    bad = dict(good(city), media=(BytesIO(b"not a picture"), "a.jpg"))
+    response = client.post("/open311/v2/requests.json?locale=en", data=bad, content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert [e["description"].split(":")[0] for e in response.get_json()] == ["media"]
+    assert count(Case) == 0 and count(CasePhoto) == 0
+    sent = dict(good(city), media=(BytesIO(jpeg_bytes()), "a.jpg"))
+    response = client.post("/open311/v2/requests.json", data=sent, content_type="multipart/form-data")
+    assert response.status_code == 200
+    assert count(CasePhoto) == 1
+    [record] = client.get(f"/open311/v2/requests/{response.get_json()[0]['service_request_id']}.json").get_json()
+    assert record["media_url"] is None  # a resident's photo is not public until the board publishes a redacted copy
+
+
+def test_a_nul_byte_is_refused_as_an_open311_error(client, city):
+    response = client.post("/open311/v2/requests.xml", data=good(city, description="a\x00b"))
+    assert response.status_code == 400
+    assert ET.fromstring(response.data).tag == "errors"
+    assert count(Case) == 0
