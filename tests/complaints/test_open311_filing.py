@@ -145,6 +145,10 @@ def test_a_filed_request_reaches_the_dispatchers_queue_and_its_steps_show_in_sta
     services.file_case(case, city["dispatcher"])
     services.dispatch_case(case, city["unit"], city["dispatcher"])
     db.session.commit()
+    from portal.notify_models import Delivery
+
+    told = db.session.scalars(db.select(Delivery.recipient).where(Delivery.case_id == case.id)).all()
+    assert "13800138000" in told  # the reporter the other system passed on is told, as from the form
     [record] = client.get(f"/open311/v2/requests/{number}.json?locale=en").get_json()
     assert record["status"] == "open"
     assert record["status_notes"] == "Sent to the responsible unit"
