@@ -181,3 +181,8 @@ def file_request(api_key, params, uploads=()):
     db.session.commit()
     return FiledRequest(case.number, service_notice(case.category, case.urgent),
                         record.account_id if record is not None else None, record.token if record is not None else "")
+
+
+def record_refusal(api_key, error):
+    """A refused POST goes to the audit log too (which fields were wrong, never their values); the caller commits."""
+    audit.record(None, "open311_refused", api_key, summary=", ".join(name for name, _m in error.problems))

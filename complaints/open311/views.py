@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 
 from complaints.open311 import filing, formats, keys, projection
 from complaints.open311.models import ApiRequest
-from portal.auth import audit
 from portal.city import get_city_settings
 from portal.extensions import csrf, db, limiter
 from portal.i18n import normalise_locale
@@ -142,7 +141,7 @@ def requests_create(format):
         filed = filing.file_request(api_key, request.form, request.files.getlist("media"))
     except filing.FilingError as error:
         db.session.rollback()
-        audit.record(None, "open311_refused", api_key, summary=", ".join(name for name, _m in error.problems))
+        filing.record_refusal(api_key, error)
         db.session.commit()
         return formats.errors(400, [f"{name}: {message}" for name, message in error.problems], format)
     return formats.respond([{"service_request_id": filed.number, "service_notice": filed.notice,

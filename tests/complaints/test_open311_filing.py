@@ -257,3 +257,20 @@ def test_a_nul_byte_is_refused_as_an_open311_error(client, city):
     assert response.status_code == 400
     assert ET.fromstring(response.data).tag == "errors"
     assert count(Case) == 0
+
+
+def test_the_per_key_limit_is_shared_through_redis(make_app, redis_url):
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    apps = [make_app(RATELIMIT_ENABLED=True, OPEN311_KEY_RATE_LIMIT="3 per minute", RATELIMIT_STORAGE_URI=redis_url)
+            for _ in range(2)]  # two processes
+    with apps[0].app_context():
+        make_category(name="路灯不亮", code="SZ03")
+        point = make_point(code="P-1")
+        _record, key = keys.issue_key("app", None)
+        db.session.commit()
+        data = {"api_key": key, "service_code": "SZ03", "address_id": point.code, "description": "坏了"}
+        codes = [apps[n % 2].test_client().post("/open311/v2/requests.json", data=data).status_code
+                 for n in range(4)]
+        assert codes == [200, 200, 200, 429]
