@@ -1,6 +1,7 @@
 """GeoReport v2 documents as JSON or XML: the same data, with the specification's element names for list items
 (``<services><service>``, ``<service_requests><request>``, ``<errors><error>``)."""
 import json
+import re
 from xml.etree import ElementTree as ET
 
 from flask import Response
@@ -11,10 +12,14 @@ ITEM_NAMES = {"services": "service", "service_requests": "request", "errors": "e
               "values": "value", "endpoints": "endpoint", "formats": "format"}
 
 
+# Characters XML 1.0 cannot carry at all (control characters typed into a report, U+FFFE…): left out of XML.
+_NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _text(value):
     if isinstance(value, bool):
         return "true" if value else "false"
-    return "" if value is None else str(value)
+    return "" if value is None else _NOT_XML.sub("", str(value))
 
 
 def _fill(element, value):

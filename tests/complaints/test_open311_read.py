@@ -239,3 +239,11 @@ def test_media_url_is_the_redacted_photo_of_a_published_board_item_and_nothing_e
     photo = client.get(first["media_url"].replace("http://minsheng.test", ""))
     assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
     photo.close()
+
+
+def test_control_characters_typed_into_a_report_leave_the_xml_well_formed(client, city):
+    case = make_case(category=city["rubbish"], point=city["point"], description="路灯\x01坏了\ufffe")
+    root = xml(client.get(f"/open311/v2/requests/{case.number}.xml"))
+    assert root.find("request/description").text == "路灯坏了"
+    [record] = client.get(f"/open311/v2/requests/{case.number}.json").get_json()
+    assert record["description"] == "路灯\x01坏了\ufffe"  # JSON escapes them as they are
