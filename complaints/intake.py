@@ -430,8 +430,11 @@ def check_report(form, place, formdata, uploads, user, idempotency_key):
     )
 
 
-def file_report(report):
+def file_report(report, also=None):
     """Store the photos, create the case and commit: all or nothing. Returns its number and query code.
+
+    ``also(case)``, when given, adds what must land in the same transaction as a new case (the Open311 record of
+    the system that filed it); it is not called for a repeated key.
 
     A repeated idempotency key returns the case filed first and deletes the files just written, also when the
     two requests raced each other to the database. This commits (unlike services) because the files and the
@@ -445,6 +448,8 @@ def file_report(report):
             location_text=report.location_text, urgent=report.urgent, anonymous=report.anonymous,
             reporter_name=report.reporter_name, reporter_phone=report.reporter_phone, answers=report.answers,
             photos=stored, actor=report.actor, idempotency_key=report.idempotency_key, key_checked=True)
+        if created and also is not None:
+            also(case)
         filed = Filed(case.number, case.query_code)
         db.session.commit()
     except BaseException as error:

@@ -51,6 +51,7 @@ class Channel(LabelledEnum):
     PATROL = "patrol"  # 巡查, an inspector's report
     MEDIA = "media"  # 媒体曝光
     SUPERIOR = "superior"  # 上级交办
+    API = "api"  # filed by another system over Open311 (the key's system is in complaints.open311)
 
 
 Channel._labels = {
@@ -62,6 +63,7 @@ Channel._labels = {
     Channel.PATROL: _l("Inspector patrol"),
     Channel.MEDIA: _l("Media exposure"),
     Channel.SUPERIOR: _l("Assigned by a superior"),
+    Channel.API: _l("Another system (Open311)"),
 }
 
 STAFF_CHANNELS = (Channel.HOTLINE, Channel.LETTER, Channel.BOX, Channel.PATROL, Channel.MEDIA, Channel.SUPERIOR)

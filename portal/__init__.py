@@ -95,6 +95,7 @@ def init_extensions(app):
 
     # Importing the models registers them on the metadata (for migrations and create_all).
     import complaints.models  # noqa: F401
+    import complaints.open311.models  # noqa: F401
     import complaints.supervision_models  # noqa: F401
     import portal.auth.models  # noqa: F401
     import portal.board.models  # noqa: F401
@@ -130,8 +131,11 @@ def _tune_sqlite(app):
 def register_blueprints(app):
     from complaints.console import bp as cases_bp
     from complaints.ledger_views import bp as ledger_bp
+    from complaints.open311.console import bp as open311_console_bp
+    from complaints.open311.views import bp as open311_bp
     from complaints.supervision_views import bp as supervision_bp
     from complaints.views import bp as complaints_bp
+    from portal.apidocs.views import bp as apidocs_bp
     from portal.auth.views import bp as auth_bp
     from portal.board.console import bp as board_console_bp
     from portal.board.views import bp as board_bp
@@ -154,7 +158,7 @@ def register_blueprints(app):
     for bp in (health_bp, home_bp, auth_bp, console_bp, registry_bp, qr_bp, transfer_bp, complaints_bp, cases_bp,
                ledger_bp, surveys_bp, survey_builder_bp, survey_distribution_bp, survey_results_bp,
                supervision_bp, scheduler_bp, scorecards_bp, bulletins_bp, honours_bp, board_bp, board_console_bp,
-               work_calendar_bp):
+               work_calendar_bp, open311_bp, open311_console_bp, apidocs_bp):
         app.register_blueprint(bp)
 
 

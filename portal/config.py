@@ -79,6 +79,11 @@ DEFAULTS = {
     "PHOTO_WAIT_SECONDS": 20.0,
     # Retry-After (seconds) on the 503 page shown while the database is unavailable.
     "RETRY_AFTER_SECONDS": 30,
+    # Open311 (complaints/open311): this deployment's jurisdiction_id (empty: one city, any or none accepted), whether
+    # clients must send it (a deployment serving several cities), and the POSTs allowed per API key.
+    "OPEN311_JURISDICTION_ID": "",
+    "OPEN311_JURISDICTION_REQUIRED": False,
+    "OPEN311_KEY_RATE_LIMIT": "60 per minute;2000 per day",
 }
 
 # Environment variable -> (config key, converter). Every one is documented in the README.
@@ -131,6 +136,9 @@ ENV_SETTINGS = {
     "LOG_FORMAT": ("LOG_FORMAT", str),
     "PROXY_FIX_HOPS": ("PROXY_FIX_HOPS", int),
     "READY_TIMEOUT": ("READY_TIMEOUT", float),
+    "OPEN311_JURISDICTION_ID": ("OPEN311_JURISDICTION_ID", str),
+    "OPEN311_JURISDICTION_REQUIRED": ("OPEN311_JURISDICTION_REQUIRED", lambda v: v.lower() in ("1", "true", "yes")),
+    "OPEN311_KEY_RATE_LIMIT": ("OPEN311_KEY_RATE_LIMIT", str),
 }
 
 

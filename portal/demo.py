@@ -346,6 +346,7 @@ def _seed_demo_followups():
     exposure board, answered surveys, and the last complete 旬通报 / 月评比 / 红黑榜 (each seeder does nothing when
     its data exists)."""
     from complaints.jobs import seed_demo_supervision
+    from complaints.open311.demo import seed_demo_key
     from portal.board.demo import seed_board_demo
     from portal.scorecards.demo import seed_snapshots
     from surveys.demo import seed_demo_surveys
@@ -358,6 +359,8 @@ def _seed_demo_followups():
     seed_demo_surveys(now)
     db.session.flush()
     seed_snapshots(now)
+    db.session.flush()
+    seed_demo_key()
     db.session.flush()
 
 
@@ -406,6 +409,11 @@ def demo_logins_command():
     click.echo("Demo sign-ins (demo data only; change these passwords before any real use):")
     for name, label, password in rows:
         click.echo(f"  {_pad(name, widths[0])}{_pad(label, widths[1])}{password}")
+    from complaints.open311.demo import demo_key
+
+    integration = demo_key()
+    if integration:
+        click.echo(f"\nOpen311 API key of the example integration {integration[0]} (demo only): {integration[1]}")
 
 
 def _width(text):

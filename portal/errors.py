@@ -1,5 +1,5 @@
 """Friendly error pages in the reader's language, and JSON errors for API clients."""
-from flask import g, jsonify, render_template, request
+from flask import current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
@@ -31,6 +31,10 @@ def wants_json():
 
 
 def render_error(code, message):
+    # An API with its own error format registers it for its path prefix (Open311's <errors><error> list).
+    for prefix, render in current_app.extensions.get("error_formats", {}).items():
+        if request.path.startswith(prefix):
+            return render(code, message)
     if wants_json():
         return jsonify({"error": code, "message": message}), code
     return render_template("errors/error.html", code=code, message=message), code

@@ -36,6 +36,7 @@ class Permission(enum.Enum):
     BOARD_EDIT = "board_edit"  # 曝光台 drafts, follow-ups, redaction, submit for review, appeals, archive
     BOARD_PUBLISH = "board_publish"  # approve a reviewed item for publication; take an item down
     BOARD_APPEAL = "board_appeal"  # an exposed unit's staff: see notices about their unit and file 申诉
+    API_KEYS_MANAGE = "api_keys_manage"  # issue, list and revoke the Open311 API keys of integrating systems
 
 
 ALL_STAFF = frozenset(Role)
@@ -68,6 +69,7 @@ ALLOWED = {
     Permission.BOARD_EDIT: frozenset({Role.ADMIN, Role.MODERATOR}),
     Permission.BOARD_PUBLISH: frozenset({Role.ADMIN, Role.LEADER}),
     Permission.BOARD_APPEAL: frozenset({Role.HANDLER}),
+    Permission.API_KEYS_MANAGE: frozenset({Role.ADMIN}),
 }
 
 

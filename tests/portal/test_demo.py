@@ -196,6 +196,8 @@ def test_seed_demo_command_seeds_and_demo_logins_prints_the_table(app):
     for username, _role, _name in USERS:
         assert username in logins
     assert DEMO_PASSWORD in logins
+    assert ("Open311 API key of the example integration 12345热线对接示例 (demo only): ms311_demo-12345-hotline"
+            in logins)
 
 
 def test_demo_logins_leaves_out_an_account_whose_password_was_changed(city, app):
@@ -203,7 +205,7 @@ def test_demo_logins_leaves_out_an_account_whose_password_was_changed(city, app)
     admin.set_password("a-real-password")
     db.session.commit()
     output = app.test_cli_runner().invoke(args=["demo-logins"]).output
-    listed = [line.split()[0] for line in output.splitlines()[2:]]
+    listed = [line.split()[0] for line in output.split("\n\n")[0].splitlines()[2:]]
     assert listed == [u[0] for u in USERS if u[0] != "admin"]
 
 
