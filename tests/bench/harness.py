@@ -1,11 +1,9 @@
-"""Start gunicorn servers on loopback and drive them with a bounded Python load client."""
+"""Start gunicorn servers on loopback (tests/bench/wrk.py drives them)."""
 import os
 import socket
 import subprocess
 import sys
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
@@ -64,31 +62,6 @@ def new_session():
     session = _Session()
     session.headers["Connection"] = "close"
     return session
-
-
-def run_load(make_session, send, total, concurrency=8, seconds_cap=120):
-    """Send ``total`` requests from ``concurrency`` threads, each with its own session; returns (ok, errors, s)."""
-    counter = iter(range(total))
-    lock = threading.Lock()
-    results = {"ok": 0, "errors": 0}
-    deadline = time.monotonic() + seconds_cap
-
-    def worker():
-        session = make_session()
-        while time.monotonic() < deadline:
-            with lock:
-                index = next(counter, None)
-            if index is None:
-                return
-            good = send(session, index)
-            with lock:
-                results["ok" if good else "errors"] += 1
-
-    started = time.monotonic()
-    with ThreadPoolExecutor(concurrency) as pool:
-        for future in [pool.submit(worker) for _ in range(concurrency)]:
-            future.result()
-    return results["ok"], results["errors"], time.monotonic() - started
 
 
 def bench_line(name, value, unit):
