@@ -20,12 +20,12 @@ def free_port():
 class Server:
     """``gunicorn <app>`` with N workers on a free loopback port, stopped on exit."""
 
-    def __init__(self, app, env, workers=2):
+    def __init__(self, app, env, workers=2, python=sys.executable, cwd=ROOT):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
+        command = [python, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
                    "--log-level", "warning", app]
-        self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
+        self.process = subprocess.Popen(command, cwd=cwd, env={**os.environ, **env})
 
     def __enter__(self):
         deadline = time.monotonic() + 60
