@@ -117,6 +117,7 @@ def throughput_rounds(tmp):
     round's folder holds the demo city the later measurements use.
     """
     rates = {name: [] for name in ("bare_ok", "baseline", "intake", "survey", "survey_form")}
+    cpu = {name: [] for name in rates}
     for number in range(ROUNDS):
         folder = Path(tmp) / f"round{number + 1}"
         folder.mkdir()
@@ -124,18 +125,23 @@ def throughput_rounds(tmp):
         bare, baseline = throughput.bench_baseline(folder)
         intake = throughput.bench_intake(folder, category, area)
         survey, survey_form = throughput.bench_survey(folder)
-        for name, value in (("bare_ok", bare), ("baseline", baseline), ("intake", intake), ("survey", survey),
-                            ("survey_form", survey_form)):
-            rates[name].append(value)
-        print(f"round {number + 1}: " + ", ".join(f"{name} {values[-1]:.1f}/s" for name, values in rates.items()),
-              file=sys.stderr, flush=True)
+        for name, result in (("bare_ok", bare), ("baseline", baseline), ("intake", intake), ("survey", survey),
+                             ("survey_form", survey_form)):
+            rates[name].append(result.per_s)
+            if result.cpu_ms is not None:
+                cpu[name].append(result.cpu_ms)
+        print(f"round {number + 1}: " + ", ".join(
+            f"{name} {values[-1]:.1f}/s" + (f" ({cpu[name][-1]:.2f} ms CPU)" if cpu[name] else "")
+            for name, values in rates.items()), file=sys.stderr, flush=True)
 
     def ratio(name, base):
         return statistics.median(value / of for value, of in zip(rates[name], rates[base], strict=True))
 
     ratios = {"intake": ratio("intake", "baseline"), "survey": ratio("survey", "baseline"),
               "survey_form_get": ratio("survey_form", "bare_ok")}
-    return {name: statistics.median(values) for name, values in rates.items()}, ratios, folder
+    medians = {name: statistics.median(values) for name, values in rates.items()}
+    medians.update({f"{name}_cpu_ms": statistics.median(values) for name, values in cpu.items() if values})
+    return medians, ratios, folder
 
 
 def main():
@@ -157,6 +163,11 @@ def main():
             bench_line("survey_ratio", f"{ratios['survey']:.2f}", "x baseline")
             bench_line("survey_form_get_per_s", f"{rates['survey_form']:.1f}", f"req/s ({load})")
             bench_line("survey_form_get_ratio", f"{ratios['survey_form_get']:.2f}", "x bare ok")
+            # The servers' own CPU per request (their workers' user + system time over the run / requests): steadier
+            # than rates on a shared machine, and what the rates are made of.
+            for name in ("bare_ok", "baseline", "intake", "survey", "survey_form"):
+                if f"{name}_cpu_ms" in rates:
+                    bench_line(f"{name}_server_cpu_ms", f"{rates[f'{name}_cpu_ms']:.2f}", "ms CPU per request")
         else:
             print(wrk.MISSING, file=sys.stderr)
             folder = Path(tmp) / "city"

@@ -115,10 +115,10 @@ def run(bare_ok=None):
         env = {"DATABASE_URL": f"sqlite:///{db_path}", "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING",
                "RATELIMIT_ENABLED": "0", "UPLOAD_FOLDER": uploads}
         with Server("wsgi:app", env) as server:
-            wrk.run(server.url, paths=board_paths(ids, 200), seconds=2)  # warm both workers (templates, caches)
-            front = wrk.run(server.url, path="/board/", connections=64)
-            mix = wrk.run(server.url, paths=board_paths(ids, 2000))
-            feeds = wrk.run(server.url, paths=feed_paths(ids, 400))
+            wrk.run(server, paths=board_paths(ids, 200), seconds=2)  # warm both workers (templates, caches)
+            front = wrk.run(server, path="/board/", connections=64)
+            mix = wrk.run(server, paths=board_paths(ids, 2000))
+            feeds = wrk.run(server, paths=feed_paths(ids, 400))
     for name, result in (("board", front), ("board mix", mix), ("board feeds", feeds)):
         if result.accepted != result.requests:
             raise SystemExit(f"{name}: {result.requests - result.accepted} of {result.requests} requests failed: "

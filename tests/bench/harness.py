@@ -38,6 +38,14 @@ class Server:
         self.__exit__()
         raise RuntimeError(f"server on {self.url} did not start")
 
+    def cpu_seconds(self):
+        """CPU seconds (user + system) the server's worker processes have used so far."""
+        total = 0
+        for pid in Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split():
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+        return total / os.sysconf("SC_CLK_TCK")
+
     def __exit__(self, *_exc):
         self.process.terminate()
         try:

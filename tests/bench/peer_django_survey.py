@@ -82,7 +82,7 @@ def bench_peer(venv, folder):
                     cwd=folder)
     with server:
         headers, body = peer_body(f"{server.url}/survey/{survey_id}/")
-        result = wrk.run(server.url, method="POST", path=f"/survey/{survey_id}/", body=body, headers=headers,
+        result = wrk.run(server, method="POST", path=f"/survey/{survey_id}/", body=body, headers=headers,
                          accept=302, accept_location="/survey/confirm/")
     stored = throughput.count(folder / "peer.db", "SELECT COUNT(*) FROM survey_response")
     throughput.check("peer survey", result, stored)
@@ -101,7 +101,7 @@ def main():
             (folder / "peer").mkdir(parents=True)
             peer.append(bench_peer(venv, folder / "peer"))
             throughput.prepare_city(folder / "bench.db")
-            ours.append(throughput.bench_survey(folder)[0])
+            ours.append(throughput.bench_survey(folder)[0].per_s)
             print(f"round {number + 1}: ours {ours[-1]:.1f}/s, peer {peer[-1]:.1f}/s", file=sys.stderr, flush=True)
     load = f"wrk -t{wrk.THREADS} -c{wrk.CONNECTIONS} -d{wrk.SECONDS}s, median of {ROUNDS}"
     bench_line("peer_survey_per_s", f"{statistics.median(peer):.1f}", f"req/s (django-survey-and-report 1.5.0; {load})")

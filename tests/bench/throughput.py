@@ -66,14 +66,14 @@ def session_for(url):
 
 
 def bench_baseline(folder):
-    """Bare Flask returning "ok", and bare Flask doing one raw SQLite insert per request; (ok/s, inserts/s)."""
+    """Bare Flask returning "ok", and bare Flask doing one raw SQLite insert per request: two wrk Results."""
     db_path = Path(folder) / "baseline.db"
     with Server("tests.bench.baseline_app:app", {"BENCH_BASELINE_DB": str(db_path)}) as server:
-        bare = wrk.run(server.url, path="/healthz")
+        bare = wrk.run(server, path="/healthz")
         check("bare ok", bare, None)
-        inserts = wrk.run(server.url, method="POST", path="/insert", body="description=report+@KEY@")
+        inserts = wrk.run(server, method="POST", path="/insert", body="description=report+@KEY@")
     check("baseline", inserts, count(db_path, "SELECT COUNT(*) FROM reports"))
-    return bare.per_s, inserts.per_s
+    return bare, inserts
 
 
 def bench_intake(folder, category, area):
@@ -83,10 +83,10 @@ def bench_intake(folder, category, area):
         headers, csrf = session_for(server.url + "/report?lang=en")
         body = urlencode({"csrf_token": csrf, "idempotency_key": "KEY", "category_id": category, "area_id": area,
                           "description": "压测反映：路边垃圾未清运", "anonymous": "y"}).replace("=KEY", "=@KEY@")
-        result = wrk.run(server.url, method="POST", path="/report", body=body, headers=headers, accept=302,
+        result = wrk.run(server, method="POST", path="/report", body=body, headers=headers, accept=302,
                          accept_location="/report/receipt/")
     check("intake", result, count(db_path, "SELECT COUNT(*) FROM cases") - before)
-    return result.per_s
+    return result
 
 
 def make_survey(db_path, bodies):
@@ -103,17 +103,17 @@ def make_survey(db_path, bodies):
 
 
 def bench_survey(folder):
-    """(submissions/s, form GETs/s) for the benchmark survey."""
+    """The wrk Results of submitting the benchmark survey and of its form's GET."""
     db_path = Path(folder) / "bench.db"
     slug, survey_id, bodies = make_survey(db_path, SURVEY_BODIES_PER_S * wrk.SECONDS)
     with Server("wsgi:app", {**SERVER_ENV, "DATABASE_URL": f"sqlite:///{db_path}"}) as server:
         headers, csrf = session_for(f"{server.url}/surveys/{slug}")
         bodies = [f"{body}&{urlencode({'csrf_token': csrf})}" for body in bodies]
-        submissions = wrk.run(server.url, method="POST", path=f"/surveys/{slug}", bodies=bodies, headers=headers,
+        submissions = wrk.run(server, method="POST", path=f"/surveys/{slug}", bodies=bodies, headers=headers,
                               accept=303, accept_location=f"/surveys/{slug}/done/")
         # A first visit (no cookie), as from a QR code: the page, its session and device cookies
-        form = wrk.run(server.url, path=f"/surveys/{slug}")
+        form = wrk.run(server, path=f"/surveys/{slug}")
     check("survey", submissions, count(db_path, "SELECT COUNT(*) FROM survey_responses WHERE survey_id = ?",
                                        survey_id))
     check("survey form", form, None)
-    return submissions.per_s, form.per_s
+    return submissions, form

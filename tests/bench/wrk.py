@@ -36,6 +36,7 @@ class Result:
     p50_ms: float = 0.0
     p95_ms: float = 0.0
     p99_ms: float = 0.0
+    cpu_ms: float | None = None  # the server's CPU per request (Linux; None elsewhere)
 
     @property
     def per_s(self):
@@ -47,10 +48,11 @@ class Result:
         return {status: count for status, count in self.statuses.items() if not 200 <= status < 400}
 
 
-def run(url, *, method="GET", path="/", paths=None, body=None, bodies=None, headers=(), accept=200,
+def run(server, *, method="GET", path="/", paths=None, body=None, bodies=None, headers=(), accept=200,
         accept_location=None, connections=CONNECTIONS, seconds=SECONDS, threads=THREADS):
-    """Run wrk against ``url`` and return a Result; ``accepted`` counts answers with status ``accept`` (and a
-    Location containing ``accept_location``). ``paths`` and ``bodies`` are lists; each body is sent at most once."""
+    """Run wrk against the harness ``server`` and return a Result; ``accepted`` counts answers with status
+    ``accept`` (and a Location containing ``accept_location``). ``paths`` and ``bodies`` are lists; each body is sent
+    at most once."""
     with tempfile.TemporaryDirectory() as tmp:
         settings = [f"method {method}", f"path {path}", f"accept {accept}", f"threads {threads}",
                     f"nonce {secrets.token_hex(8)}"]
@@ -65,8 +67,10 @@ def run(url, *, method="GET", path="/", paths=None, body=None, bodies=None, head
         settings += [f"header {header}" for header in headers]
         (Path(tmp) / "settings").write_text("\n".join(settings) + "\n")
         command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s",
-                   "-s", str(SCRIPT), url, "--", str(Path(tmp) / "settings")]
+                   "-s", str(SCRIPT), server.url, "--", str(Path(tmp) / "settings")]
+        cpu_before = _cpu(server)
         output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        cpu_after = _cpu(server)
     values = {}
     for line in output.splitlines():
         if line.startswith("WRK "):
@@ -77,4 +81,12 @@ def run(url, *, method="GET", path="/", paths=None, body=None, bodies=None, head
         statuses={int(name[7:]): count for name, count in values.items() if name.startswith("status_")},
         socket_errors=sum(values[f"errors_{kind}"] for kind in ("connect", "read", "write", "timeout")),
         exhausted=values["exhausted"], p50_ms=values["p50_us"] / 1000, p95_ms=values["p95_us"] / 1000,
-        p99_ms=values["p99_us"] / 1000)
+        p99_ms=values["p99_us"] / 1000,
+        cpu_ms=None if cpu_before is None else (cpu_after - cpu_before) * 1000 / max(values["requests"], 1))
+
+
+def _cpu(server):
+    try:
+        return server.cpu_seconds()
+    except (OSError, ValueError):
+        return None
