@@ -1,16 +1,20 @@
-"""``make bench``: intake and survey throughput against a bare-insert baseline, all under gunicorn with 2 workers
-on SQLite, and the survey results page with 1,000,000 stored answers.
+"""``make bench``: throughput under wrk, in-process CPU figures, the results page over 1,000,000 answers, the board and
+the city scorecard.
 
-Prints ``BENCH intake_per_s``, ``BENCH baseline_insert_per_s``, ``BENCH intake_ratio`` (target ≥ 0.5),
-``BENCH survey_submit_per_s``, ``BENCH survey_ratio`` (target ≥ 0.5; rates and ratios are medians of
-BENCH_ROUNDS rounds, 3 by default), the CPU milliseconds and SQL statements of one
-intake and one survey submission measured in-process (steadier on a shared machine) and
-``BENCH survey_results_ms_1m`` (target < 300 ms), and checks afterwards that every accepted request was stored
-exactly once. Then the exposure board with 10,000 items under load, ``BENCH board_p95_ms`` (target < 50 ms) and
-``BENCH board_feed_p95_ms`` (tests/bench/board.py), and the city scorecard over 1,000,000 cases,
-``BENCH scorecard_ms_1m`` (target < 300 ms; tests/bench/scorecards.py). First, the bytes a phone downloads on a cold
-cache for three resident pages: ``BENCH report_page_bytes``, ``BENCH tracking_page_bytes``, ``BENCH survey_page_bytes``
-(budget 61440 each; tests/bench/weight.py).
+Throughput (tests/bench/throughput.py; skipped with a clear message when wrk is missing): gunicorn with 2 sync
+workers on SQLite, wrk ``-t2 -c16 -d10s`` (BENCH_SECONDS, BENCH_WRK_CONNECTIONS), BENCH_ROUNDS rounds (3) of bare
+Flask "ok", the bare-insert baseline, report intake, survey submission and the survey form's GET, each round on fresh
+databases; prints the medians ``BENCH bare_ok_per_s``, ``BENCH baseline_insert_per_s``, ``BENCH intake_per_s``,
+``BENCH intake_ratio`` (÷ baseline), ``BENCH survey_submit_per_s``, ``BENCH survey_ratio`` (÷ baseline),
+``BENCH survey_form_get_per_s``, ``BENCH survey_form_get_ratio`` (÷ bare ok) and each server's CPU per request
+(``BENCH *_server_cpu_ms``). Every accepted request must have been stored exactly once.
+
+Then the CPU milliseconds and SQL statements of one intake and one survey submission in-process (Flask's test
+client, so the client's own work is included), ``BENCH survey_results_ms_1m`` (target < 300 ms), the exposure board
+with 10,000 items (tests/bench/board.py: ``BENCH board_ratio``, ``BENCH board_p99_ms`` at 64 readers,
+``BENCH board_p95_ms``, ``BENCH board_feed_p95_ms``) and ``BENCH scorecard_ms_1m`` (tests/bench/scorecards.py).
+First, the bytes a phone downloads on a cold cache for three resident pages (tests/bench/weight.py).
+``make bench-peer`` compares survey submissions with django-survey-and-report (tests/bench/peer_django_survey.py).
 """
 import os
 import re
