@@ -8,7 +8,7 @@ PORT ?= 5000
 PO := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run run-prod test install migrate seed translations catalogues bench lint css clean screenshots
+.PHONY: run run-prod test install migrate seed translations catalogues bench bench-peer lint css clean screenshots
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,10 @@ css:
 
 bench: install
 	$(PY) -m tests.bench
+
+# Survey submissions here vs django-survey-and-report 1.5.0 (installed into its own virtualenv under ~/.cache).
+bench-peer: install
+	$(PY) -m tests.bench.peer_django_survey
 
 # PNGs of the main pages in three languages from the demo city (temporary SQLite database, headless Chromium).
 screenshots: install

@@ -7,6 +7,7 @@ import ipaddress
 import re
 import secrets
 from datetime import timedelta
+from functools import lru_cache
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -76,14 +77,22 @@ def read_device_cookie(secret, value):
     return _keyed("device", device)[:40] if isinstance(device, str) else None
 
 
-def network_of(address):
-    """A keyed hash of the network a request came from (/24 for IPv4, /48 for IPv6), for burst checks."""
+@lru_cache(maxsize=4096)
+def _network(address):
+    """The network of an address (/24 for IPv4, /48 for IPv6) as text, or None: parsed once per address and
+    process (a submission needs it twice, for the burst check and inside the fingerprint)."""
     try:
         ip = ipaddress.ip_address(address or "")
     except ValueError:
         return None
     prefix = 24 if ip.version == 4 else 48
-    return _keyed("net", ipaddress.ip_network(f"{ip}/{prefix}", strict=False))[:40]
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+
+
+def network_of(address):
+    """A keyed hash of the network a request came from (/24 for IPv4, /48 for IPv6), for burst checks."""
+    network = _network(address if isinstance(address, str) else "")
+    return None if network is None else _keyed("net", network)[:40]
 
 
 def fingerprint_of(address, user_agent):

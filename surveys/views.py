@@ -9,7 +9,7 @@ from portal.clock import utcnow
 from portal.extensions import db, limiter
 from portal.i18n import current_locale
 from portal.registry.models import Area
-from surveys import guards
+from surveys import form_page, guards
 from surveys.answering import submit_response
 from surveys.definition import SurveyError
 from surveys.forms import answers_from_form, message
@@ -71,11 +71,19 @@ def _area_choices(survey):
 
 def _render_form(survey, link=None, token="", raw=None, problems=None, code=None, form_token=None, status=200):
     device = request.cookies.get(guards.DEVICE_COOKIE)
-    response = current_app.make_response((render_template(
-        "surveys/answer.html", survey=survey, link=link, token=token, raw=raw or {}, problems=problems or {},
-        error=message(code) if code else None, error_code=code, areas=_area_choices(survey),
-        form_token=form_token or guards.new_form_token(_secret(), survey), labels=survey.level_labels(),
-        preview=survey.state == SurveyState.DRAFT), status))
+    preview = survey.state == SurveyState.DRAFT
+
+    def render(fresh_token):
+        return render_template(
+            "surveys/answer.html", survey=survey, link=link, token=token, raw=raw or {}, problems=problems or {},
+            error=message(code) if code else None, error_code=code, areas=_area_choices(survey),
+            form_token=fresh_token, labels=survey.level_labels(), preview=preview)
+
+    fresh = form_token or guards.new_form_token(_secret(), survey)
+    blank = not (link or token or raw or problems or code or form_token or preview) and status == 200
+    html = form_page.render_blank_form(survey, fresh, render) if blank and form_page.is_plain_visit() \
+        else render(fresh)
+    response = current_app.make_response((html, status))
     if guards.read_device_cookie(_secret(), device) is None:
         response.set_cookie(guards.DEVICE_COOKIE, guards.new_device_cookie(_secret()), max_age=guards.DEVICE_MAX_AGE,
                             httponly=True, samesite="Lax", secure=request.is_secure)

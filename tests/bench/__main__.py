@@ -1,88 +1,33 @@
-"""``make bench``: intake and survey throughput against a bare-insert baseline, all under gunicorn with 2 workers
-on SQLite, and the survey results page with 1,000,000 stored answers.
+"""``make bench``: throughput under wrk, in-process CPU figures, the results page over 1,000,000 answers, the board and
+the city scorecard.
 
-Prints ``BENCH intake_per_s``, ``BENCH baseline_insert_per_s``, ``BENCH intake_ratio`` (target ≥ 0.5),
-``BENCH survey_submit_per_s``, ``BENCH survey_ratio`` (target ≥ 0.5; rates and ratios are medians of
-BENCH_ROUNDS rounds, 3 by default), the CPU milliseconds and SQL statements of one
-intake and one survey submission measured in-process (steadier on a shared machine) and
-``BENCH survey_results_ms_1m`` (target < 300 ms), and checks afterwards that every accepted request was stored
-exactly once. Then the exposure board with 10,000 items under load, ``BENCH board_p95_ms`` (target < 50 ms) and
-``BENCH board_feed_p95_ms`` (tests/bench/board.py), and the city scorecard over 1,000,000 cases,
-``BENCH scorecard_ms_1m`` (target < 300 ms; tests/bench/scorecards.py). First, the bytes a phone downloads on a cold
-cache for three resident pages: ``BENCH report_page_bytes``, ``BENCH tracking_page_bytes``, ``BENCH survey_page_bytes``
-(budget 61440 each; tests/bench/weight.py).
+Throughput (tests/bench/throughput.py; skipped with a clear message when wrk is missing): gunicorn with 2 sync
+workers on SQLite, wrk ``-t2 -c16 -d10s`` (BENCH_SECONDS, BENCH_WRK_CONNECTIONS), BENCH_ROUNDS rounds (3) of bare
+Flask "ok", the bare-insert baseline, report intake, survey submission and the survey form's GET, each round on fresh
+databases; prints the medians ``BENCH bare_ok_per_s``, ``BENCH baseline_insert_per_s``, ``BENCH intake_per_s``,
+``BENCH intake_ratio`` (÷ baseline), ``BENCH survey_submit_per_s``, ``BENCH survey_ratio`` (÷ baseline),
+``BENCH survey_form_get_per_s``, ``BENCH survey_form_get_ratio`` (÷ bare ok) and each server's CPU per request
+(``BENCH *_server_cpu_ms``). Every accepted request must have been stored exactly once.
+
+Then the CPU milliseconds and SQL statements of one intake and one survey submission in-process (Flask's test
+client, so the client's own work is included), ``BENCH survey_results_ms_1m`` (target < 300 ms), the exposure board
+with 10,000 items (tests/bench/board.py: ``BENCH board_ratio``, ``BENCH board_p99_ms`` at 64 readers,
+``BENCH board_p95_ms``, ``BENCH board_feed_p95_ms``) and ``BENCH scorecard_ms_1m`` (tests/bench/scorecards.py).
+First, the bytes a phone downloads on a cold cache for three resident pages (tests/bench/weight.py).
+``make bench-peer`` compares survey submissions with django-survey-and-report (tests/bench/peer_django_survey.py).
 """
 import os
 import re
-import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import uuid
 from pathlib import Path
 
-from tests.bench.harness import ROOT, Server, bench_line, new_session, run_load
+from tests.bench import throughput, wrk
+from tests.bench.harness import bench_line
 
-REQUESTS = int(os.environ.get("BENCH_REQUESTS", "1500"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
-CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
-
-
-def prepare_city(db_path):
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}", "SECRET_KEY": "bench"}
-    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
-    for command in (["db", "upgrade"], ["seed-demo"]):
-        subprocess.run(flask + command, cwd=ROOT, env=env, check=True, capture_output=True)
-    with sqlite3.connect(db_path) as connection:
-        # 暴露垃圾/垃圾未清运: the most common report, with no extra questions
-        category = connection.execute("SELECT id FROM categories WHERE code = 'SR01'").fetchone()[0]
-        area = connection.execute("SELECT id FROM areas WHERE level = 'grid' ORDER BY code LIMIT 1").fetchone()[0]
-        cases = connection.execute("SELECT COUNT(*) FROM cases").fetchone()[0]
-    return category, area, cases
-
-
-def bench_intake(tmp):
-    db_path = Path(tmp) / "bench.db"
-    category, area, before = prepare_city(db_path)
-    env = {"DATABASE_URL": f"sqlite:///{db_path}", "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING",
-           "RATELIMIT_ENABLED": "0"}
-    with Server("wsgi:app", env) as server:
-        def make_session():
-            session = new_session()
-            page = session.get(server.url + "/report?lang=en", timeout=10).text
-            session.csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-            return session
-
-        def send(session, index):
-            data = {"csrf_token": session.csrf, "idempotency_key": uuid.uuid4().hex, "category_id": str(category),
-                    "area_id": str(area), "description": f"压测反映第{index}件：路边垃圾未清运", "anonymous": "y"}
-            response = session.post(server.url + "/report", data=data, timeout=30, allow_redirects=False)
-            return response.status_code == 302 and "/report/receipt/" in response.headers.get("Location", "")
-
-        ok, errors, seconds = run_load(make_session, send, REQUESTS, CONCURRENCY)
-    with sqlite3.connect(db_path) as connection:
-        after = connection.execute("SELECT COUNT(*) FROM cases").fetchone()[0]
-    if after - before != ok:
-        raise SystemExit(f"intake accepted {ok} requests but stored {after - before} cases")
-    if errors:
-        print(f"intake: {errors} requests failed", file=sys.stderr)
-    return ok / seconds
-
-
-def bench_baseline(tmp):
-    db_path = Path(tmp) / "baseline.db"
-    with Server("tests.bench.baseline_app:app", {"BENCH_BASELINE_DB": str(db_path)}) as server:
-        def send(session, index):
-            response = session.post(server.url + "/insert", data={"description": f"report {index}"}, timeout=30)
-            return response.status_code == 200
-
-        ok, _errors, seconds = run_load(new_session, send, REQUESTS, CONCURRENCY)
-    with sqlite3.connect(db_path) as connection:
-        stored = connection.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
-    if stored != ok:
-        raise SystemExit(f"baseline accepted {ok} requests but stored {stored} rows")
-    return ok / seconds
 
 
 def _app(db_path):
@@ -90,44 +35,6 @@ def _app(db_path):
 
     return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SECRET_KEY": "bench",
                        "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "LOG_LEVEL": "WARNING"})
-
-
-def bench_survey_submissions(tmp):
-    from surveys.bench import make_bench_survey, submission_fields
-
-    db_path = Path(tmp) / "bench.db"  # the demo city the intake run used
-    app = _app(db_path)
-    with app.app_context():
-        survey = make_bench_survey()
-        slug, survey_id = survey.slug, survey.id
-        # Each submission's fields (a signed form token) are made before the load starts, as the intake client's
-        # are trivial: signing them in the load client would take CPU from the server being measured.
-        submissions = [submission_fields(survey, "bench", index) for index in range(REQUESTS)]
-    # One load client on one address: the per-address limits that stop ballot stuffing would stop it too.
-    env = {"DATABASE_URL": f"sqlite:///{db_path}", "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING",
-           "RATELIMIT_ENABLED": "0"}
-    with Server("wsgi:app", env) as server:
-        def make_session():
-            session = new_session()
-            page = session.get(f"{server.url}/surveys/{slug}?lang=en", timeout=10).text
-            match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
-            session.csrf = match.group(1) if match else ""
-            return session
-
-        def send(session, index):
-            fields = dict(submissions[index], csrf_token=session.csrf)
-            response = session.post(f"{server.url}/surveys/{slug}", data=fields, timeout=30, allow_redirects=False)
-            return response.status_code == 303
-
-        ok, errors, seconds = run_load(make_session, send, REQUESTS, CONCURRENCY)
-    with sqlite3.connect(db_path) as connection:
-        stored = connection.execute("SELECT COUNT(*) FROM survey_responses WHERE survey_id = ?",
-                                    (survey_id,)).fetchone()[0]
-    if stored != ok:
-        raise SystemExit(f"surveys accepted {ok} submissions but stored {stored}")
-    if errors:
-        print(f"surveys: {errors} submissions failed", file=sys.stderr)
-    return ok / seconds
 
 
 def bench_survey_results(tmp):
@@ -206,50 +113,78 @@ def bench_in_process(tmp, requests=300):
 
 
 def throughput_rounds(tmp):
-    """The baseline, intake and survey runs, one after the other, ROUNDS times (each round on fresh databases).
+    """Bare ok and the baseline, intake, survey submission and survey form, one after the other, ROUNDS times
+    (each round on fresh databases).
 
     Returns the median rates and the median of each round's ratios (a round's runs share the machine's state), so
     one disturbed run on a shared machine does not decide a figure; every round is printed on stderr. The last
     round's folder holds the demo city the later measurements use.
     """
-    rates = {"baseline": [], "intake": [], "survey": []}
+    rates = {name: [] for name in ("bare_ok", "baseline", "intake", "survey", "survey_form")}
+    cpu = {name: [] for name in rates}
     for number in range(ROUNDS):
         folder = Path(tmp) / f"round{number + 1}"
         folder.mkdir()
-        for name, run in (("baseline", bench_baseline), ("intake", bench_intake),
-                          ("survey", bench_survey_submissions)):
-            rates[name].append(run(folder))
-        print(f"round {number + 1}: " + ", ".join(f"{name} {values[-1]:.1f}/s" for name, values in rates.items()),
-              file=sys.stderr, flush=True)
-    ratios = {name: statistics.median(value / base for value, base in zip(rates[name], rates["baseline"],
-                                                                           strict=True))
-              for name in ("intake", "survey")}
-    return {name: statistics.median(values) for name, values in rates.items()}, ratios, folder
+        category, area = throughput.prepare_city(folder / "bench.db")
+        bare, baseline = throughput.bench_baseline(folder)
+        intake = throughput.bench_intake(folder, category, area)
+        survey, survey_form = throughput.bench_survey(folder)
+        for name, result in (("bare_ok", bare), ("baseline", baseline), ("intake", intake), ("survey", survey),
+                             ("survey_form", survey_form)):
+            rates[name].append(result.per_s)
+            if result.cpu_ms is not None:
+                cpu[name].append(result.cpu_ms)
+        print(f"round {number + 1}: " + ", ".join(
+            f"{name} {values[-1]:.1f}/s" + (f" ({cpu[name][-1]:.2f} ms CPU)" if cpu[name] else "")
+            for name, values in rates.items()), file=sys.stderr, flush=True)
+
+    def ratio(name, base):
+        return statistics.median(value / of for value, of in zip(rates[name], rates[base], strict=True))
+
+    ratios = {"intake": ratio("intake", "baseline"), "survey": ratio("survey", "baseline"),
+              "survey_form_get": ratio("survey_form", "bare_ok")}
+    medians = {name: statistics.median(values) for name, values in rates.items()}
+    medians.update({f"{name}_cpu_ms": statistics.median(values) for name, values in cpu.items() if values})
+    return medians, ratios, folder
 
 
 def main():
-    from tests.bench import weight
+    from tests.bench import board, scorecards, weight
 
     for name, value in weight.run().items():
         bench_line(name, value, "bytes")
     with tempfile.TemporaryDirectory() as tmp:
-        rates, ratios, tmp = throughput_rounds(tmp)
-        bench_line("intake_per_s", f"{rates['intake']:.1f}", "req/s")
-        bench_line("baseline_insert_per_s", f"{rates['baseline']:.1f}", "req/s")
-        bench_line("intake_ratio", f"{ratios['intake']:.2f}", "x")
-        bench_line("survey_submit_per_s", f"{rates['survey']:.1f}", "req/s")
-        bench_line("survey_ratio", f"{ratios['survey']:.2f}", "x")
-        (intake_ms, intake_sql), (survey_ms, survey_sql) = bench_in_process(tmp)
+        bare_ok = None
+        if wrk.available():
+            rates, ratios, folder = throughput_rounds(tmp)
+            bare_ok = rates["bare_ok"]
+            load = f"wrk -t{wrk.THREADS} -c{wrk.CONNECTIONS} -d{wrk.SECONDS}s, median of {ROUNDS}"
+            bench_line("bare_ok_per_s", f"{rates['bare_ok']:.1f}", f"req/s ({load})")
+            bench_line("baseline_insert_per_s", f"{rates['baseline']:.1f}", f"req/s ({load})")
+            bench_line("intake_per_s", f"{rates['intake']:.1f}", f"req/s ({load})")
+            bench_line("intake_ratio", f"{ratios['intake']:.2f}", "x baseline")
+            bench_line("survey_submit_per_s", f"{rates['survey']:.1f}", f"req/s ({load})")
+            bench_line("survey_ratio", f"{ratios['survey']:.2f}", "x baseline")
+            bench_line("survey_form_get_per_s", f"{rates['survey_form']:.1f}", f"req/s ({load})")
+            bench_line("survey_form_get_ratio", f"{ratios['survey_form_get']:.2f}", "x bare ok")
+            # The servers' own CPU per request (their workers' user + system time over the run / requests): steadier
+            # than rates on a shared machine, and what the rates are made of.
+            for name in ("bare_ok", "baseline", "intake", "survey", "survey_form"):
+                if f"{name}_cpu_ms" in rates:
+                    bench_line(f"{name}_server_cpu_ms", f"{rates[f'{name}_cpu_ms']:.2f}", "ms CPU per request")
+        else:
+            print(wrk.MISSING, file=sys.stderr)
+            folder = Path(tmp) / "city"
+            folder.mkdir()
+            throughput.prepare_city(folder / "bench.db")
+        (intake_ms, intake_sql), (survey_ms, survey_sql) = bench_in_process(folder)
         bench_line("intake_in_process_ms", f"{intake_ms:.2f}", "ms CPU")
         bench_line("intake_statements", intake_sql, "SQL")
         bench_line("survey_in_process_ms", f"{survey_ms:.2f}", "ms CPU")
         bench_line("survey_statements", survey_sql, "SQL")
-        bench_line("survey_results_ms_1m", f"{bench_survey_results(tmp):.0f}", "ms")
-    from tests.bench import board, scorecards
-
-    boards = board.run()
-    bench_line("board_p95_ms", f"{boards['board_p95_ms']:.1f}", "ms")
-    bench_line("board_feed_p95_ms", f"{boards['board_feed_p95_ms']:.1f}", "ms")
+        bench_line("survey_results_ms_1m", f"{bench_survey_results(folder):.0f}", "ms")
+    for name, (value, unit) in board.run(bare_ok).items():
+        bench_line(name, value, unit)
     bench_line("scorecard_ms_1m", f"{scorecards.run()['scorecard_ms_1m']:.1f}", "ms")
 
 

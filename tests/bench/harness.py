@@ -1,11 +1,9 @@
-"""Start gunicorn servers on loopback and drive them with a bounded Python load client."""
+"""Start gunicorn servers on loopback (tests/bench/wrk.py drives them)."""
 import os
 import socket
 import subprocess
 import sys
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
@@ -22,12 +20,12 @@ def free_port():
 class Server:
     """``gunicorn <app>`` with N workers on a free loopback port, stopped on exit."""
 
-    def __init__(self, app, env, workers=2):
+    def __init__(self, app, env, workers=2, python=sys.executable, cwd=ROOT):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
+        command = [python, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
                    "--log-level", "warning", app]
-        self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
+        self.process = subprocess.Popen(command, cwd=cwd, env={**os.environ, **env})
 
     def __enter__(self):
         deadline = time.monotonic() + 60
@@ -39,6 +37,14 @@ class Server:
                 time.sleep(0.3)
         self.__exit__()
         raise RuntimeError(f"server on {self.url} did not start")
+
+    def cpu_seconds(self):
+        """CPU seconds (user + system) the server's worker processes have used so far."""
+        total = 0
+        for pid in Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split():
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+        return total / os.sysconf("SC_CLK_TCK")
 
     def __exit__(self, *_exc):
         self.process.terminate()
@@ -64,31 +70,6 @@ def new_session():
     session = _Session()
     session.headers["Connection"] = "close"
     return session
-
-
-def run_load(make_session, send, total, concurrency=8, seconds_cap=120):
-    """Send ``total`` requests from ``concurrency`` threads, each with its own session; returns (ok, errors, s)."""
-    counter = iter(range(total))
-    lock = threading.Lock()
-    results = {"ok": 0, "errors": 0}
-    deadline = time.monotonic() + seconds_cap
-
-    def worker():
-        session = make_session()
-        while time.monotonic() < deadline:
-            with lock:
-                index = next(counter, None)
-            if index is None:
-                return
-            good = send(session, index)
-            with lock:
-                results["ok" if good else "errors"] += 1
-
-    started = time.monotonic()
-    with ThreadPoolExecutor(concurrency) as pool:
-        for future in [pool.submit(worker) for _ in range(concurrency)]:
-            future.result()
-    return results["ok"], results["errors"], time.monotonic() - started
 
 
 def bench_line(name, value, unit):

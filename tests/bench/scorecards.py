@@ -116,7 +116,7 @@ def _app(db_path):
 
 def run(tmp=None):
     """Build the city with 1,000,000 cases and time the city scorecard page; {"scorecard_ms_1m": median ms}."""
-    from tests.bench.__main__ import prepare_city
+    from tests.bench.throughput import prepare_city
 
     with tempfile.TemporaryDirectory() as own:
         db_path = Path(tmp or own) / "scorecards.db"
