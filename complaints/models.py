@@ -53,6 +53,23 @@ class Channel(LabelledEnum):
     SUPERIOR = "superior"  # 上级交办
 
 
+class LocationSource(LabelledEnum):
+    """How a report's place was obtained: shown to staff, who trust a placard more than a phone's GPS."""
+
+    QR = "qr"  # the point on the placard that was scanned
+    GPS = "gps"  # the phone's position, shared by the resident
+    PIN = "pin"  # a pin placed on the map
+    LIST = "list"  # an area or point chosen from the list
+
+
+LocationSource._labels = {
+    LocationSource.QR: _l("QR placard"),
+    LocationSource.GPS: _l("Phone's position (GPS)"),
+    LocationSource.PIN: _l("Pin placed on the map"),
+    LocationSource.LIST: _l("Chosen from the list"),
+}
+
+
 Channel._labels = {
     Channel.QR: _l("QR code"),
     Channel.WEB: _l("Website / H5"),
@@ -181,6 +198,7 @@ class Case(TimestampMixin, db.Model):
     area_id: Mapped[int | None] = mapped_column(db.ForeignKey("areas.id"), index=True)
     latitude: Mapped[float | None] = mapped_column(db.Float)
     longitude: Mapped[float | None] = mapped_column(db.Float)
+    location_source: Mapped[LocationSource | None] = mapped_column(enum_column(LocationSource))
     location_text: Mapped[str | None] = mapped_column(db.String(300))
     description: Mapped[str] = mapped_column(db.Text, nullable=False)
     answers: Mapped[dict | None] = mapped_column(db.JSON)  # the category's extra questions
