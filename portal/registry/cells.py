@@ -26,6 +26,7 @@ class CellIndex:
     checked_at: float
     tree: object  # shapely.STRtree, or None when no area has a boundary
     ids: list
+    paths: list  # materialised paths ("/1/4/17/"), to tell whether a cell lies inside an area
     ranks: list  # (-depth, code) per geometry: the smallest wins
 
 
@@ -37,13 +38,13 @@ def _signature():
 
 
 def _build(signature):
-    rows = db.session.execute(db.select(Area.id, Area.code, Area.depth, Area.boundary)
+    rows = db.session.execute(db.select(Area.id, Area.code, Area.depth, Area.path, Area.boundary)
                               .where(Area.boundary.isnot(None), Area.active.is_(True))).all()
     ids = [r.id for r in rows]
     ranks = [(-r.depth, r.code) for r in rows]
     geometries = [shape(r.boundary) for r in rows]
     tree = shapely.STRtree(geometries) if geometries else None
-    return CellIndex(signature, time.monotonic(), tree, ids, ranks)
+    return CellIndex(signature, time.monotonic(), tree, ids, [r.path for r in rows], ranks)
 
 
 def cell_index():
@@ -66,8 +67,18 @@ def forget_cells():
     current_app.extensions.pop(_KEY, None)
 
 
-def cell_id_at(latitude, longitude):
-    """The id of the deepest active area whose boundary covers the WGS-84 position, or None."""
+@dataclass(frozen=True)
+class Cell:
+    id: int
+    path: str
+
+    def lies_in(self, area_id):
+        """Whether the cell is the area or lies inside it."""
+        return f"/{area_id}/" in self.path
+
+
+def locate(latitude, longitude):
+    """The deepest active area whose boundary covers the WGS-84 position, as a Cell, or None."""
     index = cell_index()
     if index.tree is None or latitude is None or longitude is None:
         return None
@@ -75,7 +86,13 @@ def cell_id_at(latitude, longitude):
     if len(hits) == 0:
         return None
     best = min(hits, key=lambda i: index.ranks[i])
-    return index.ids[best]
+    return Cell(index.ids[best], index.paths[best])
+
+
+def cell_id_at(latitude, longitude):
+    """The id of the deepest active area whose boundary covers the WGS-84 position, or None."""
+    cell = locate(latitude, longitude)
+    return cell.id if cell is not None else None
 
 
 def cell_at(latitude, longitude):
