@@ -10,7 +10,7 @@ from complaints import photos as photo_files
 from complaints import services
 from complaints.forms import normalise_phone, optional_id, parse_coordinates
 from complaints.models import Case, Channel, EventKind, LocationSource
-from portal import qr
+from portal import coords, qr
 from portal.auth.models import Role
 from portal.extensions import db
 from portal.i18n import localized, search_key
@@ -429,10 +429,13 @@ def check_report(form, place, formdata, uploads, user, idempotency_key):
     if category is None:
         _add_error(form.category_id, _("Choose the type of problem from the list."))
     latitude, longitude = form.coordinates()
+    pinned = form.location_source.data == LocationSource.PIN.value
+    if pinned and latitude is not None:  # a pin is placed on the tiles, in their coordinate system
+        latitude, longitude = (round(v, 6) for v in coords.to_wgs84(latitude, longitude, coords.tile_system()))
     point = place.point
     area, location_source = place_report(
         point=point, via_qr=place.via_qr, chosen=None if point else chosen_area(form.area_id.data),
-        latitude=latitude, longitude=longitude, pinned=form.location_source.data == LocationSource.PIN.value)
+        latitude=latitude, longitude=longitude, pinned=pinned)
     if point is None and area is None:
         _add_error(form.area_id, _("Choose the area where the problem is, or choose a place."))
     answers, form.question_errors = read_answers(category, formdata) if category else ({}, {})

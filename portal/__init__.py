@@ -36,9 +36,10 @@ def create_app(config=None):
     init_extensions(app)
     register_blueprints(app)
 
-    from portal import assets, cli, errors, headers, scheduler, templating
+    from portal import assets, cli, coords, errors, headers, scheduler, templating
 
     assets.init_app(app)
+    coords.init_app(app)  # the map's tile source: checked, and allowed by the CSP
     headers.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

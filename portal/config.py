@@ -56,6 +56,12 @@ DEFAULTS = {
     "PHOTO_WAIT_SECONDS": 20.0,
     # Retry-After (seconds) on the 503 page shown while the database is unavailable.
     "RETRY_AFTER_SECONDS": 30,
+    # Maps (portal/coords.py): no tile URL = the city's own boundaries on a plain background, nothing fetched from
+    # elsewhere. A tile URL template ({z}/{x}/{y}, {s} for subdomains), its coordinate system (wgs84: 天地图, OSM;
+    # gcj02: 高德, 腾讯) and the attribution its licence asks for.
+    "MAP_TILE_URL": "",
+    "MAP_TILE_CRS": "wgs84",
+    "MAP_TILE_ATTRIBUTION": "",
 }
 
 # Environment variable -> (config key, converter). Every one is documented in the README.
@@ -93,6 +99,9 @@ ENV_SETTINGS = {
     "PHOTO_CONCURRENCY": ("PHOTO_CONCURRENCY", int),
     "PHOTO_WAIT_SECONDS": ("PHOTO_WAIT_SECONDS", float),
     "RETRY_AFTER_SECONDS": ("RETRY_AFTER_SECONDS", int),
+    "MAP_TILE_URL": ("MAP_TILE_URL", str),
+    "MAP_TILE_CRS": ("MAP_TILE_CRS", lambda v: v.strip().lower()),
+    "MAP_TILE_ATTRIBUTION": ("MAP_TILE_ATTRIBUTION", str),
 }
 
 

@@ -158,3 +158,20 @@ def test_the_staff_case_page_shows_how_the_location_was_obtained(client, city, l
     page = client.get(f"/console/cases/{case.number}").get_data(as_text=True)
     assert 'id="location-source" data-source="pin"' in page and "Pin placed on the map" in page
     assert "30.020000, 120.070000" in page
+
+
+def test_a_pin_placed_on_gcj02_tiles_is_stored_in_wgs84(make_app, login):
+    app = make_app(MAP_TILE_CRS="gcj02")
+    with app.app_context():
+        street = make_area("浦东某街道")
+        category = make_category("占道经营", name_en="Street vending")
+        client = app.test_client()
+        # eviltransform's published Shanghai pair: GCJ-02 31.17530398364597, 121.531541859215 is WGS-84
+        # 31.1774276, 121.5272106.
+        response = post_report(client, {"category_id": str(category.id), "description": "人行道上有人摆摊",
+                                        "idempotency_key": uuid.uuid4().hex, "area_id": str(street.id),
+                                        "latitude": "31.175304", "longitude": "121.531542", "location_source": "pin"})
+        assert response.status_code == 302
+        case = db.session.scalars(db.select(Case)).one()
+        assert (case.latitude, case.longitude) == (31.177428, 121.527211)
+        assert case.area_id == street.id and case.location_source == LocationSource.LIST
