@@ -141,6 +141,7 @@ def register_blueprints(app):
     from portal.board.views import bp as board_bp
     from portal.console.views import bp as console_bp
     from portal.home import bp as home_bp
+    from portal.registry.map_views import bp as areamap_bp
     from portal.registry.qr_views import bp as qr_bp
     from portal.registry.transfer_views import bp as transfer_bp
     from portal.registry.views import bp as registry_bp
@@ -157,7 +158,7 @@ def register_blueprints(app):
     for bp in (home_bp, auth_bp, console_bp, registry_bp, qr_bp, transfer_bp, complaints_bp, cases_bp,
                ledger_bp, surveys_bp, survey_builder_bp, survey_distribution_bp, survey_results_bp,
                supervision_bp, scheduler_bp, scorecards_bp, bulletins_bp, honours_bp, board_bp, board_console_bp,
-               work_calendar_bp):
+               work_calendar_bp, areamap_bp):
         app.register_blueprint(bp)
 
 

@@ -166,3 +166,26 @@ def test_the_console_lists_every_problem_and_a_dispatcher_may_not_import(app, cl
     client.post("/logout")
     login(make_user(Role.DISPATCHER))
     assert client.get("/console/boundaries").status_code == 403
+
+
+def test_the_public_area_map_serves_one_level_converted_for_the_tiles(app, client):
+    city(app)
+    import_boundaries(collection(*GOOD), actor=None)
+    db.session.commit()
+    streets = client.get("/map/areas.json?level=street").get_json()
+    assert [f["properties"]["code"] for f in streets["features"]] == ["S-E", "S-W"]
+    assert streets["features"][1]["geometry"]["coordinates"][0][0] == [120.0, 30.0]
+    assert client.get("/map/areas.json?level=nonsense").status_code == 404
+
+
+def test_the_area_map_for_gcj02_tiles_shifts_every_position(make_app):
+    app = make_app(MAP_TILE_CRS="gcj02")
+    with app.app_context():
+        city(app)
+        import_boundaries(collection(*GOOD), actor=None)
+        db.session.commit()
+        district = app.test_client().get("/map/areas.json?level=district").get_json()["features"][0]
+        lng, lat = district["geometry"]["coordinates"][0][0]
+        # Around 30° N 120° E GCJ-02 moves a position a few hundred metres south-east (like the published Shanghai
+        # pair: 31.1774276, 121.5272106 → 31.1753040, 121.5315419).
+        assert -0.005 < lat - 30.0 < -0.001 and 0.002 < lng - 120.0 < 0.007
