@@ -72,12 +72,13 @@ def cluster(query, box):
     """Clusters and single cases of ``query`` (a select of Case with the list's filters) inside ``box``."""
     located = positions(query)
     cell = box.cell_deg
-    gx, gy = db.func.floor(located.c.lng / cell), db.func.floor(located.c.lat / cell)
+    # One integer per grid square (columns of 2^22 rows: the world at zoom 19 has fewer), cheaper to group by than two.
+    square = db.func.floor(located.c.lng / cell) * 4194304 + db.func.floor(located.c.lat / cell)
     rows = db.session.execute(
         db.select(db.func.count().label("n"), db.func.avg(located.c.lat), db.func.avg(located.c.lng),
                   db.func.min(located.c.id))
         .where(located.c.lat.between(box.south, box.north), located.c.lng.between(box.west, box.east))
-        .group_by(gx, gy)).all()
+        .group_by(square)).all()
     singles = [row[3] for row in rows if row[0] == 1][:MAX_CASES]
     cases = _case_markers(singles)
     clusters = [{"lat": lat, "lng": lng, "count": n} for n, lat, lng, case_id in rows if case_id not in cases]

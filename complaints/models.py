@@ -170,6 +170,8 @@ class Case(TimestampMixin, db.Model):
     # comparing the column (unit_id = ?, due_at < ?) still uses the partial index, on SQLite and PostgreSQL alike.
     __table_args__ = (
         db.Index("ix_cases_state_due_at", "state", "due_at"),
+        # the case map (complaints/casemap.py) groups positions by state without reading the rows
+        db.Index("ix_cases_map", "state", "latitude", "longitude", "point_id"),
         db.Index("ix_cases_category_point_state", "category_id", "point_id", "state"),
         *(db.Index(name, *columns, sqlite_where=db.text(f"{columns[0]} IS NOT NULL"),
                    postgresql_where=db.text(f"{columns[0]} IS NOT NULL"))

@@ -1,5 +1,5 @@
 """the map: area boundaries (GeoJSON in WGS-84 with a bounding box), area populations, and how a case's location
-was obtained
+was obtained, with an index for the case map
 
 Revision ID: s11map_boundaries
 Revises: s10stuffing_repeats
@@ -27,10 +27,12 @@ def upgrade():
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.add_column(sa.Column('location_source', sa.Enum('qr', 'gps', 'pin', 'list', name='locationsource',
                                                                  native_enum=False, length=20), nullable=True))
+        batch_op.create_index('ix_cases_map', ['state', 'latitude', 'longitude', 'point_id'], unique=False)
 
 
 def downgrade():
     with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_index('ix_cases_map')
         batch_op.drop_column('location_source')
     with op.batch_alter_table('areas', schema=None) as batch_op:
         batch_op.drop_column('population')
