@@ -223,11 +223,7 @@ def is_public_for_me_too(case):
 
 
 def _location(case):
-    if case.latitude is not None and case.longitude is not None:
-        return case.latitude, case.longitude
-    if case.point is not None and case.point.latitude is not None and case.point.longitude is not None:
-        return case.point.latitude, case.point.longitude
-    return None
+    return case.position
 
 
 def find_similar(category=None, point=None, latitude=None, longitude=None, radius_m=SIMILAR_RADIUS_M,

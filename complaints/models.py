@@ -255,6 +255,16 @@ class Case(TimestampMixin, db.Model):
     photos = relationship("CasePhoto", back_populates="case", order_by="CasePhoto.id", cascade="all, delete-orphan")
     rounds = relationship("CaseRound", back_populates="case", order_by="CaseRound.seq", cascade="all, delete-orphan")
 
+    @property
+    def position(self):
+        """(latitude, longitude) in WGS-84: the report's own, else its point's; None when neither is known.
+        The case map (complaints/casemap.py) spells the same rule in SQL."""
+        if self.latitude is not None and self.longitude is not None:
+            return self.latitude, self.longitude
+        if self.point is not None and self.point.latitude is not None and self.point.longitude is not None:
+            return self.point.latitude, self.point.longitude
+        return None
+
     @hybrid_property
     def is_open(self):
         return self.state in OPEN_STATES

@@ -64,6 +64,14 @@ def tiles():
             "attribution": config["MAP_TILE_ATTRIBUTION"]}
 
 
+def centre_for_tiles(latitude, longitude):
+    """"lat,lng" for a map's data-centre, in the tiles' system; "" when the position is unknown."""
+    if latitude is None or longitude is None:
+        return ""
+    latitude, longitude = from_wgs84(latitude, longitude, tile_system())
+    return f"{latitude:.6f},{longitude:.6f}"
+
+
 def tile_origin(url):
     """The CSP source for a tile URL template: ``https://t{s}.example.cn/x/{z}/{x}/{y}`` → ``https://*.example.cn``."""
     parts = urlsplit(url.replace("{s}", "x"))
@@ -77,6 +85,7 @@ def tile_origin(url):
 
 def init_app(app):
     """Check the tile settings at start, and let the browser load tiles (and only tiles) from their host."""
+    app.context_processor(lambda: {"map_tiles": tiles, "map_centre": centre_for_tiles})
     if app.config["MAP_TILE_CRS"] not in SYSTEMS:
         raise ValueError(f"MAP_TILE_CRS must be one of {', '.join(SYSTEMS)}, not {app.config['MAP_TILE_CRS']!r}")
     if app.config["MAP_TILE_URL"]:
