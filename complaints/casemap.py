@@ -68,8 +68,8 @@ def positions(query):
     return located.subquery()
 
 
-def cluster(query, box):
-    """Clusters and single cases of ``query`` (a select of Case with the list's filters) inside ``box``."""
+def squares(query, box):
+    """[(count, mean latitude, mean longitude, smallest case id)] per grid square of ``box`` holding cases."""
     located = positions(query)
     cell = box.cell_deg
     # One integer per grid square (columns of 2^22 rows: the world at zoom 19 has fewer), cheaper to group by than two.
@@ -79,6 +79,12 @@ def cluster(query, box):
                   db.func.min(located.c.id))
         .where(located.c.lat.between(box.south, box.north), located.c.lng.between(box.west, box.east))
         .group_by(square)).all()
+    return rows
+
+
+def cluster(query, box):
+    """Clusters and single cases of ``query`` (a select of Case with the list's filters) inside ``box``."""
+    rows = squares(query, box)
     singles = [row[3] for row in rows if row[0] == 1][:MAX_CASES]
     cases = _case_markers(singles)
     clusters = [{"lat": lat, "lng": lng, "count": n} for n, lat, lng, case_id in rows if case_id not in cases]
