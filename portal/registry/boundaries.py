@@ -126,7 +126,8 @@ def _geometry_problem(raw):
     try:
         geometry = shape(raw)
     except (ValueError, TypeError, IndexError, AttributeError, shapely.errors.ShapelyError):
-        return None, _l("The coordinates do not make a polygon (each ring needs at least four positions).")
+        return None, _l("The coordinates do not make a polygon (each ring needs at least four positions, "
+                        "the last one the same as the first).")
     if geometry.is_empty:
         return None, _l("The polygon is empty.")
     if geometry.has_z:

@@ -6,7 +6,7 @@ The heat map's points are the period's case positions grouped by the case map's 
 """
 from datetime import timedelta
 
-from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from complaints import casemap
 from complaints.models import Case
@@ -25,8 +25,9 @@ PER = 10_000
 def rate_label(count, population):
     """What the tooltip says: the count, and the rate per 10,000 residents where the population is known."""
     if population:
-        return _("%(count)d cases, %(rate).1f per 10,000 residents", count=count, rate=count * PER / population)
-    return _("%(count)d cases (population unknown)", count=count)
+        return ngettext("%(num)d case, %(rate).1f per 10,000 residents",
+                        "%(num)d cases, %(rate).1f per 10,000 residents", count, rate=count * PER / population)
+    return ngettext("%(num)d case (population unknown)", "%(num)d cases (population unknown)", count)
 
 
 def leader_map(period, level, now=None):

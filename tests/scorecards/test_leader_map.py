@@ -57,7 +57,7 @@ def test_the_choropleth_counts_the_periods_cases_per_10000_residents_where_the_p
     assert areas["S-N"]["count"] == 3 and areas["S-N"]["value"] == pytest.approx(1.5)  # 3 × 10,000 / 20,000
     assert areas["S-N"]["label"] == "3 cases, 1.5 per 10,000 residents"
     assert areas["S-S"]["count"] == 1 and areas["S-S"]["value"] is None
-    assert areas["S-S"]["label"] == "1 cases (population unknown)"
+    assert areas["S-S"]["label"] == "1 case (population unknown)"
     assert data["per_resident"] is True
 
 
