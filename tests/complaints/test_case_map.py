@@ -133,3 +133,23 @@ def test_cell_size_halves_with_each_zoom_level():
     box = casemap.Box.parse("0,0,1,1", 10)
     assert box.cell_deg == pytest.approx(360 / 1024 * 60 / 256)
     assert casemap.Box.parse("0,0,1,1", 11).cell_deg == pytest.approx(box.cell_deg / 2)
+
+
+def test_the_case_page_lists_open_cases_of_the_same_type_nearby_that_the_reader_may_see(client, login, places):
+    here = make_case(category=places["category"], area=places["street"], latitude=30.1, longitude=120.1)
+    # ≈ 44 m north: nearby; ≈ 222 m north: not; another type at the same spot: not.
+    near = make_case(category=places["category"], area=places["street"], latitude=30.1004, longitude=120.1)
+    make_case(category=places["category"], area=places["street"], latitude=30.102, longitude=120.1)
+    make_case(category=make_category("路灯不亮"), area=places["street"], latitude=30.1, longitude=120.1)
+    login(make_user(Role.DISPATCHER))
+    page = client.get(f"/console/cases/{here.number}").get_data(as_text=True)
+    section = page[page.index('id="nearby-cases"'):]
+    section = section[:section.index("</section>")]
+    assert section.count("/console/cases/") == 1 and f"/console/cases/{near.number}" in section
+    assert "44 m away" in section
+
+
+def test_no_nearby_list_when_there_is_nothing_nearby(client, login, places):
+    alone = make_case(category=places["category"], area=places["street"], latitude=30.1, longitude=120.1)
+    login(make_user(Role.DISPATCHER))
+    assert 'id="nearby-cases"' not in client.get(f"/console/cases/{alone.number}").get_data(as_text=True)
