@@ -48,8 +48,12 @@
   function boundaries(el, map, fit) {
     var url = el.getAttribute("data-areas-url");
     if (!url) { return Promise.resolve(null); }
+    if (!map.getPane("ms-areas")) {
+      map.createPane("ms-areas").className += " ms-areas-pane";  /* below the markers, whichever loads first */
+    }
     return json(url).then(function (data) {
       var layer = L.geoJSON(data, {
+        pane: "ms-areas",
         style: function () { return {className: "ms-area", weight: 1, fillOpacity: 0.05}; },
         onEachFeature: function (feature, shape) {
           if (feature.properties && feature.properties.name) {
