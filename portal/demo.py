@@ -330,10 +330,10 @@ def seed_demo_city():
         settings.city_name_en = settings.city_name_en or "Demo City"
     seeder = _Seeder(random.Random(SEED))
     city, streets = seeder.build_areas(settings)
-    build_demo_boundaries(city, {grid: centre for street in streets for _community, grids in street["communities"]
-                                 for grid, centre in grids}, SEED)
     seeder.build_units(city, streets)
     seeder.build_points(streets)
+    build_demo_boundaries(city, {grid: centre for street in streets for _community, grids in street["communities"]
+                                 for grid, centre in grids}, SEED)
     categories = install_taxonomy(actor=None)
     seeder.build_rules(categories, city, streets)
     _seed_users(seeder)

@@ -310,3 +310,11 @@ def shape_centre(area):
 
     point = shape(area.boundary).representative_point()
     return point.y, point.x
+
+
+def test_every_demo_point_lies_in_its_own_grid_cell(city):
+    from shapely.geometry import Point as Position
+    from shapely.geometry import shape
+
+    points = db.session.scalars(db.select(Point)).all()
+    assert points and all(shape(p.area.boundary).covers(Position(p.longitude, p.latitude)) for p in points)
