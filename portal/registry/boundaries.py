@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 
 import shapely
 from flask_babel import lazy_gettext as _l
-from shapely.geometry import mapping, shape
+from shapely.geometry import shape
 from shapely.validation import explain_validity
 
 from portal.auth import audit
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.registry.cells import forget_cells
 from portal.registry.models import Area
@@ -213,10 +214,13 @@ def _check_nesting(good, problems):
 
     for parent_id, child_ids in children.items():
         parent_shape = geometry.get(parent_id)
+        if parent_shape is not None:
+            parent_shape = parent_shape.buffer(TOLERANCE_DEG)
+            shapely.prepare(parent_shape)  # one parent, many children: prepared once
         for child_id in child_ids:
             if parent_shape is None or (child_id not in ids and parent_id not in ids):
                 continue
-            if not parent_shape.buffer(TOLERANCE_DEG).covers(geometry[child_id]):
+            if not parent_shape.covers(geometry[child_id]):
                 blamed = child_id if child_id in ids else parent_id
                 blame(blamed, _l("%(child)s is not inside its parent area %(parent)s.",
                                  child=by_id[child_id].code, parent=by_id[parent_id].code))
@@ -239,8 +243,7 @@ def set_boundary(area, geometry):
         area.boundary = None
         area.bbox_west = area.bbox_south = area.bbox_east = area.bbox_north = None
         return
-    area.boundary = mapping(geometry)
-    area.boundary = json.loads(json.dumps(area.boundary))  # tuples → lists: what the database gives back
+    area.boundary = _as_stored(geometry)
     area.bbox_west, area.bbox_south, area.bbox_east, area.bbox_north = geometry.bounds
 
 
@@ -258,24 +261,37 @@ def import_boundaries(data, *, actor, dry_run=False):
     if result.problems:
         result.problems.sort(key=lambda p: (p.feature or 0))
         return result
+    now, updates = utcnow(), []
     for feature in good.values():
-        area, before = feature.area, feature.area.boundary
-        new = json.loads(json.dumps(mapping(feature.geometry)))
-        changed = before != new or (feature.has_population and area.population != feature.population)
-        if not changed:
+        area = feature.area
+        new = _as_stored(feature.geometry)
+        if area.boundary == new and not (feature.has_population and area.population != feature.population):
             result.unchanged += 1
             continue
-        result.updated += 1
-        if not dry_run:
-            set_boundary(area, feature.geometry)
-            if feature.has_population:
-                area.population = feature.population
-    if not dry_run and result.updated:
+        west, south, east, north = feature.geometry.bounds
+        row = {"id": area.id, "boundary": new, "bbox_west": west, "bbox_south": south, "bbox_east": east,
+               "bbox_north": north, "updated_at": now}
+        if feature.has_population:
+            row["population"] = feature.population
+        updates.append(row)
+    result.updated = len(updates)
+    if not dry_run and updates:
+        # One bulk UPDATE by primary key: a city's 10,000 grid cells are not 10,000 ORM flushes.
+        for population in (True, False):  # rows of one statement must have the same keys
+            rows = [r for r in updates if ("population" in r) == population]
+            if rows:
+                db.session.execute(db.update(Area), rows)
         audit.record(actor, "import", object_type="boundaries",
                      summary=f"boundaries: {result.updated} updated, {result.unchanged} unchanged")
         db.session.flush()
+        db.session.expire_all()
         forget_cells()
     return result
+
+
+def _as_stored(geometry):
+    """The GeoJSON dict of a shapely geometry as the JSON column gives it back (lists, not tuples)."""
+    return json.loads(shapely.to_geojson(geometry))
 
 
 def export_boundaries():
