@@ -189,3 +189,18 @@ def test_the_area_map_for_gcj02_tiles_shifts_every_position(make_app):
         # Around 30° N 120° E GCJ-02 moves a position a few hundred metres south-east (like the published Shanghai
         # pair: 31.1774276, 121.5272106 → 31.1753040, 121.5315419).
         assert -0.005 < lat - 30.0 < -0.001 and 0.002 < lng - 120.0 < 0.007
+
+
+def test_an_unclosed_ring_and_a_z_coordinate(app):
+    city(app)
+    unclosed = feature("S-W", polygon([[120.0, 30.0], [120.05, 30.0], [120.05, 30.05], [120.0, 30.05]]))
+    with_height = feature("S-E", polygon([[120.05, 30.0, 12.5], [120.1, 30.0, 12.5], [120.1, 30.05, 12.5],
+                                          [120.05, 30.0, 12.5]]))
+    result = import_boundaries(collection(GOOD[0], unclosed, with_height), actor=None)
+    assert [(p.feature, p.code) for p in result.problems] == [(2, "S-W")]
+    assert "the last one the same as the first" in str(result.problems[0].message)
+    fixed = import_boundaries(collection(GOOD[0], GOOD[1], with_height), actor=None)
+    db.session.commit()
+    assert fixed.ok
+    stored = db.session.scalars(db.select(Area).where(Area.code == "S-E")).one().boundary
+    assert stored["coordinates"][0][0] == [120.05, 30.0]  # heights dropped: boundaries are flat
