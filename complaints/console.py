@@ -5,11 +5,11 @@ console in ``console_intake``; both are registered here as nested blueprints.
 from datetime import date
 from urllib.parse import parse_qsl
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from complaints import console_case, console_intake, queries, services
+from complaints import casemap, console_case, console_intake, queries, services
 from complaints.console_forms import (
     CASE_ERRORS,
     BulkForm,
@@ -19,6 +19,7 @@ from complaints.console_forms import (
     unit_choices,
 )
 from complaints.models import Case, CaseState, Channel, IllegalTransition
+from portal import coords
 from portal.auth.permissions import Permission, require
 from portal.extensions import db
 from portal.i18n import colon, list_separator
@@ -155,6 +156,33 @@ def index():
         saved=queries.saved_filters(current_user), current_query=current,
         save_form=SavedFilterForm(formdata=None, query=current), bulk_form=_bulk_form(formdata=None),
         list_url=_list_url, extra_errors=extra_errors, in_words=_in_words(spec))
+
+
+@bp.get("/map")
+@require(Permission.CASES_VIEW)
+def case_map():
+    """The case list's filters over a map; the markers come from ``map_data`` as the map moves."""
+    form = _filter_form()
+    return render_template("complaints/console/map.html", form=form, tiles=coords.tiles(),
+                           data_url=url_for("cases.map_data", **request.args),
+                           areas_url=url_for("areamap.areas", level="street"))
+
+
+@bp.get("/map.json")
+@require(Permission.CASES_VIEW)
+def map_data():
+    """Clusters and cases inside ``bbox`` (in the tiles' coordinate system) at ``zoom``, with the list's filters."""
+    try:
+        box = casemap.Box.parse(request.args.get("bbox"), request.args.get("zoom"))
+    except casemap.BadBox:
+        return jsonify(error=_("The map's area or zoom level is not valid.")), 400
+    extra, _errors = _range_filters()
+    query = queries.apply_filter(queries.visible_cases(current_user), _spec(_filter_form(), extra))
+    system = coords.tile_system()
+    result = casemap.cluster(query, casemap.box_from_tiles(box, system))
+    for marker in result["cases"]:
+        marker["url"] = url_for("cases.case.detail", number=marker["number"])
+    return jsonify(casemap.for_tiles(result, system))
 
 
 @bp.get("/queue")

@@ -7,11 +7,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from complaints import intake, privacy, queries, services
 from complaints import photos as photo_files
-from complaints import privacy, queries, services
 from complaints.console_actions import ACTIONS, FieldProblem, available_actions
 from complaints.console_forms import CASE_ERRORS, SUGGESTION_REASONS
-from complaints.models import CasePhoto, EventKind, IllegalTransition
+from complaints.models import Case, CasePhoto, EventKind, IllegalTransition
 from portal.auth.permissions import Permission, can, require
 from portal.extensions import db
 from portal.i18n import localized
@@ -57,6 +57,25 @@ def _answers(case):
     return shown + sorted(answers.items())
 
 
+NEARBY_RADIUS_M = 100  # "the same problem" for a dispatcher looking for duplicates to merge
+
+
+def nearby_open_cases(case, user):
+    """Other open cases of the same category at the case's point or within NEARBY_RADIUS_M, that ``user`` may see."""
+    if not case.is_open:
+        return []
+    position = case.position
+    found = [s for s in intake.find_similar(category=case.category, point=case.point,
+                                            latitude=position[0] if position else None,
+                                            longitude=position[1] if position else None,
+                                            radius_m=NEARBY_RADIUS_M) if s.case.id != case.id]
+    if not found:
+        return []
+    visible = set(db.session.scalars(queries.visible_cases(user).with_only_columns(Case.id).where(
+        Case.id.in_([s.case.id for s in found]))))
+    return [s for s in found if s.case.id in visible]
+
+
 def render_case(case, failed=None, revealed=False):
     """The case page; ``failed`` is (action name, bound form) to show a refused step with its errors."""
     actions = available_actions(case, current_user)
@@ -73,6 +92,7 @@ def render_case(case, failed=None, revealed=False):
         contact=privacy.contact_for(case, current_user, revealed=revealed),
         answers=_answers(case), before_photos=[p for p in case.photos if p.stage == "before"],
         show_query_code=can(current_user, Permission.CASES_INTAKE), EventKind=EventKind,
+        nearby=nearby_open_cases(case, current_user),
     )
 
 

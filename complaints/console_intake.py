@@ -14,7 +14,7 @@ from complaints import intake as resident_intake
 from complaints import services
 from complaints.console_forms import BLANK, CASE_ERRORS, IntakeForm, grouped_category_choices
 from complaints.forms import normalise_phone
-from complaints.models import Channel
+from complaints.models import Channel, LocationSource
 from portal.auth.permissions import Permission, can, require
 from portal.extensions import db
 from portal.registry import services as registry
@@ -93,7 +93,7 @@ def _submit(form, point, answers):
     case, created = services.submit_report(
         category=db.session.get(Category, form.category.data), description=form.description.data,
         channel=Channel(form.channel.data), point=point,
-        area=db.session.get(Area, form.area.data) if form.area.data else None,
+        area=db.session.get(Area, form.area.data) if form.area.data else None, location_source=LocationSource.LIST,
         location_text=form.location_text.data or None, urgent=form.urgent.data, anonymous=form.anonymous.data,
         reporter_name=form.reporter_name.data or None, reporter_phone=normalise_phone(form.reporter_phone.data),
         answers=answers, actor=current_user, idempotency_key=form.idempotency_key.data)

@@ -80,6 +80,7 @@ class ReportForm(BaseForm):
     area_id = StringField(_l("Area"), filters=[optional_id])
     latitude = HiddenField("")
     longitude = HiddenField("")
+    location_source = HiddenField("")  # "pin" when the position is a pin placed on the map, else the phone's GPS
     location_text = StringField(_l("Exact spot (optional)"), filters=[_strip], validators=[
         Optional(), Length(max=300, message=_l("Please keep the exact spot under %(max)d characters."))])
     description = TextAreaField(_l("What is the problem?"), filters=[_strip], validators=[

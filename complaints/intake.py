@@ -9,12 +9,13 @@ from sqlalchemy.orm import selectinload
 from complaints import photos as photo_files
 from complaints import services
 from complaints.forms import normalise_phone, optional_id, parse_coordinates
-from complaints.models import Case, Channel, EventKind
-from portal import qr
+from complaints.models import Case, Channel, EventKind, LocationSource
+from portal import coords, qr
 from portal.auth.models import Role
 from portal.extensions import db
 from portal.i18n import localized, search_key
 from portal.masking import redact_excerpt
+from portal.registry.cells import locate
 from portal.registry.models import Area, AreaLevel, Category, Point
 from portal.registry.services import area_choices, search
 
@@ -222,11 +223,7 @@ def is_public_for_me_too(case):
 
 
 def _location(case):
-    if case.latitude is not None and case.longitude is not None:
-        return case.latitude, case.longitude
-    if case.point is not None and case.point.latitude is not None and case.point.longitude is not None:
-        return case.point.latitude, case.point.longitude
-    return None
+    return case.position
 
 
 def find_similar(category=None, point=None, latitude=None, longitude=None, radius_m=SIMILAR_RADIUS_M,
@@ -364,6 +361,29 @@ def chosen_area(area_id):
     return ChosenArea(found) if found is not None else None
 
 
+def place_report(*, point=None, via_qr=False, chosen=None, latitude=None, longitude=None, pinned=False):
+    """Where a report belongs (事件先属地): (area or None, how the location was obtained).
+
+    The point of a scanned placard wins (its area is the point's); then a pin on the map, in the grid cell holding
+    it; then an area chosen from the list, narrowed to the grid cell of the shared position when that cell lies
+    inside it; then the grid cell of the phone's position; and, when no boundary holds the position, the area of the
+    nearest point as before. ``area`` is None when a point was given or nothing could be placed.
+    """
+    if point is not None:
+        return None, LocationSource.QR if via_qr else LocationSource.LIST
+    by_position = LocationSource.PIN if pinned else LocationSource.GPS
+    cell = locate(latitude, longitude) if latitude is not None else None
+    if cell is not None and (pinned or chosen is None or cell.lies_in(chosen.id)):
+        return ChosenArea(cell.id), by_position
+    if chosen is not None:
+        return chosen, LocationSource.LIST
+    if latitude is not None:
+        near = area_near(latitude, longitude)
+        if near is not None:
+            return near, by_position
+    return None, None
+
+
 def is_inspector(user):
     return bool(user is not None and user.is_authenticated and user.active and user.role == Role.INSPECTOR)
 
@@ -379,6 +399,7 @@ class Report:
     area: ChosenArea | Area | None = None
     latitude: float | None = None
     longitude: float | None = None
+    location_source: LocationSource | None = None
     location_text: str | None = None
     urgent: bool = False
     anonymous: bool = False
@@ -404,13 +425,15 @@ def check_report(form, place, formdata, uploads, user, idempotency_key):
     if category is None:
         _add_error(form.category_id, _("Choose the type of problem from the list."))
     latitude, longitude = form.coordinates()
-    point, area = place.point, None
-    if point is None:
-        area = chosen_area(form.area_id.data)
-        if area is None and latitude is not None:
-            area = area_near(latitude, longitude)
-        if area is None:
-            _add_error(form.area_id, _("Choose the area where the problem is, or choose a place."))
+    pinned = form.location_source.data == LocationSource.PIN.value
+    if pinned and latitude is not None:  # a pin is placed on the tiles, in their coordinate system
+        latitude, longitude = (round(v, 6) for v in coords.to_wgs84(latitude, longitude, coords.tile_system()))
+    point = place.point
+    area, location_source = place_report(
+        point=point, via_qr=place.via_qr, chosen=None if point else chosen_area(form.area_id.data),
+        latitude=latitude, longitude=longitude, pinned=pinned)
+    if point is None and area is None:
+        _add_error(form.area_id, _("Choose the area where the problem is, or choose a place."))
     answers, form.question_errors = read_answers(category, formdata) if category else ({}, {})
     prepared, problems = photo_files.prepare_uploads(uploads)
     for problem in problems:
@@ -422,8 +445,9 @@ def check_report(form, place, formdata, uploads, user, idempotency_key):
     keep_contact = not inspector and not form.anonymous.data
     return Report(
         category=category, channel=channel, description=form.description.data, point=point, area=area,
-        latitude=latitude, longitude=longitude, location_text=form.location_text.data or None,
-        urgent=bool(form.urgent.data) and category.allows_urgent, anonymous=bool(form.anonymous.data),
+        latitude=latitude, longitude=longitude, location_source=location_source,
+        location_text=form.location_text.data or None, urgent=bool(form.urgent.data) and category.allows_urgent,
+        anonymous=bool(form.anonymous.data),
         reporter_name=(form.reporter_name.data or None) if keep_contact else None,
         reporter_phone=normalise_phone(form.reporter_phone.data) if keep_contact else None,
         answers=answers, photos=prepared, actor=user if inspector else None, idempotency_key=idempotency_key,
@@ -445,8 +469,9 @@ def file_report(report, also=None):
         case, created = services.submit_report(
             category=report.category, description=report.description, channel=report.channel,
             point=report.point, area=report.area, latitude=report.latitude, longitude=report.longitude,
-            location_text=report.location_text, urgent=report.urgent, anonymous=report.anonymous,
-            reporter_name=report.reporter_name, reporter_phone=report.reporter_phone, answers=report.answers,
+            location_source=report.location_source, location_text=report.location_text, urgent=report.urgent,
+            anonymous=report.anonymous, reporter_name=report.reporter_name, reporter_phone=report.reporter_phone,
+            answers=report.answers,
             photos=stored, actor=report.actor, idempotency_key=report.idempotency_key, key_checked=True)
         if created and also is not None:
             also(case)

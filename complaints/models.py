@@ -54,6 +54,23 @@ class Channel(LabelledEnum):
     API = "api"  # filed by another system over Open311 (the key's system is in complaints.open311)
 
 
+class LocationSource(LabelledEnum):
+    """How a report's place was obtained: shown to staff, who trust a placard more than a phone's GPS."""
+
+    QR = "qr"  # the point on the placard that was scanned
+    GPS = "gps"  # the phone's position, shared by the resident
+    PIN = "pin"  # a pin placed on the map
+    LIST = "list"  # an area or point chosen from the list
+
+
+LocationSource._labels = {
+    LocationSource.QR: _l("QR placard"),
+    LocationSource.GPS: _l("Phone's position (GPS)"),
+    LocationSource.PIN: _l("Pin placed on the map"),
+    LocationSource.LIST: _l("Chosen from the list"),
+}
+
+
 Channel._labels = {
     Channel.QR: _l("QR code"),
     Channel.WEB: _l("Website / H5"),
@@ -155,6 +172,8 @@ class Case(TimestampMixin, db.Model):
     # comparing the column (unit_id = ?, due_at < ?) still uses the partial index, on SQLite and PostgreSQL alike.
     __table_args__ = (
         db.Index("ix_cases_state_due_at", "state", "due_at"),
+        # the case map (complaints/casemap.py) groups positions by state without reading the rows
+        db.Index("ix_cases_map", "state", "latitude", "longitude", "point_id"),
         db.Index("ix_cases_category_point_state", "category_id", "point_id", "state"),
         *(db.Index(name, *columns, sqlite_where=db.text(f"{columns[0]} IS NOT NULL"),
                    postgresql_where=db.text(f"{columns[0]} IS NOT NULL"))
@@ -183,6 +202,7 @@ class Case(TimestampMixin, db.Model):
     area_id: Mapped[int | None] = mapped_column(db.ForeignKey("areas.id"), index=True)
     latitude: Mapped[float | None] = mapped_column(db.Float)
     longitude: Mapped[float | None] = mapped_column(db.Float)
+    location_source: Mapped[LocationSource | None] = mapped_column(enum_column(LocationSource))
     location_text: Mapped[str | None] = mapped_column(db.String(300))
     description: Mapped[str] = mapped_column(db.Text, nullable=False)
     answers: Mapped[dict | None] = mapped_column(db.JSON)  # the category's extra questions
@@ -236,6 +256,16 @@ class Case(TimestampMixin, db.Model):
                           cascade="all, delete-orphan")
     photos = relationship("CasePhoto", back_populates="case", order_by="CasePhoto.id", cascade="all, delete-orphan")
     rounds = relationship("CaseRound", back_populates="case", order_by="CaseRound.seq", cascade="all, delete-orphan")
+
+    @property
+    def position(self):
+        """(latitude, longitude) in WGS-84: the report's own, else its point's; None when neither is known.
+        The case map (complaints/casemap.py) spells the same rule in SQL."""
+        if self.latitude is not None and self.longitude is not None:
+            return self.latitude, self.longitude
+        if self.point is not None and self.point.latitude is not None and self.point.longitude is not None:
+            return self.point.latitude, self.point.longitude
+        return None
 
     @hybrid_property
     def is_open(self):

@@ -90,8 +90,9 @@ def find_by_number(number, query_code):
 # ---------------------------------------------------------------- intake
 
 def submit_report(*, category, description, channel, point=None, area=None, latitude=None, longitude=None,
-                  location_text=None, urgent=False, anonymous=False, reporter_name=None, reporter_phone=None,
-                  answers=None, photos=(), actor=None, idempotency_key=None, now=None, key_checked=False):
+                  location_source=None, location_text=None, urgent=False, anonymous=False, reporter_name=None,
+                  reporter_phone=None, answers=None, photos=(), actor=None, idempotency_key=None, now=None,
+                  key_checked=False):
     """Create a case (受理) from a report, or return the case already made for ``idempotency_key``.
 
     Returns ``(case, created)``. Staff channels record the staff member; a grid inspector's patrol report is
@@ -120,7 +121,8 @@ def submit_report(*, category, description, channel, point=None, area=None, lati
     values = {
         "query_code": new_query_code(), "idempotency_key": idempotency_key, "channel": channel,
         "state": CaseState.RECEIVED, "category_id": category.id, "point_id": getattr(point, "id", None),
-        "area_id": area_id, "latitude": latitude, "longitude": longitude, "location_text": location_text,
+        "area_id": area_id, "latitude": latitude, "longitude": longitude, "location_source": location_source,
+        "location_text": location_text,
         "description": description.strip(), "answers": answers or None,
         "urgent": bool(urgent and category.allows_urgent), "anonymous": bool(anonymous),
         "reporter_name": reporter_name, "reporter_phone": reporter_phone, "created_by_id": actor_id,

@@ -33,9 +33,10 @@ def create_app(config=None):
     init_extensions(app)
     register_blueprints(app)
 
-    from portal import assets, cli, errors, headers, scheduler, templating
+    from portal import assets, cli, coords, errors, headers, scheduler, templating
 
     assets.init_app(app)
+    coords.init_app(app)  # the map's tile source: checked, and allowed by the CSP
     headers.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
@@ -142,6 +143,7 @@ def register_blueprints(app):
     from portal.console.views import bp as console_bp
     from portal.health import bp as health_bp
     from portal.home import bp as home_bp
+    from portal.registry.map_views import bp as areamap_bp
     from portal.registry.qr_views import bp as qr_bp
     from portal.registry.transfer_views import bp as transfer_bp
     from portal.registry.views import bp as registry_bp
@@ -158,7 +160,7 @@ def register_blueprints(app):
     for bp in (health_bp, home_bp, auth_bp, console_bp, registry_bp, qr_bp, transfer_bp, complaints_bp, cases_bp,
                ledger_bp, surveys_bp, survey_builder_bp, survey_distribution_bp, survey_results_bp,
                supervision_bp, scheduler_bp, scorecards_bp, bulletins_bp, honours_bp, board_bp, board_console_bp,
-               work_calendar_bp, open311_bp, open311_console_bp, apidocs_bp):
+               work_calendar_bp, open311_bp, open311_console_bp, apidocs_bp, areamap_bp):
         app.register_blueprint(bp)
 
 

@@ -84,6 +84,12 @@ DEFAULTS = {
     "OPEN311_JURISDICTION_ID": "",
     "OPEN311_JURISDICTION_REQUIRED": False,
     "OPEN311_KEY_RATE_LIMIT": "60 per minute;2000 per day",
+    # Maps (portal/coords.py): no tile URL = the city's own boundaries on a plain background, nothing fetched from
+    # elsewhere. A tile URL template ({z}/{x}/{y}, {s} for subdomains), its coordinate system (wgs84: 天地图, OSM;
+    # gcj02: 高德, 腾讯) and the attribution its licence asks for.
+    "MAP_TILE_URL": "",
+    "MAP_TILE_CRS": "wgs84",
+    "MAP_TILE_ATTRIBUTION": "",
 }
 
 # Environment variable -> (config key, converter). Every one is documented in the README.
@@ -139,6 +145,9 @@ ENV_SETTINGS = {
     "OPEN311_JURISDICTION_ID": ("OPEN311_JURISDICTION_ID", str),
     "OPEN311_JURISDICTION_REQUIRED": ("OPEN311_JURISDICTION_REQUIRED", lambda v: v.lower() in ("1", "true", "yes")),
     "OPEN311_KEY_RATE_LIMIT": ("OPEN311_KEY_RATE_LIMIT", str),
+    "MAP_TILE_URL": ("MAP_TILE_URL", str),
+    "MAP_TILE_CRS": ("MAP_TILE_CRS", lambda v: v.strip().lower()),
+    "MAP_TILE_ATTRIBUTION": ("MAP_TILE_ATTRIBUTION", str),
 }
 
 

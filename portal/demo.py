@@ -20,6 +20,7 @@ from portal.auth.services import save_user
 from portal.city import DEFAULTS as CITY_DEFAULTS
 from portal.city import ensure_city_settings
 from portal.clock import utcnow
+from portal.demo_boundaries import build_demo_boundaries
 from portal.extensions import db
 from portal.registry.models import Area, AreaLevel, Category, Point, PointKind, RoutingRule, Unit, UnitKind
 from portal.registry.services import save
@@ -331,6 +332,8 @@ def seed_demo_city():
     city, streets = seeder.build_areas(settings)
     seeder.build_units(city, streets)
     seeder.build_points(streets)
+    build_demo_boundaries(city, {grid: centre for street in streets for _community, grids in street["communities"]
+                                 for grid, centre in grids}, SEED)
     categories = install_taxonomy(actor=None)
     seeder.build_rules(categories, city, streets)
     _seed_users(seeder)

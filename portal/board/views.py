@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, reque
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal.board import api, feeds, public, share
+from portal.board import api, feeds, mapdata, public, share
 from portal.board.models import ItemKind, RectificationStatus
 from portal.extensions import db
 from portal.i18n import current_locale, localized
@@ -79,6 +79,26 @@ def item(item_id):
     return render_template("board/public/item.html", item=found, today=public.city_today(), before=before,
                            after=after, linked_cases=cases, me_too=me_too,
                            share_url=api.absolute(url_for(".share_image", item_id=found.id, lang=current_locale())))
+
+
+@bp.get("/map")
+def board_map():
+    """The board's items on a map, with the board's filters (the data come from ``map_data``)."""
+    filters = public.BoardFilters.from_args(request.args)
+    return render_template("board/public/map.html", filters=filters,
+                           data_url=url_for(".map_data", **filters.args(page=1)),
+                           areas_url=url_for("areamap.areas", level="street"))
+
+
+@bp.get("/map.json")
+def map_data():
+    data = mapdata.map_items(public.BoardFilters.from_args(request.args), public.city_today())
+    for entry in data["items"]:
+        entry["url"] = url_for(".item", item_id=entry.pop("id"))
+    response = jsonify(data)
+    response.cache_control.public = True
+    response.cache_control.max_age = FEED_MAX_AGE
+    return response
 
 
 @bp.get(f"/units/<{ID}:unit_id>")

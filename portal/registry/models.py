@@ -90,6 +90,15 @@ class Area(NamedMixin, TimestampMixin, db.Model):
     depth: Mapped[int] = mapped_column(nullable=False, default=0)
     # The territorial office (属地单位) answering for events in this area, e.g. the 街道办.
     office_unit_id: Mapped[int | None] = mapped_column(db.ForeignKey("units.id", use_alter=True), index=True)
+    # The boundary: a GeoJSON Polygon or MultiPolygon geometry in WGS-84 (longitude first, as GeoJSON says), and
+    # its bounding box for cheap prefilters in SQL. No PostGIS: the same columns work on SQLite and PostgreSQL.
+    boundary: Mapped[dict | None] = mapped_column(db.JSON)
+    bbox_west: Mapped[float | None] = mapped_column(db.Float)
+    bbox_south: Mapped[float | None] = mapped_column(db.Float)
+    bbox_east: Mapped[float | None] = mapped_column(db.Float)
+    bbox_north: Mapped[float | None] = mapped_column(db.Float)
+    # Residents living in the area, when known: the leader's map shows cases per 10,000 residents.
+    population: Mapped[int | None] = mapped_column()
 
     parent = relationship("Area", remote_side=[id], back_populates="children")
     children = relationship("Area", back_populates="parent", order_by="Area.code")

@@ -1,4 +1,6 @@
-"""Console pages for the CSV import and export of areas, units and points."""
+"""Console pages for the CSV import and export of areas, units and points, and the GeoJSON of area boundaries."""
+import json
+
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 
@@ -6,7 +8,7 @@ from portal.auth.permissions import Permission, require
 from portal.city import get_city_settings
 from portal.clock import to_local, utcnow
 from portal.extensions import db
-from portal.registry import transfer
+from portal.registry import boundaries, transfer
 
 bp = Blueprint("transfer", __name__, url_prefix="/console")
 
@@ -35,3 +37,28 @@ def export_csv(kind):
     day = to_local(utcnow(), get_city_settings().timezone).date().isoformat()
     return Response(transfer.export_csv(kind), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename={kind}-{day}.csv"})
+
+
+@bp.route("/boundaries", methods=["GET", "POST"])
+@require(Permission.REGISTRY_EDIT)
+def boundaries_page():
+    result = None
+    if request.method == "POST":
+        upload = request.files.get("file")
+        data = upload.read(boundaries.MAX_BYTES + 1) if upload else b""
+        result = boundaries.import_boundaries(data, actor=current_user, dry_run=bool(request.form.get("dry_run")))
+        if result.written:
+            db.session.commit()
+        else:
+            db.session.rollback()
+    return render_template("registry/boundaries.html", result=result,
+                           max_mb=boundaries.MAX_BYTES // (1024 * 1024), max_features=boundaries.MAX_FEATURES)
+
+
+@bp.get("/boundaries.geojson")
+@require(Permission.REGISTRY_EDIT)
+def export_boundaries():
+    day = to_local(utcnow(), get_city_settings().timezone).date().isoformat()
+    body = json.dumps(boundaries.export_boundaries(), ensure_ascii=False)
+    return Response(body, mimetype="application/geo+json",
+                    headers={"Content-Disposition": f"attachment; filename=boundaries-{day}.geojson"})

@@ -2,7 +2,7 @@
 definitions, and CSV/XLSX exports of every table."""
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,7 +12,7 @@ from portal.city import get_city_settings
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.registry.models import Area, AreaLevel, Category, Unit
-from portal.scorecards import exports, honours, rules, survey_figures, tables
+from portal.scorecards import exports, honours, mapdata, rules, survey_figures, tables
 from portal.scorecards.figures import compute
 from portal.scorecards.forms import PeriodForm, RuleForm
 from portal.scorecards.periods import Period, local_today
@@ -118,6 +118,17 @@ def dashboard():
         month_chart=tables.chart_series(months), xun_chart=tables.chart_series(xuns), area_level=area_level,
         area_levels=[lvl for lvl in AreaLevel if lvl != AreaLevel.CITY],
         **_context(period, form))
+
+
+@bp.get("/map.json")
+@require(Permission.SCORECARDS_VIEW)
+def map_data():
+    """The dashboard map's choropleth (per area of ``area_level``) and heat points for the period."""
+    period, _form = _period()
+    level = request.args.get("area_level")
+    if level not in {lvl.value for lvl in AreaLevel} - {"city"}:
+        level = AreaLevel.STREET.value
+    return jsonify(mapdata.leader_map(period, level))
 
 
 # ---------------------------------------------------------------- tables and scorecards

@@ -155,6 +155,7 @@
         navigator.geolocation.getCurrentPosition(function (position) {
           lat.value = position.coords.latitude.toFixed(6);
           lng.value = position.coords.longitude.toFixed(6);
+          byId("location_source").value = "";  /* the phone's GPS, not a pin */
           status.textContent = msg("located").replace("{m}", Math.round(position.coords.accuracy || 0));
           refreshSimilar();
         }, function () {
@@ -235,5 +236,44 @@
     var radios = rating.querySelectorAll("input[name=rating]");
     for (var i = 0; i < radios.length; i++) { radios[i].addEventListener("change", update); }
     update();
+  }
+  /* Maps ("Pick the place on the map", the tracking page's map): Leaflet and the map script are fetched only when a
+     button asks for them, so a page keeps its weight budget; without JavaScript the area list does the same job. */
+  function addFile(tag, attrs, done) {
+    var node = document.createElement(tag);
+    for (var name in attrs) { if (attrs.hasOwnProperty(name)) { node.setAttribute(name, attrs[name]); } }
+    if (done) { node.onload = done; }
+    document.head.appendChild(node);
+  }
+  var mapFiles = null;
+  function withMaps(button, done) {
+    if (window.MinshengMap) { done(); return; }
+    if (mapFiles) { mapFiles.push(done); return; }
+    mapFiles = [done];
+    addFile("link", {rel: "stylesheet", href: button.getAttribute("data-leaflet-css")});
+    addFile("link", {rel: "stylesheet", href: button.getAttribute("data-map-css")});
+    addFile("script", {src: button.getAttribute("data-leaflet-js")}, function () {
+      addFile("script", {src: button.getAttribute("data-map-js")}, function () {
+        var waiting = mapFiles;
+        for (var i = 0; i < waiting.length; i++) { waiting[i](); }
+      });
+    });
+  }
+  var openers = document.querySelectorAll(".ms-map-open");
+  for (var m = 0; m < openers.length; m++) {
+    openers[m].addEventListener("click", function () {
+      var button = this, box = byId(button.getAttribute("data-map"));
+      if (!box || button.getAttribute("data-opened")) { return; }
+      button.setAttribute("data-opened", "1");
+      withMaps(button, function () {
+        box.hidden = false;
+        var lat = byId(box.getAttribute("data-lat") || ""), lng = byId(box.getAttribute("data-lng") || "");
+        if (!box.getAttribute("data-centre") && lat && lng && lat.value && lng.value) {
+          box.setAttribute("data-centre", lat.value + "," + lng.value);
+        }
+        box.setAttribute("data-map-kind", box.getAttribute("data-kind"));
+        window.MinshengMap.start(box.parentNode);
+      });
+    });
   }
 }());

@@ -153,3 +153,12 @@ def test_only_the_chosen_categorys_questions_count(city, asked, client, sign_in)
                       **{f"q-{asked.id}-size": "big"})  # typed in before the operator changed the category
     assert response.status_code == 302
     assert db.session.execute(db.select(Case)).scalar_one().answers is None
+
+
+def test_a_call_records_its_place_as_chosen_from_the_list(city, client, sign_in):
+    from complaints.models import LocationSource
+
+    sign_in(city.operator)
+    intake(client, area=str(city.west.id), category=str(city.category.id))
+    case = db.session.execute(db.select(Case)).scalar_one()
+    assert case.area_id == city.west.id and case.location_source == LocationSource.LIST

@@ -280,3 +280,43 @@ def test_every_demo_survey_page_shows_data_on_first_run(city, client, login):
             response = client.get(f"/console/surveys/{survey.id}/{page}")
             assert response.status_code == 200 and "No responses yet" not in response.get_data(as_text=True)
         assert client.get(f"/surveys/{survey.slug}").status_code == 200
+
+
+def test_every_demo_area_has_a_valid_boundary_nested_in_its_parent_without_overlapping_its_siblings(city):
+    from shapely.geometry import shape
+
+    areas = db.session.scalars(db.select(Area)).all()
+    assert all(a.boundary is not None for a in areas)
+    shapes = {a.id: shape(a.boundary) for a in areas}
+    for area in areas:
+        assert shapes[area.id].is_valid, area.code
+        assert (area.bbox_west, area.bbox_south, area.bbox_east, area.bbox_north) == shapes[area.id].bounds
+        if area.parent_id is not None:
+            assert shapes[area.parent_id].buffer(1e-6).covers(shapes[area.id]), area.code
+            for sibling in area.parent.children:
+                if sibling.id != area.id:
+                    assert shapes[area.id].intersection(shapes[sibling.id]).area < 1e-10, (area.code, sibling.code)
+    assert all(a.population for a in areas if a.level == AreaLevel.COMMUNITY)
+
+
+def test_a_demo_report_by_position_lands_in_the_grid_cell_around_it(city):
+    from portal.registry.cells import cell_at
+
+    cell = find_by_code(Area, "DC-DH-LY-G1")
+    centre = shape_centre(cell)
+    assert cell_at(*centre) == cell
+
+
+def shape_centre(area):
+    from shapely.geometry import shape
+
+    point = shape(area.boundary).representative_point()
+    return point.y, point.x
+
+
+def test_every_demo_point_lies_in_its_own_grid_cell(city):
+    from shapely.geometry import Point as Position
+    from shapely.geometry import shape
+
+    points = db.session.scalars(db.select(Point)).all()
+    assert points and all(shape(p.area.boundary).covers(Position(p.longitude, p.latitude)) for p in points)
