@@ -12,7 +12,8 @@ databases; prints the medians ``BENCH bare_ok_per_s``, ``BENCH baseline_insert_p
 Then the CPU milliseconds and SQL statements of one intake and one survey submission in-process (Flask's test
 client, so the client's own work is included), ``BENCH survey_results_ms_1m`` (target < 300 ms), the exposure board
 with 10,000 items (tests/bench/board.py: ``BENCH board_ratio``, ``BENCH board_p99_ms`` at 64 readers,
-``BENCH board_p95_ms``, ``BENCH board_feed_p95_ms``) and ``BENCH scorecard_ms_1m`` (tests/bench/scorecards.py).
+``BENCH board_p95_ms``, ``BENCH board_feed_p95_ms``), ``BENCH scorecard_ms_1m`` (tests/bench/scorecards.py) and the
+map (tests/bench/map.py: ``BENCH case_map_ms_100k``, ``BENCH point_in_cell_ms``).
 First, the bytes a phone downloads on a cold cache for three resident pages (tests/bench/weight.py).
 ``make bench-peer`` compares survey submissions with django-survey-and-report (tests/bench/peer_django_survey.py).
 """
@@ -150,6 +151,7 @@ def throughput_rounds(tmp):
 
 def main():
     from tests.bench import board, scorecards, weight
+    from tests.bench import map as case_map
 
     for name, value in weight.run().items():
         bench_line(name, value, "bytes")
@@ -186,6 +188,9 @@ def main():
     for name, (value, unit) in board.run(bare_ok).items():
         bench_line(name, value, unit)
     bench_line("scorecard_ms_1m", f"{scorecards.run()['scorecard_ms_1m']:.1f}", "ms")
+    figures = case_map.run()
+    bench_line("case_map_ms_100k", f"{figures['case_map_ms_100k']:.1f}", "ms (target < 300)")
+    bench_line("point_in_cell_ms", f"{figures['point_in_cell_ms']:.3f}", "ms per lookup, 10,000 cells (target < 1)")
 
 
 if __name__ == "__main__":
