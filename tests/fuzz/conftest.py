@@ -1,17 +1,24 @@
 """The fuzz suite's shared settings and world: one bounded, derandomised hypothesis profile (the same examples on
 every run, small enough for ``make test``), a small city with private data to watch for, and the row counts that
 must not move when a request is refused."""
+import os
+
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from portal.extensions import db
 from tests.board.public_world import REPORTER_PHONE, build_world
 
-settings.register_profile(
-    "fuzz", max_examples=25, deadline=None, derandomize=True, print_blob=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large,
-                           HealthCheck.filter_too_much])
-FUZZ = settings.get_profile("fuzz")
+_COMMON = {"deadline": None, "derandomize": True, "print_blob": True, "database": None,
+           "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                     HealthCheck.data_too_large, HealthCheck.filter_too_much]}
+# In the suite: bounded and without shrinking (a failure is reported as found, in bounded time). To study one,
+# FUZZ_PROFILE=fuzz-shrink shrinks it to a small example; FUZZ_PROFILE=fuzz-long tries many more inputs.
+settings.register_profile("fuzz", max_examples=25, phases=[Phase.explicit, Phase.generate], **_COMMON)
+settings.register_profile("fuzz-shrink", max_examples=25, **_COMMON)
+settings.register_profile("fuzz-long", max_examples=500, phases=[Phase.explicit, Phase.generate, Phase.shrink],
+                          **_COMMON)
+FUZZ = settings.get_profile(os.environ.get("FUZZ_PROFILE", "fuzz"))
 
 # What a refused request must leave as it was: the resident-facing records and everything derived from them.
 WATCHED_TABLES = ("cases", "case_events", "case_photos", "case_me_toos", "case_rounds", "case_number_counters",
