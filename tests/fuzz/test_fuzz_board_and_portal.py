@@ -46,6 +46,7 @@ def test_the_board_answers_any_filter_and_any_id(app, world, fuzz_client, data):
             assert_nothing_private(response, *(c.query_code for c in world.cases))
         if url.startswith("/board/api/"):
             assert response.is_json, url
+        response.close()  # a photo is a file being sent
     assert row_counts() == before
 
 
@@ -112,5 +113,5 @@ def test_a_scanned_code_of_any_shape_lands_on_a_clear_page(app, world, fuzz_clie
     response = fuzz_client.get("/q/" + (quote(token, safe="/") or "x"), query_string=query)
 
     assert_no_server_error(response)
-    assert response.status_code in (200, 301, 302, 303, 400, 404, 410)
+    assert response.status_code in (200, 301, 302, 303, 308, 400, 404, 410)  # 308: "//" merged into "/"
     assert row_counts() == before
