@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from complaints.models import Case
 from portal.extensions import db
+from tests.factories import make_area, make_category
 from tests.fuzz import strategies as hostile
 from tests.fuzz.conftest import FUZZ, assert_no_server_error, row_counts, upload_files
 
@@ -52,12 +53,15 @@ def test_a_body_of_any_shape_is_refused_without_storing(app, targets, fuzz_clien
         assert after == before and upload_files(uploads) == files
 
 
-@pytest.mark.parametrize("field", ["description", "location_text", "reporter_name", "reporter_phone", "category_id",
-                                   "area_id", "latitude"])
-def test_a_field_of_a_megabyte_is_refused_without_storing(app, world, fuzz_client, uploads, field):
+@pytest.fixture
+def place(app):
+    return {"category_id": str(make_category().id), "area_id": str(make_area("人民街道").id)}
+
+
+@pytest.mark.parametrize("field", ["description", "reporter_name", "category_id", "latitude"])
+def test_a_field_of_a_megabyte_is_refused_without_storing(app, place, fuzz_client, uploads, field):
     before, files = row_counts(), upload_files(uploads)
-    data = {"category_id": str(world.garbage.id), "area_id": str(world.community.id), "description": "路灯不亮",
-            field: hostile.HUGE}
+    data = {**place, "description": "路灯不亮", field: hostile.HUGE}
 
     response = fuzz_client.post("/report", data=data)
 
@@ -65,10 +69,9 @@ def test_a_field_of_a_megabyte_is_refused_without_storing(app, world, fuzz_clien
     assert row_counts() == before and upload_files(uploads) == files
 
 
-@pytest.mark.parametrize("field", ["idempotency_key", "photos", "urgent", "nosuch"])
-def test_a_megabyte_in_a_field_that_takes_no_text_is_ignored(app, world, fuzz_client, uploads, field):
-    data = {"category_id": str(world.garbage.id), "area_id": str(world.community.id), "description": "路灯不亮",
-            field: hostile.HUGE}
+@pytest.mark.parametrize("field", ["idempotency_key", "photos"])
+def test_a_megabyte_in_a_field_that_takes_no_text_is_ignored(app, place, fuzz_client, field):
+    data = {**place, "description": "路灯不亮", field: hostile.HUGE}
 
     response = fuzz_client.post("/report", data=data)
 
@@ -80,7 +83,7 @@ def test_a_megabyte_in_a_field_that_takes_no_text_is_ignored(app, world, fuzz_cl
 @pytest.mark.parametrize("url", ["/report/points.json?q={}", "/report/similar.json?lat={}", "/board/?q={}",
                                  "/board/api/items?area={}", "/track/{}", "/surveys/{}", "/q/{}", "/login?next={}",
                                  "/?lang={}"])
-def test_an_address_of_a_megabyte_is_no_server_error(app, world, fuzz_client, url):
+def test_an_address_of_a_megabyte_is_no_server_error(app, fuzz_client, url):
     response = fuzz_client.get(url.format("x" * (1024 * 1024)))
 
     assert_no_server_error(response)

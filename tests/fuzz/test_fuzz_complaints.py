@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from complaints.models import Case
 from portal.auth.models import Role
 from portal.extensions import db
-from portal.qr import token_for
 from tests.board.factories import jpeg_bytes
 from tests.complaints.test_tracking import handle_and_close
 from tests.factories import make_unit, make_user
@@ -189,10 +188,3 @@ def test_nobody_rates_a_case_without_its_code(app, world, fuzz_client, number, f
         response = fuzz_client.post(f"/track/{target}/rate", data=fields)
         assert response.status_code in (400, 404)  # 400: a NUL byte
     assert row_counts() == before
-
-
-def test_a_point_token_from_the_world_reaches_the_form(app, world, fuzz_client):
-    """The fuzzer's ``t`` values are nonsense; a real token still opens the bound form (the fuzz does not only
-    meet 404s)."""
-    point = world.pending.point
-    assert fuzz_client.get("/report", query_string={"t": token_for(point)}).status_code == 200
