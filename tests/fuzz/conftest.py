@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, Phase, settings
 
 from portal.extensions import db
 from tests.board.public_world import REPORTER_PHONE, build_world
+from tests.factories import make_case
 
 _COMMON = {"deadline": None, "derandomize": True, "print_blob": True, "database": None,
            "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
@@ -41,8 +42,12 @@ def upload_files(folder):
 
 @pytest.fixture
 def world(app):
-    """The board's small city (cases with a reporter's phone, items in every state) for the fuzzer to aim at."""
-    return build_world()
+    """The board's small city (cases with a reporter's phone, items in every state) for the fuzzer to aim at, and
+    one more open case whose description carries the reporter's phone number."""
+    world = build_world()
+    world.cases.append(make_case(category=world.garbage, area=world.community,
+                                 description=f"井盖丢了，有事打我电话 {REPORTER_PHONE}"))
+    return world
 
 
 @pytest.fixture

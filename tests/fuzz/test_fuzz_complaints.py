@@ -67,6 +67,11 @@ def test_the_report_form_stores_a_case_or_nothing(app, world, fuzz_client, uploa
     else:
         assert response.status_code in REFUSED | {200}, response.status_code
         assert after == before and upload_files(uploads) == files
+        body = response.get_data(as_text=True)
+        if response.status_code == 422:  # the form again, every problem listed in the reader's language
+            assert "Please correct the following and send again:" in body
+        elif response.status_code == 400:
+            assert "not allowed" in body
 
 
 @FUZZ
