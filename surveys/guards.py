@@ -189,7 +189,8 @@ def send_phone_code(survey, phone_text, now=None, locale="zh_Hans"):
 def _count_attempt(code_id):
     """Count one try of a code, atomically and in its own short transaction: committed whatever the request's
     transaction does afterwards (a rollback, an error), so guessing cannot outrun the limit; concurrent tries
-    cannot all read the same count either. True while the code has tries left, False once it is locked."""
+    cannot all read the same count either. True while the code has tries left, False once it is locked.
+    (On SQLite, call it before the request's transaction writes: the second connection would wait for its lock.)"""
     table = SurveyPhoneCode.__table__
     counted = (db.update(table).where(table.c.id == code_id, table.c.attempts < CODE_ATTEMPTS)
                .values(attempts=table.c.attempts + 1).returning(table.c.attempts))
