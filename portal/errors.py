@@ -24,7 +24,7 @@ def _messages():
 
 
 def wants_json():
-    if request.path.startswith("/api/") or request.path.endswith(".json"):
+    if "/api/" in request.path or request.path.endswith(".json"):  # /board/api/... too
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]

@@ -9,8 +9,11 @@ catalogue is looked up when a message is first produced, and the CSRF token is s
 """
 from functools import lru_cache
 
+from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import _FlaskFormCSRF
+from flask_wtf.form import _Auto, _is_submitted
+from werkzeug.datastructures import ImmutableMultiDict
 from wtforms.i18n import get_translations
 
 from portal.i18n import current_locale
@@ -59,12 +62,42 @@ class RenderedTokenCSRF(_FlaskFormCSRF):
         return TokenWhenShown(lambda: super(RenderedTokenCSRF, self).generate_csrf_token(csrf_token_field))
 
 
+def _plain(value):
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def form_fields_of_json(body):
+    """(name, value) pairs an HTML form could have sent, from a JSON body: an object's text and number values and
+    lists of them; everything else (another type of body, nested objects, true/false/null) is left out."""
+    if not isinstance(body, dict):
+        return []
+    pairs = []
+    for name, value in body.items():
+        for item in value if isinstance(value, list) else [value]:
+            plain = _plain(item)
+            if plain is not None:
+                pairs.append((name, plain))
+    return pairs
+
+
 class BaseForm(FlaskForm):
     class Meta:
         csrf_class = RenderedTokenCSRF
 
         def get_translations(self, form):
             return READER_TRANSLATIONS
+
+        def wrap_formdata(self, form, formdata):
+            # Flask-WTF reads a JSON body as the form's data and fails (a 500) on anything but an object of plain
+            # values: an array, a number, nested objects. Our forms take the fields of an HTML form: from JSON,
+            # only text, numbers and lists of them count; the rest is as if not sent (the form says what's missing).
+            if formdata is _Auto and request.is_json and not request.form and not request.files and _is_submitted():
+                return ImmutableMultiDict(form_fields_of_json(request.get_json(silent=True)))
+            return super().wrap_formdata(form, formdata)
 
         def bind_field(self, form, unbound_field, options):
             # Every field drops NUL bytes first (requests carrying one are refused before any view: see

@@ -22,8 +22,11 @@ def private_text(text):
 
 
 def url_with_lang(code):
-    args = dict(request.view_args or {})
-    args.update(request.args.to_dict())
+    """This page's address in language ``code``, keeping its query. The address's own parts win over a query
+    parameter of the same name (``/board/honours/2026-11?month=x``), and names that ``url_for`` reads as options
+    (``endpoint``, ``_external``, ``_scheme``...) are not passed on: typed into the query they would break it."""
+    args = {k: v for k, v in request.args.to_dict().items() if k != "endpoint" and not k.startswith("_")}
+    args.update(request.view_args or {})
     args["lang"] = code
     return url_for(request.endpoint or "home.index", **args)
 

@@ -195,6 +195,18 @@ def send_phone_code(survey, phone_text, now=None, locale="zh_Hans"):
     return hashed
 
 
+def _count_attempt(code_id):
+    """Count one try of a code, atomically and in its own short transaction: committed whatever the request's
+    transaction does afterwards (a rollback, an error), so guessing cannot outrun the limit; concurrent tries
+    cannot all read the same count either. True while the code has tries left, False once it is locked.
+    (On SQLite, call it before the request's transaction writes: the second connection would wait for its lock.)"""
+    table = SurveyPhoneCode.__table__
+    counted = (db.update(table).where(table.c.id == code_id, table.c.attempts < CODE_ATTEMPTS)
+               .values(attempts=table.c.attempts + 1).returning(table.c.attempts))
+    with db.engine.begin() as connection:
+        return connection.execute(counted).first() is not None
+
+
 def verify_phone_code(survey, phone_text, code, now=None):
     """Check the latest code for the phone; returns the phone hash to keep in the respondent's session."""
     phone = normalise_phone(phone_text)
@@ -208,11 +220,9 @@ def verify_phone_code(survey, phone_text, code, now=None):
         .order_by(SurveyPhoneCode.id.desc()).limit(1)).scalar()
     if latest is None or latest.expires_at <= now or latest.verified_at is not None:
         raise SurveyError("code_expired", field="code")
-    if latest.attempts >= CODE_ATTEMPTS:
+    if not _count_attempt(latest.id):
         raise SurveyError("too_many_attempts", field="code")
-    latest.attempts += 1
     if not hmac.compare_digest(latest.code_hash, _keyed("code", str(code or "").strip())):
-        db.session.flush()
         raise SurveyError("code_wrong", field="code")
     latest.verified_at = now
     db.session.flush()

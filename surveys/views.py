@@ -222,10 +222,7 @@ def phone(slug):
             db.session.commit()
             step = "verify"
         except SurveyError as error:
-            if error.code == "code_wrong":
-                db.session.commit()  # a wrong code counts as an attempt
-            else:
-                db.session.rollback()
+            db.session.rollback()  # a wrong code was already counted, in its own transaction (guards)
             problem = error.code
             step = "verify" if error.code in {"code_wrong", "code_expired", "too_many_attempts"} else "send"
             if error.code == "already_answered":

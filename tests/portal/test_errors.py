@@ -49,3 +49,11 @@ def test_missing_csrf_token_is_refused_with_a_clear_message(make_app):
     response = app.test_client().post("/login?lang=en", data={"username": "a", "password": "b"})
     assert response.status_code == 400
     assert "expired" in response.get_data(as_text=True)
+
+
+def test_the_board_api_answers_its_errors_in_json_too(client):
+    # a NUL byte refused before the view, and an address under the API that does not exist (were HTML pages)
+    for url in ("/board/api/items?q=%00", "/board/api/items/abc"):
+        response = client.get(url)
+        assert response.status_code in (400, 404) and response.is_json, url
+        assert response.get_json()["error"] == response.status_code
