@@ -1,14 +1,13 @@
 """Exports: responses (one row per response, labels in a chosen language) and the summary table, as CSV or XLSX.
 
 Rows are produced in batches (a fixed number of queries per thousand responses, loaded responses released after
-each batch) and written to an in-memory file.
+each batch) and written by ``portal.exports``.
 Call these inside ``flask_babel.force_locale(locale)`` so that built-in labels come out in that language too.
 """
-import csv
-import io
+
+import math
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
 from sqlalchemy.orm import selectinload
 
 from portal.city import get_city_settings
@@ -43,7 +42,7 @@ def _cell(question, values, texts, levels, areas, locale):
     if question.kind in (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT):
         return texts[0] if texts else ""
     if question.kind == QuestionKind.NUMBER:
-        return texts[0] if texts else ""
+        return _number(texts[0]) if texts else ""
     if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
         options = question.options or []
         return "；".join(question.label_of(options[v], locale) for v in values if 0 <= v < len(options))
@@ -52,6 +51,17 @@ def _cell(question, values, texts, levels, areas, locale):
     if question.kind == QuestionKind.AREA:
         return areas.get(values[0], "") if values else ""
     return values[0] if values else ""
+
+
+def _number(text):
+    """A number answer as a number, so that a spreadsheet can sum it; text that is no plain number stays text."""
+    try:
+        number = float(text)
+    except (TypeError, ValueError):
+        return text
+    if not math.isfinite(number):
+        return text
+    return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
 
 
 def response_rows(survey, locale):
@@ -158,26 +168,3 @@ def _question_rows(result, source, locale):
     if correct is not None:
         yield [source.label, text, "", _("right answers"), correct.x, "", correct.n, _percent(correct.p),
                _percent(correct.low), _percent(correct.high), "", ""]
-
-
-def csv_file(rows):
-    """The rows as a CSV file (UTF-8 with a BOM, so that Excel reads the Chinese right), rewound for sending."""
-    output = io.BytesIO()
-    text = io.TextIOWrapper(output, encoding="utf-8-sig", newline="")
-    csv.writer(text).writerows(rows)
-    text.flush()
-    text.detach()
-    output.seek(0)
-    return output
-
-
-def xlsx_file(rows, title):
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    for row in rows:
-        sheet.append(["" if v is None else v if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
-                      for v in row])
-    output = io.BytesIO()
-    workbook.save(output)
-    output.seek(0)
-    return output

@@ -11,16 +11,12 @@ units or rules never change a stored snapshot.
 - 红黑榜 (``honours``): the red and black lists of units and areas under the versioned list rule
   (``portal.scorecards.honours``), each entry with its figures and the reasons it is there.
 """
-import csv
-import io
 import json
 from datetime import date, datetime
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from sqlalchemy.exc import IntegrityError
 
 from portal.auth import audit
@@ -477,42 +473,3 @@ def period_label(snapshot):
 def template_helpers():
     return {"pick": pick, "pct": pct, "points": points, "reason_text": reason_text, "period_label": period_label,
             "SnapshotKind": SnapshotKind}
-
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe(value):
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def csv_file(rows):
-    """UTF-8 with a BOM (Excel reads the Chinese right); text that looks like a formula is kept as text."""
-    output = io.BytesIO()
-    text = io.TextIOWrapper(output, encoding="utf-8-sig", newline="")
-    csv.writer(text).writerows([[_safe(v) for v in row] for row in rows])
-    text.flush()
-    text.detach()
-    output.seek(0)
-    return output
-
-
-def xlsx_file(rows, title):
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    sheet.freeze_panes = "A2"
-    for row in rows:
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value="" if value is None else value if isinstance(value, (int, float))
-                                 and not isinstance(value, bool) else str(value))
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # text stays text, even when it starts with "="
-            cells.append(cell)
-        sheet.append(cells)
-    output = io.BytesIO()
-    workbook.save(output)
-    output.seek(0)
-    return output

@@ -10,6 +10,7 @@ from complaints.models import Channel
 from portal.auth.permissions import Permission, require
 from portal.city import get_city_settings
 from portal.clock import utcnow
+from portal.exports import csv_encoding
 from portal.extensions import db
 from portal.registry.models import Area, AreaLevel, Category, Unit
 from portal.scorecards import exports, honours, rules, survey_figures, tables
@@ -236,7 +237,7 @@ def export(table, fmt):
     if table == "compare":
         rows.sort(key=lambda r: ids.index(r.key))
     db.session.commit()
-    return exports.download(rows, by, fmt, table, period)
+    return exports.download(rows, by, fmt, table, period, encoding=csv_encoding(request.args.get("encoding")))
 
 
 # ---------------------------------------------------------------- rules and definitions
