@@ -5,8 +5,6 @@ each batch) and written by ``portal.exports``.
 Call these inside ``flask_babel.force_locale(locale)`` so that built-in labels come out in that language too.
 """
 
-import math
-
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
@@ -42,7 +40,7 @@ def _cell(question, values, texts, levels, areas, locale):
     if question.kind in (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT):
         return texts[0] if texts else ""
     if question.kind == QuestionKind.NUMBER:
-        return _number(texts[0]) if texts else ""
+        return texts[0] if texts else ""
     if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
         options = question.options or []
         return "；".join(question.label_of(options[v], locale) for v in values if 0 <= v < len(options))
@@ -51,17 +49,6 @@ def _cell(question, values, texts, levels, areas, locale):
     if question.kind == QuestionKind.AREA:
         return areas.get(values[0], "") if values else ""
     return values[0] if values else ""
-
-
-def _number(text):
-    """A number answer as a number, so that a spreadsheet can sum it; text that is no plain number stays text."""
-    try:
-        number = float(text)
-    except (TypeError, ValueError):
-        return text
-    if not math.isfinite(number):
-        return text
-    return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
 
 
 def response_rows(survey, locale):
