@@ -12,7 +12,8 @@ A cell is made safe once, whichever writer asks (after indico's ``util/spreadshe
 
 CSV is UTF-8 with a BOM (so that Excel reads the Chinese right), or GB18030 when asked (``?encoding=gb18030``:
 older Excel and WPS set up for GBK open it with a double click); characters GB18030 lacks cannot occur, as it
-covers all of Unicode. A large CSV is streamed in chunks; XLSX uses openpyxl's write-only mode (rows are not kept as cells).
+covers all of Unicode. A large CSV is streamed in chunks; XLSX uses openpyxl's write-only mode (rows are not
+kept as cells).
 File names may be Chinese: the header carries ``filename*=UTF-8''…`` (RFC 6266 / 5987) and an ASCII fallback.
 """
 import csv

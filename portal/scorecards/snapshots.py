@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from portal.auth import audit
-from portal.city import get_city_settings
+from portal.city import city_today, get_city_settings
 from portal.clock import to_local, utcnow
 from portal.extensions import db
 from portal.i18n import LOCALES, current_locale
@@ -308,10 +308,6 @@ def build_data(kind, period, tz, now):
 # -- storing ---------------------------------------------------------------------------------------------------
 
 
-def local_today(now, tz):
-    return to_local(now, tz).date()
-
-
 def generate_snapshot(kind, period, actor=None, now=None):
     """Store the snapshot of ``kind`` for ``period`` unless it exists; returns (snapshot, created).
 
@@ -322,7 +318,7 @@ def generate_snapshot(kind, period, actor=None, now=None):
     tz = get_city_settings().timezone
     if PERIOD_KIND[kind] != period.kind:
         raise SnapshotError("wrong_period")
-    if period.end >= local_today(now, tz):
+    if period.end >= city_today(now, tz):
         raise SnapshotError("period_incomplete")
     lock_for_write()  # reads, then writes
     existing = find_snapshot(kind, period.key)
