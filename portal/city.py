@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, make_transient_to_detached, mapped_column
 
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.i18n import LOCALES, localized
+from portal.i18n import localized
 from portal.models import TimestampMixin
 
 SATISFACTION_SCALES = {
@@ -196,7 +196,3 @@ def save_city_settings(data, actor):
 
 def valid_timezone(name):
     return name in available_timezones()
-
-
-def valid_locale(code):
-    return code in LOCALES

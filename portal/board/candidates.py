@@ -111,10 +111,3 @@ def propose_candidates(now=None):
     added = [c for c in strike_candidates() + cluster_candidates(now) if _add(c) is not None]
     db.session.flush()
     return added
-
-
-def run_proposals():
-    """The scheduler's entry point: propose and commit."""
-    added = propose_candidates()
-    db.session.commit()
-    return len(added)
