@@ -59,9 +59,10 @@ def test_main_line_from_report_to_closure_records_every_step(staff):
 
 
 def test_case_numbers_are_readable_per_local_day_and_unique(app):
-    first, second = make_case(), make_case()
-    today = datetime.now(SH).strftime("%Y%m%d")
-    assert first.number == f"{today}-0001" and second.number == f"{today}-0002"
+    # 00:30 in the city is still the previous day in UTC: the number takes the city's day, whenever the test runs
+    reported = datetime(2026, 11, 20, 0, 30, tzinfo=SH)
+    first, second = make_case(now=reported), make_case(now=reported)
+    assert first.number == "20261120-0001" and second.number == "20261120-0002"
     assert len(first.query_code) == 8 and first.query_code.isdigit()
 
 
