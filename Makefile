@@ -39,8 +39,10 @@ run: seed
 	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# PYTEST_ARGS="-n 2" runs the suite on two pytest-xdist workers (one SQLite file and one PostgreSQL database each).
+PYTEST_ARGS ?=
 test: install
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # extract -> update -> fill zh_Hant from zh_Hans where empty -> compile
 translations: $(VENV)/.installed
