@@ -155,7 +155,6 @@ def content_disposition(filename, fallback=None):
 def _response(body, mimetype, filename, fallback):
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = content_disposition(filename, fallback)
-    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 
