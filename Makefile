@@ -44,8 +44,10 @@ run: seed
 run-prod: install
 	deploy/run-prod
 
+# PYTEST_ARGS="-n 2" runs the suite on two pytest-xdist workers (one SQLite file and one PostgreSQL database each).
+PYTEST_ARGS ?=
 test: install
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # extract -> update -> fill zh_Hant from zh_Hans where empty -> compile
 translations: $(VENV)/.installed
@@ -57,6 +59,7 @@ translations: $(VENV)/.installed
 
 lint: install
 	$(VENV)/bin/ruff check --select F,E,W,I,B --line-length 120 portal complaints surveys tests wsgi.py
+	$(VENV)/bin/vulture portal complaints surveys wsgi.py --min-confidence 80
 
 # WeUI cut to the rules our pages use (purgecss from npm, config in purgecss.config.cjs); the result is committed.
 # Run it after a page starts using a weui-* class it did not use before (tests/test_assets.py says which one).

@@ -190,8 +190,5 @@ ACTIONS = [
            _note, _l("Note added."), style="outline-secondary"),
 ]
 
-BY_NAME = {action.name: action for action in ACTIONS}
-
-
 def available_actions(case, user):
     return [action for action in ACTIONS if action.available(case, user)]

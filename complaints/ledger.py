@@ -4,18 +4,12 @@ Rows are built from a few queries whatever the number of cases: the cases in id 
 unit joined, and the area and category trees once. Reporter phones and names are never part of a row. Every
 export (CSV, XLSX, a printed record) is written to the audit log: who, when, which filter, how many rows.
 """
-import csv
 import dataclasses
-import io
-import re
-from datetime import date, datetime
+from datetime import date
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.routing import BuildError
 
@@ -40,10 +34,6 @@ COLUMNS = (
     ("reopen", _l("Reopen count"), 8), ("rebound", _l("Rebound count"), 8), ("me_too", _l("Me too count"), 8),
     ("rating", _l("Rating"), 14), ("outcome", _l("Outcome"), 50),
 )
-TIME_COLUMNS = frozenset({"created", "dispatched", "due", "handled", "closed"})
-# Characters a spreadsheet reads as the start of a formula (CSV injection), and those XLSX cannot hold.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def ledger_filter(args):
@@ -178,58 +168,21 @@ def headers():
     return [str(label) for _key, label, _width in COLUMNS]
 
 
-def _text(value):
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    return ILLEGAL_XML.sub("", str(value)) if isinstance(value, str) else value
-
-
-def csv_chunks(rows):
-    """The ledger as CSV text, chunk by chunk: a BOM first so that Excel reads it as UTF-8."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    yield "\ufeff"
-    writer.writerow(headers())
-    for count, row in enumerate(rows, 1):
-        values = [_text(row[key]) for key, _label, _width in COLUMNS]
-        writer.writerow(["'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v for v in values])
-        if count % 200 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
-def xlsx_file(rows):
-    """The ledger as an XLSX workbook (write-only: rows are not kept as cells); returns an in-memory file."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Case ledger"))
-    for index, (_key, _label, width) in enumerate(COLUMNS, 1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    sheet.append(headers())
+def table(rows):
+    """The header, then each row's values in column order (``portal.exports`` writes them as CSV or XLSX)."""
+    yield headers()
     for row in rows:
-        cells = []
-        for key, _label, _width in COLUMNS:
-            value = row[key]
-            cell = WriteOnlyCell(sheet, value=_text(value) if isinstance(value, str) else value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # text stays text, even when it starts with "="
-            elif key in TIME_COLUMNS and value is not None:
-                cell.number_format = "yyyy-mm-dd hh:mm"
-            cells.append(cell)
-        sheet.append(cells)
-    output = io.BytesIO()  # compressed, so even a year of cases is a few megabytes
-    workbook.save(output)
-    output.seek(0)
-    return output
+        yield [row[key] for key, _label, _width in COLUMNS]
 
 
-def export_filename(extension):
+def widths():
+    return [width for _key, _label, width in COLUMNS]
+
+
+def export_names():
+    """The download's name in the user's language and its ASCII fallback, both without the extension."""
     day = to_local(utcnow(), get_city_settings().timezone).strftime("%Y%m%d")
-    return f"case-ledger-{day}.{extension}"
+    return f"{_('Case ledger')}-{day}", f"case-ledger-{day}"
 
 
 # ---------------------------------------------------------------- the printable record

@@ -1,14 +1,11 @@
 """Console pages for the records: the case ledger (台账) exports, a case's printable record, the delivery log."""
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
     render_template,
     request,
-    send_file,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -17,7 +14,7 @@ from flask_login import current_user
 
 from complaints import ledger
 from complaints.models import CaseState, Channel
-from portal import notify
+from portal import exports, notify
 from portal.auth.permissions import Permission, require
 from portal.clock import utcnow
 from portal.extensions import db
@@ -26,7 +23,6 @@ from portal.registry.models import Category, Unit
 
 bp = Blueprint("ledger", __name__, url_prefix="/console/ledger", template_folder="templates")
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUS_LABELS = {"pending": _l("Pending"), "sending": _l("Sending"), "sent": _l("Sent"), "failed": _l("Failed")}
 CHANNEL_LABELS = {"sms": _l("SMS"), "wechat": _l("WeChat"), "robot": _l("Group robot"),
                   "log": _l("Log (no gateway)")}
@@ -58,10 +54,9 @@ def cases_csv():
     filters = ledger.ledger_filter(request.args)
     ledger.record_export(current_user, "csv", filters)
     db.session.commit()  # the audit entry stands even if the download is broken off
-    rows = ledger.ledger_rows(filters)
-    response = Response(stream_with_context(ledger.csv_chunks(rows)), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{ledger.export_filename("csv")}"'
-    return response
+    name, fallback = ledger.export_names()
+    return exports.send_csv(ledger.table(ledger.ledger_rows(filters)), f"{name}.csv", f"{fallback}.csv",
+                            exports.csv_encoding(request.args.get("encoding")), stream=True)
 
 
 @bp.get("/cases.xlsx")
@@ -70,8 +65,9 @@ def cases_xlsx():
     filters = ledger.ledger_filter(request.args)
     ledger.record_export(current_user, "xlsx", filters)
     db.session.commit()
-    output = ledger.xlsx_file(ledger.ledger_rows(filters))
-    return send_file(output, mimetype=XLSX, as_attachment=True, download_name=ledger.export_filename("xlsx"))
+    name, fallback = ledger.export_names()
+    return exports.send_xlsx(ledger.table(ledger.ledger_rows(filters)), f"{name}.xlsx", _("Case ledger"),
+                             f"{fallback}.xlsx", widths=ledger.widths(), freeze="A2")
 
 
 @bp.get("/cases/<number>/record")

@@ -34,7 +34,6 @@ LOOKUP_LIMIT = "20 per minute"
 # Reports filed from one address (config REPORT_RATE_LIMIT): far above what residents at a busy placard send, even
 # behind one carrier address, and low enough to stop a script. Only filed reports count (not a form sent back with
 # problems to fix), and signed-in staff (an inspector on patrol) are not limited.
-REPORT_LIMIT = "5 per minute;30 per hour"
 CHECK_SAME = "similar"  # the value of the report form's "has this already been reported here?" button
 PHOTO_ID = f"<int(max={qr.MAX_DB_ID}):photo_id>"
 
@@ -66,7 +65,7 @@ def _to_receipt(case):
 # ---------------------------------------------------------------- reporting
 
 def _report_limit():
-    return current_app.config.get("REPORT_RATE_LIMIT") or REPORT_LIMIT
+    return current_app.config["REPORT_RATE_LIMIT"]
 
 
 def _filed(response):

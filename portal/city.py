@@ -1,15 +1,16 @@
 """City settings editable by admins: name, hotline, timezone, default language, satisfaction scale."""
 import secrets
 import time
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from flask import current_app, g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, make_transient_to_detached, mapped_column
 
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.i18n import LOCALES, localized
+from portal.i18n import localized
 from portal.models import TimestampMixin
 
 SATISFACTION_SCALES = {
@@ -69,6 +70,13 @@ DEFAULTS = {
     "strike_window_days": 30,
     "rating_reminder_days": 3,
 }
+
+
+def city_today(now=None, tz=None):
+    """The city's date now (or at the aware datetime ``now``): days, deadlines and periods are the city's, never the
+    machine's. ``tz`` names the timezone when the caller already has it (a job), else the city settings give it."""
+    zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz or get_city_settings().timezone)
+    return (now or utcnow()).astimezone(zone).date()
 
 
 def get_city_settings():
@@ -188,7 +196,3 @@ def save_city_settings(data, actor):
 
 def valid_timezone(name):
     return name in available_timezones()
-
-
-def valid_locale(code):
-    return code in LOCALES

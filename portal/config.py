@@ -90,6 +90,18 @@ DEFAULTS = {
     "MAP_TILE_URL": "",
     "MAP_TILE_CRS": "wgs84",
     "MAP_TILE_ATTRIBUTION": "",
+    # Reports filed from one address (complaints/views.py), in flask-limiter's notation.
+    "REPORT_RATE_LIMIT": "5 per minute;30 per hour",
+    # The scheduler (portal/scheduler): time-limit watch and delivery intervals, the one-runner lease and heartbeat.
+    "SCHEDULER_WATCH_MINUTES": 5,
+    "SCHEDULER_DELIVER_SECONDS": 30,
+    "SCHEDULER_HEARTBEAT_SECONDS": 10.0,
+    "SCHEDULER_LEASE_SECONDS": 60.0,
+    # The exposure board (portal/board): the unit's notice before publication, and when a cluster of reports
+    # becomes a candidate (reports plus "me too"s within the window).
+    "BOARD_NOTICE_HOURS": 48.0,
+    "BOARD_CLUSTER_DAYS": 30,
+    "BOARD_CLUSTER_THRESHOLD": 5,
 }
 
 # Environment variable -> (config key, converter). Every one is documented in the README.

@@ -100,7 +100,7 @@ def database_unavailable(error):
         response = render_bare_error(503, message)
     body, code = response[0], response[1]
     headers = dict(response[2]) if len(response) > 2 else {}
-    headers["Retry-After"] = str(current_app.config.get("RETRY_AFTER_SECONDS", 30))
+    headers["Retry-After"] = str(current_app.config["RETRY_AFTER_SECONDS"])
     return body, code, headers
 
 

@@ -41,10 +41,10 @@ def claim_timeout():
     (3.05 s connect + 10 s read) = 52.2 s, waits of at most 30 s (Retry-After) between them, 3 × 30 = 90 s, so
     142.2 s + 30 s = 172.2 s, under three minutes (it was ten)."""
     config = current_app.config
-    retries = int(config.get("OUTBOUND_RETRIES", 3))
-    per_try = float(config.get("OUTBOUND_CONNECT_TIMEOUT", 3.05)) + float(config.get("OUTBOUND_READ_TIMEOUT", 10))
-    waits = retries * max(float(config.get("OUTBOUND_RETRY_AFTER_MAX", 30)),
-                          float(config.get("OUTBOUND_BACKOFF", 0.5)) * 2 ** max(retries - 1, 0))
+    retries = int(config["OUTBOUND_RETRIES"])
+    per_try = float(config["OUTBOUND_CONNECT_TIMEOUT"]) + float(config["OUTBOUND_READ_TIMEOUT"])
+    waits = retries * max(float(config["OUTBOUND_RETRY_AFTER_MAX"]),
+                          float(config["OUTBOUND_BACKOFF"]) * 2 ** max(retries - 1, 0))
     return timedelta(seconds=(retries + 1) * per_try + waits) + CLAIM_MARGIN
 
 

@@ -1,14 +1,11 @@
 """Exports: responses (one row per response, labels in a chosen language) and the summary table, as CSV or XLSX.
 
 Rows are produced in batches (a fixed number of queries per thousand responses, loaded responses released after
-each batch) and written to an in-memory file.
+each batch) and written by ``portal.exports``.
 Call these inside ``flask_babel.force_locale(locale)`` so that built-in labels come out in that language too.
 """
-import csv
-import io
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
 from sqlalchemy.orm import selectinload
 
 from portal.city import get_city_settings
@@ -158,26 +155,3 @@ def _question_rows(result, source, locale):
     if correct is not None:
         yield [source.label, text, "", _("right answers"), correct.x, "", correct.n, _percent(correct.p),
                _percent(correct.low), _percent(correct.high), "", ""]
-
-
-def csv_file(rows):
-    """The rows as a CSV file (UTF-8 with a BOM, so that Excel reads the Chinese right), rewound for sending."""
-    output = io.BytesIO()
-    text = io.TextIOWrapper(output, encoding="utf-8-sig", newline="")
-    csv.writer(text).writerows(rows)
-    text.flush()
-    text.detach()
-    output.seek(0)
-    return output
-
-
-def xlsx_file(rows, title):
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    for row in rows:
-        sheet.append(["" if v is None else v if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
-                      for v in row])
-    output = io.BytesIO()
-    workbook.save(output)
-    output.seek(0)
-    return output

@@ -1,12 +1,13 @@
 """Staff console for results: rates with intervals per source, area and period (also per question or matrix item),
 quality checks and recorded exclusions, the exports (responses and summary, CSV or XLSX, in a chosen language),
 and rectification: a low-scoring item made into a case for the command centre to dispatch."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from complaints.services import CaseError
+from portal import exports as portal_exports
 from portal.auth.permissions import Permission, require
 from portal.extensions import db
 from portal.i18n import LOCALES, current_locale
@@ -23,7 +24,6 @@ from surveys.results import PERIODS, item_periods, survey_results
 bp = Blueprint("survey_results", __name__, url_prefix="/console/surveys", template_folder="templates")
 
 ID = "<int(max=2147483647):survey_id>"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.app_template_global("survey_quality_rules")
@@ -204,12 +204,14 @@ def _export_locale():
     return chosen if chosen in LOCALES else current_locale()
 
 
-def _download(rows, fmt, name, title):
-    if fmt == "csv":
-        return send_file(exports.csv_file(rows), mimetype="text/csv", as_attachment=True,
-                         download_name=f"{name}.csv")
-    return send_file(exports.xlsx_file(rows, title), mimetype=XLSX, as_attachment=True,
-                     download_name=f"{name}.xlsx")
+def _download(rows, fmt, name, title, locale):
+    """Rows written in ``locale`` (a CSV is written while it is sent, so the locale is entered again there)."""
+    def in_locale():
+        with force_locale(locale):
+            yield from rows
+
+    return portal_exports.send_table(fmt, in_locale(), name, title,
+                                  encoding=portal_exports.csv_encoding(request.args.get("encoding")))
 
 
 @bp.get(f"/{ID}/export/responses.<any(csv, xlsx):fmt>")
@@ -218,9 +220,8 @@ def export_responses(survey_id, fmt):
     survey = _survey(survey_id)
     locale = _export_locale()
 
-    with force_locale(locale):
-        return _download(exports.response_rows(survey, locale), fmt, f"survey-{survey.id}-responses-{locale}",
-                         "responses")
+    return _download(exports.response_rows(survey, locale), fmt, f"survey-{survey.id}-responses-{locale}",
+                     "responses", locale)
 
 
 @bp.get(f"/{ID}/export/summary.<any(csv, xlsx):fmt>")
@@ -230,4 +231,4 @@ def export_summary(survey_id, fmt):
     locale = _export_locale()
     with force_locale(locale):
         rows = list(exports.summary_rows(survey_results(survey), locale))
-    return _download(rows, fmt, f"survey-{survey.id}-summary-{locale}", "summary")
+    return _download(rows, fmt, f"survey-{survey.id}-summary-{locale}", "summary", locale)

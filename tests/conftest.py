@@ -55,6 +55,23 @@ class IsolatedClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
+def _worker_database(url, worker):
+    """Under pytest-xdist (``-n 2``) each worker gets its own PostgreSQL database, ``<name>_<worker>`` (e.g.
+    ``test_gw0``), created on first use; without xdist the database of TEST_DATABASE_URL itself."""
+    if not worker:
+        return url
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    parts = make_url(url)
+    name = f"{parts.database}_{worker}"
+    admin = parts.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            connection.execute(f'CREATE DATABASE "{name}"')
+    return parts.set(database=name).render_as_string(hide_password=False)
+
+
 def base_config(url, **overrides):
     config = {
         "TESTING": True,
@@ -76,7 +93,7 @@ def database_url(request, tmp_path_factory):
         reason = _pg_unavailable_reason()
         if reason:
             pytest.skip(reason)
-        url = PG_URL
+        url = _worker_database(PG_URL, os.environ.get("PYTEST_XDIST_WORKER", ""))
         app = create_app(base_config(url))
         with app.app_context():
             db.drop_all()

@@ -20,19 +20,16 @@ from portal.city import get_city_settings
 from portal.clock import to_local, utcnow
 from portal.extensions import db
 
-CLUSTER_DAYS = 30
-CLUSTER_THRESHOLD = 5
-
 STRIKE_SUMMARY = _l("%(unit)s reached the 2nd strike of the escalation ladder: %(reason)s")
 CLUSTER_SUMMARY = _l("%(count)d reports of “%(category)s” at %(place)s in the last %(days)d days")
 
 
 def cluster_days():
-    return int(current_app.config.get("BOARD_CLUSTER_DAYS", CLUSTER_DAYS))
+    return int(current_app.config["BOARD_CLUSTER_DAYS"])
 
 
 def cluster_threshold():
-    return int(current_app.config.get("BOARD_CLUSTER_THRESHOLD", CLUSTER_THRESHOLD))
+    return int(current_app.config["BOARD_CLUSTER_THRESHOLD"])
 
 
 def _locale():
@@ -114,10 +111,3 @@ def propose_candidates(now=None):
     added = [c for c in strike_candidates() + cluster_candidates(now) if _add(c) is not None]
     db.session.flush()
     return added
-
-
-def run_proposals():
-    """The scheduler's entry point: propose and commit."""
-    added = propose_candidates()
-    db.session.commit()
-    return len(added)

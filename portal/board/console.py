@@ -36,6 +36,7 @@ from portal.board.console_forms import (
 )
 from portal.board.models import Appeal, EditorialState, ExposureItem, ItemPhoto, RectificationStatus
 from portal.board.services import BoardError
+from portal.city import city_today
 from portal.extensions import db
 from portal.registry.models import Point
 
@@ -61,7 +62,7 @@ def index():
     form.unit.choices = [("", _("Any unit"))] + unit_choices()[1:]
     form.area.choices = [("", _("Any area"))] + area_choices()[1:]
     form.validate()
-    today = services.local_today()
+    today = city_today()
     query = db.select(ExposureItem)
 
     def ok(field):
@@ -144,7 +145,7 @@ def _field_error(form, error):
 def new_item():
     form = ItemForm().fill_choices()
     if request.method == "GET":
-        form.found_on.data = services.local_today()
+        form.found_on.data = city_today()
     item = _save_item_form(form, lambda data: services.create_item(data, current_user))
     if item is not None:
         db.session.commit()
@@ -186,7 +187,7 @@ def _edit_form(item):
 
 def render_item(item, failed=None, status=200):
     """The item page; ``failed`` is (form name, bound form) to show a refused input with its errors."""
-    today = services.local_today()
+    today = city_today()
     forms = {
         "entry": EntryForm(formdata=None, reported_on=today),
         "submit": ConfirmForm(formdata=None), "send_back": ReasonForm(formdata=None, prefix="send_back"),

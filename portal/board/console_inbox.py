@@ -13,6 +13,7 @@ from portal.board.console_forms import AppealForm, error_message
 from portal.board.models import Appeal, ItemPhoto
 from portal.board.redaction import delete_on_rollback
 from portal.board.services import APPEALABLE, BoardError
+from portal.city import city_today
 from portal.extensions import db
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
@@ -35,12 +36,12 @@ def own_item_or_404(item_id):
 @require(Permission.BOARD_APPEAL)
 def index():
     return render_template("board/console/inbox.html", items=services.items_for_unit(current_user.unit_id),
-                           today=services.local_today())
+                           today=city_today())
 
 
 def render_inbox_item(item, form=None, status=200):
     return render_template("board/console/inbox_item.html", item=item, form=form or AppealForm(formdata=None),
-                           can_appeal=services.can_appeal(item, current_user), today=services.local_today(),
+                           can_appeal=services.can_appeal(item, current_user), today=city_today(),
                            notice_ends=services.notice_ends_at(item)), status
 
 

@@ -24,7 +24,6 @@ from portal.board.models import (
     ItemPhoto,
     RectificationStatus,
 )
-from portal.board.services import local_today as city_today  # noqa: F401 - used by views and tests
 from portal.city import get_city_settings
 from portal.extensions import db
 from portal.i18n import localized

@@ -26,11 +26,10 @@ from portal.board.models import (
     ItemKind,
     ItemPhoto,
 )
-from portal.city import get_city_settings
+from portal.city import city_today, get_city_settings
 from portal.clock import to_local, utcnow
 from portal.extensions import db
 
-NOTICE_HOURS = 48  # the exposed unit's notice before publication; app.config["BOARD_NOTICE_HOURS"] overrides
 MAX_TITLE = 200
 MAX_TEXT = 5000
 MAX_REASON = 500
@@ -59,12 +58,7 @@ class BoardError(Exception):
 # ---------------------------------------------------------------- small helpers
 
 def notice_hours():
-    return current_app.config.get("BOARD_NOTICE_HOURS", NOTICE_HOURS)
-
-
-def local_today(now=None):
-    """Today in the city's timezone (the rectification status is a matter of local dates)."""
-    return to_local(now or utcnow(), get_city_settings().timezone).date()
+    return current_app.config["BOARD_NOTICE_HOURS"]
 
 
 def _require(actor, *permissions):
@@ -125,7 +119,7 @@ def _apply(item, data):
         item.deadline = data["deadline"]
     if not isinstance(item.found_on, date):
         raise BoardError("required", field="found_on")
-    if item.found_on > local_today():
+    if item.found_on > city_today():
         raise BoardError("found_in_future", field="found_on")
     if item.deadline is not None and item.deadline < item.found_on:
         raise BoardError("deadline_before_found", field="deadline")
@@ -307,7 +301,7 @@ def add_entry(item, actor, *, milestone, text, reported_on, text_en=None, photos
     text_en = _clean(text_en, MAX_TEXT, "text_en")
     if not isinstance(reported_on, date):
         raise BoardError("required", field="reported_on")
-    if reported_on > local_today():
+    if reported_on > city_today():
         raise BoardError("entry_in_future", field="reported_on")
     if reported_on < item.found_on:
         raise BoardError("entry_before_found", field="reported_on")
@@ -548,7 +542,7 @@ def create_item_from_candidate(candidate, actor):
         raise BoardError("candidate_decided")
     item = create_item({"kind": kind, "title": candidate.summary[:MAX_TITLE], "description": candidate.summary,
                         "unit": candidate.unit, "area": candidate.area, "point": candidate.point,
-                        "category": candidate.category, "found_on": local_today()}, actor)
+                        "category": candidate.category, "found_on": city_today()}, actor)
     _mark_used(candidate, item, actor)
     db.session.flush()
     return item

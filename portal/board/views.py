@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.board import api, feeds, mapdata, public, share
 from portal.board.models import ItemKind, RectificationStatus
+from portal.city import city_today
 from portal.extensions import db
 from portal.i18n import current_locale, localized
 from portal.registry.models import Area, Unit
@@ -59,7 +60,7 @@ def _item_or_abort(item_id):
 def index():
     """The board: exposures newest first with filters, and the 红榜 (praise) beside them."""
     filters = public.BoardFilters.from_args(request.args)
-    today = public.city_today()
+    today = city_today()
     page = public.list_page(filters, today)
     praise, praise_photos = public.latest_praise() if filters.kind is None and not filters.active else ([], {})
     return render_template("board/public/index.html", filters=filters, page=page, today=today, praise=praise,
@@ -76,7 +77,7 @@ def item(item_id):
         return gone
     before, after = public.published_photos(found)
     cases, me_too = public.case_figures([found.id]).get(found.id, (0, 0))
-    return render_template("board/public/item.html", item=found, today=public.city_today(), before=before,
+    return render_template("board/public/item.html", item=found, today=city_today(), before=before,
                            after=after, linked_cases=cases, me_too=me_too,
                            share_url=api.absolute(url_for(".share_image", item_id=found.id, lang=current_locale())))
 
@@ -107,9 +108,9 @@ def unit(unit_id):
     found = db.get_or_404(Unit, unit_id)
     filters = public.BoardFilters.from_args(request.args)
     filters.unit = found.id
-    page = public.list_page(filters, public.city_today(), default_kinds=None)
+    page = public.list_page(filters, city_today(), default_kinds=None)
     return render_template("board/public/unit.html", unit=found, page=page, filters=filters,
-                           today=public.city_today(), figures=_unit_figures(found.id),
+                           today=city_today(), figures=_unit_figures(found.id),
                            figure_labels=[(key, str(label)) for key, label in FIGURE_LABELS.items()])
 
 
@@ -140,7 +141,7 @@ def share_image(item_id):
     found, gone = _item_or_abort(item_id)
     if gone:
         return gone
-    png = share.poster_for(found, public.city_today(), current_locale(),
+    png = share.poster_for(found, city_today(), current_locale(),
                            api.absolute(url_for(".item", item_id=found.id)))
     response = current_app.response_class(png, mimetype="image/png")
     response.headers["Cache-Control"] = f"public, max-age={FEED_MAX_AGE}"
@@ -151,9 +152,9 @@ def share_image(item_id):
 # ---------------------------------------------------------------- feeds
 
 def _feed(title, alternate, scope, filters):
-    page = public.list_page(filters, public.city_today(), per_page=feeds.FEED_SIZE, default_kinds=None)
+    page = public.list_page(filters, city_today(), per_page=feeds.FEED_SIZE, default_kinds=None)
     body = feeds.atom(title=title, self_url=api.absolute(request.path), alternate_url=api.absolute(alternate),
-                      scope=scope, items=page.items, today=public.city_today())
+                      scope=scope, items=page.items, today=city_today())
     response = current_app.response_class(body, mimetype="application/atom+xml")
     response.headers["Cache-Control"] = f"public, max-age={FEED_MAX_AGE}"
     return response
@@ -196,7 +197,7 @@ def _json_error(code, message, **extra):
 def api_items():
     """The board's list as JSON: the same filters as the page (``kind`` empty = every kind), paginated."""
     filters = public.BoardFilters.from_args(request.args)
-    today = public.city_today()
+    today = city_today()
     page = public.list_page(filters, today, default_kinds=None)
     return _json(api.item_list(page, filters, today))
 
@@ -209,4 +210,4 @@ def api_item(item_id):
         return _json_error(410, _("This item has been taken down."), id=gone.item.id)
     if found is None:
         return _json_error(404, _("There is no such item on the board."))
-    return _json(api.item_detail(found, public.city_today()))
+    return _json(api.item_detail(found, city_today()))

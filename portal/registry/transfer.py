@@ -8,12 +8,13 @@ from dataclasses import asdict, dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
+from portal import exports
 from portal.auth import audit
 from portal.extensions import db
 from portal.registry.forms import ERROR_MESSAGES
 from portal.registry.models import Area, Point, Unit
 from portal.registry.services import RegistryError, save
-from portal.registry.transfer_columns import FORMULA_STARTS, SPECS, BadValue
+from portal.registry.transfer_columns import SPECS, BadValue
 
 KINDS = ("areas", "units", "points")
 MAX_BYTES = 5 * 1024 * 1024
@@ -84,10 +85,7 @@ def _decode(data):
 
 
 def _cell(value):
-    value = value.strip()
-    if value[:1] == "'" and value[1:2] in FORMULA_STARTS:
-        value = value[1:]
-    return value
+    return exports.unescape_csv(value.strip())
 
 
 def _column_letter(index):
@@ -349,18 +347,14 @@ def _export_value(column, obj, codes):
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, float):
-        return repr(value)
-    value = getattr(value, "value", value)
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+        return value  # a number stays a number (a western longitude is no formula)
+    return getattr(value, "value", value)  # portal.exports escapes text that looks like a formula
 
 
-def export_csv(kind):
-    """All records of one kind (active and inactive) ordered by code, as UTF-8 CSV with a BOM for Excel."""
+def export_rows(kind):
+    """The header, then all records of one kind (active and inactive) ordered by code, for ``portal.exports``."""
     spec, model = SPECS[kind], MODELS[kind]
     codes = {ref: dict(db.session.execute(db.select(m.id, m.code)).all()) for ref, m in MODELS.items()}
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([c.name for c in spec.columns])
+    yield [c.name for c in spec.columns]
     for obj in db.session.execute(db.select(model).order_by(model.code)).scalars():
-        writer.writerow([_export_value(column, obj, codes) for column in spec.columns])
-    return out.getvalue().encode("utf-8-sig")
+        yield [_export_value(column, obj, codes) for column in spec.columns]

@@ -14,8 +14,6 @@ LEVEL_ALIASES = {"市": AreaLevel.CITY, "区": AreaLevel.DISTRICT, "县": AreaLe
                  "网格": AreaLevel.GRID}
 TRUE_WORDS = {"1", "true", "yes", "是"}
 FALSE_WORDS = {"0", "false", "no", "否"}
-# Cells starting with these would run as formulas in Excel; the export prefixes them with ' and the import strips it.
-FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 class BadValue(Exception):

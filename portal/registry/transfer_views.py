@@ -4,6 +4,7 @@ import json
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 
+from portal import exports
 from portal.auth.permissions import Permission, require
 from portal.city import get_city_settings
 from portal.clock import to_local, utcnow
@@ -35,8 +36,8 @@ def import_page():
 @require(Permission.REGISTRY_EDIT)
 def export_csv(kind):
     day = to_local(utcnow(), get_city_settings().timezone).date().isoformat()
-    return Response(transfer.export_csv(kind), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={kind}-{day}.csv"})
+    return exports.send_csv(transfer.export_rows(kind), f"{kind}-{day}.csv",
+                            encoding=exports.csv_encoding(request.args.get("encoding")))
 
 
 @bp.route("/boundaries", methods=["GET", "POST"])

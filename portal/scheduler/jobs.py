@@ -51,8 +51,8 @@ class JobSpec:
 
 def default_jobs(config):
     """Every job of the platform, with intervals from the app config (``SCHEDULER_*``)."""
-    watch = int(config.get("SCHEDULER_WATCH_MINUTES", 5))
-    deliver = int(config.get("SCHEDULER_DELIVER_SECONDS", 30))
+    watch = int(config["SCHEDULER_WATCH_MINUTES"])
+    deliver = int(config["SCHEDULER_DELIVER_SECONDS"])
     return [
         JobSpec("time_limit_watch", "complaints.jobs:watch_time_limits", {"interval": {"minutes": watch}},
                 description=_l("Time-limit watch: reminders (黄灯) and numbered supervision notices (红灯)")),
@@ -136,7 +136,7 @@ def run_job(spec, tz_name, holder=None, due=None, now=None):
     checked again once the lease is held."""
     now = now or utcnow()
     with lock.job_lease(f"job:{spec.name}", holder,
-                        current_app.config.get("SCHEDULER_LEASE_SECONDS", 60)) as held:
+                        current_app.config["SCHEDULER_LEASE_SECONDS"]) as held:
         if not held:
             log.warning("skipping %s: another process is running it", spec.name)
             db.session.rollback()

@@ -37,8 +37,8 @@ class SchedulerProcess:
 
     def __init__(self, app, heartbeat=None, lease=None, holder=None):
         self.app = app
-        self.heartbeat = float(heartbeat or app.config.get("SCHEDULER_HEARTBEAT_SECONDS", 10))
-        self.lease = float(lease or app.config.get("SCHEDULER_LEASE_SECONDS", 60))
+        self.heartbeat = float(heartbeat or app.config["SCHEDULER_HEARTBEAT_SECONDS"])
+        self.lease = float(lease or app.config["SCHEDULER_LEASE_SECONDS"])
         if self.lease <= self.heartbeat:
             raise ValueError("the lease must be longer than the heartbeat")
         self.holder = holder or new_holder_id()

@@ -2,7 +2,7 @@
 import re
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import FloatField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
+from portal import exports
 from portal.auth.permissions import Permission, can, require
 from portal.city import get_city_settings
 from portal.clock import utcnow
@@ -23,7 +24,6 @@ from portal.scorecards.snapshot_models import Snapshot, SnapshotKind
 bp = Blueprint("bulletins", __name__, url_prefix="/console/bulletins", template_folder="templates")
 
 ID = "<int(max=2147483647):snapshot_id>"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.context_processor
@@ -180,12 +180,10 @@ def add_note(snapshot_id):
 def export(snapshot_id, fmt):
     snapshot = _snapshot(snapshot_id)
     rows = list(snapshots.table_rows(snapshot))
-    name = f"{snapshot.kind.value}-{re.sub(r'[^0-9A-Za-z-]+', '-', snapshot.period_key)}"
-    if fmt == "csv":
-        return send_file(snapshots.csv_file(rows), mimetype="text/csv", as_attachment=True,
-                         download_name=f"{name}.csv")
-    return send_file(snapshots.xlsx_file(rows, snapshot.kind.value), mimetype=XLSX, as_attachment=True,
-                     download_name=f"{name}.xlsx")
+    fallback = f"{snapshot.kind.value}-{re.sub(r'[^0-9A-Za-z-]+', '-', snapshot.period_key)}"
+    name = f"{snapshot.kind.label}-{snapshots.period_label(snapshot)}"
+    return exports.send_table(fmt, rows, name, snapshot.kind.value, fallback, freeze="A2",
+                              encoding=exports.csv_encoding(request.args.get("encoding")))
 
 
 @bp.route("/rule", methods=["GET", "POST"])

@@ -23,7 +23,6 @@ Definitions (cohorts in ``portal.scorecards.measures``; shown to staff on the de
 """
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flask import g, has_request_context
@@ -512,15 +511,3 @@ def compute(period, by, ids=None, tz=None, now=None):
 
 def city_figures(period, tz=None, now=None):
     return compute(period, "city", tz=tz, now=now)[0]
-
-
-def periods_until(kind, last, count):
-    """Helper for trends: ``count`` periods of ``kind`` ending with ``last`` (oldest first)."""
-    periods = [last]
-    for _step in range(count - 1):
-        periods.append(periods[-1].previous())
-    return periods[::-1]
-
-
-def day_after(period):
-    return period.end + timedelta(days=1)

@@ -27,7 +27,6 @@ from portal.scorecards.models import BUCKET_EDGES, BUCKETS, WORK_BUCKETS
 
 FILED_STATES = tuple(s.value for s in CaseState
                      if s not in (CaseState.RECEIVED, CaseState.REJECTED, CaseState.MERGED))
-RECEIVED_MEASURES = ("received", "filed")
 DUE_MEASURES = ("due", "postponed", "closed", "closed_on_time", "reworked", "followed_up", "satisfied",
                 "hours_n", "hours_sum") + BUCKETS + ("work_n", "work_sum") + WORK_BUCKETS
 REOPENED_MEASURES = ("reopened",)

@@ -20,8 +20,6 @@ BUCKET_EDGES = (0.5, 1, 2, 3, 4, 6, 8, 12, 16, 24, 36, 48, 72, 96, 120, 168, 240
 BUCKETS = tuple(f"h{index:02d}" for index in range(len(BUCKET_EDGES) + 1))
 WORK_BUCKETS = tuple(f"w{index:02d}" for index in range(len(BUCKET_EDGES) + 1))
 
-LEVELS = ("city", "unit", "area", "category")
-
 
 class ScoreRule(db.Model):
     """One version of the composite index: its parts (figure, weight, target) and veto lines.

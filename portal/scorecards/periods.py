@@ -14,6 +14,8 @@ from babel.dates import format_skeleton
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
+from portal.city import city_today
+
 KINDS = ("day", "xun", "month", "quarter", "year", "custom")
 MAX_CUSTOM_DAYS = 366
 
@@ -209,13 +211,9 @@ class Period:
         return self.key
 
 
-def local_today(now_utc, tz):
-    return now_utc.astimezone(_zone(tz)).date()
-
-
 def current_period(kind, now_utc, tz):
     """The period of ``kind`` that contains the local day of ``now_utc`` (still running)."""
-    return Period.containing(kind, local_today(now_utc, tz))
+    return Period.containing(kind, city_today(now_utc, tz))
 
 
 def previous_period(kind, now_utc, tz):

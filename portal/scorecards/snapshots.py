@@ -11,20 +11,16 @@ units or rules never change a stored snapshot.
 - 红黑榜 (``honours``): the red and black lists of units and areas under the versioned list rule
   (``portal.scorecards.honours``), each entry with its figures and the reasons it is there.
 """
-import csv
-import io
 import json
 from datetime import date, datetime
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from sqlalchemy.exc import IntegrityError
 
 from portal.auth import audit
-from portal.city import get_city_settings
+from portal.city import city_today, get_city_settings
 from portal.clock import to_local, utcnow
 from portal.extensions import db
 from portal.i18n import LOCALES, current_locale
@@ -312,10 +308,6 @@ def build_data(kind, period, tz, now):
 # -- storing ---------------------------------------------------------------------------------------------------
 
 
-def local_today(now, tz):
-    return to_local(now, tz).date()
-
-
 def generate_snapshot(kind, period, actor=None, now=None):
     """Store the snapshot of ``kind`` for ``period`` unless it exists; returns (snapshot, created).
 
@@ -326,7 +318,7 @@ def generate_snapshot(kind, period, actor=None, now=None):
     tz = get_city_settings().timezone
     if PERIOD_KIND[kind] != period.kind:
         raise SnapshotError("wrong_period")
-    if period.end >= local_today(now, tz):
+    if period.end >= city_today(now, tz):
         raise SnapshotError("period_incomplete")
     lock_for_write()  # reads, then writes
     existing = find_snapshot(kind, period.key)
@@ -477,42 +469,3 @@ def period_label(snapshot):
 def template_helpers():
     return {"pick": pick, "pct": pct, "points": points, "reason_text": reason_text, "period_label": period_label,
             "SnapshotKind": SnapshotKind}
-
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe(value):
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def csv_file(rows):
-    """UTF-8 with a BOM (Excel reads the Chinese right); text that looks like a formula is kept as text."""
-    output = io.BytesIO()
-    text = io.TextIOWrapper(output, encoding="utf-8-sig", newline="")
-    csv.writer(text).writerows([[_safe(v) for v in row] for row in rows])
-    text.flush()
-    text.detach()
-    output.seek(0)
-    return output
-
-
-def xlsx_file(rows, title):
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    sheet.freeze_panes = "A2"
-    for row in rows:
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value="" if value is None else value if isinstance(value, (int, float))
-                                 and not isinstance(value, bool) else str(value))
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # text stays text, even when it starts with "="
-            cells.append(cell)
-        sheet.append(cells)
-    output = io.BytesIO()
-    workbook.save(output)
-    output.seek(0)
-    return output

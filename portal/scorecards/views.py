@@ -8,14 +8,15 @@ from flask_login import current_user
 
 from complaints.models import Channel
 from portal.auth.permissions import Permission, require
-from portal.city import get_city_settings
+from portal.city import city_today
 from portal.clock import utcnow
+from portal.exports import csv_encoding
 from portal.extensions import db
 from portal.registry.models import Area, AreaLevel, Category, Unit
 from portal.scorecards import exports, honours, mapdata, rules, survey_figures, tables
 from portal.scorecards.figures import compute
 from portal.scorecards.forms import PeriodForm, RuleForm
-from portal.scorecards.periods import Period, local_today
+from portal.scorecards.periods import Period
 
 bp = Blueprint("scorecards", __name__, url_prefix="/console/scorecards", template_folder="templates")
 bp.add_app_template_filter(survey_figures.method_words, "survey_methods")
@@ -25,13 +26,9 @@ MAX_COMPARED = 8
 TREND_LENGTH = 12
 
 
-def _today():
-    return local_today(utcnow(), get_city_settings().timezone)
-
-
 def _period():
     """(period, picker form) from ``?period=<key>`` or the picker's fields; this month so far by default."""
-    today = _today()
+    today = city_today()
     form = PeriodForm(request.args)
     key = request.args.get("period")
     period = None
@@ -110,7 +107,7 @@ def dashboard():
         area_level = AreaLevel.STREET.value
     units = tables.scored(period, "unit", rule, now=now)
     areas = tables.scored(period, "area", rule, ids=tables.area_ids_at(area_level), now=now)
-    xuns = tables.trend("xun", min(period.end, _today()), TREND_LENGTH, now=now)
+    xuns = tables.trend("xun", min(period.end, city_today()), TREND_LENGTH, now=now)
     db.session.commit()  # the first visit stores rule version 1
     return render_template(
         "scorecards/dashboard.html", city_figures=city, city_score=rules.score(city, rule),
@@ -170,7 +167,7 @@ def _scorecard(by, record):
     current = tables.scored(period, by, rule, ids=[record.id], now=now)
     previous = period.previous()
     before = tables.scored(previous, by, rule, ids=[record.id], now=now)
-    points = tables.trend(period.kind if period.kind != "custom" else "month", min(period.end, _today()),
+    points = tables.trend(period.kind if period.kind != "custom" else "month", min(period.end, city_today()),
                           TREND_LENGTH, by=by, ids=[record.id], now=now)
     children = []
     if by == "area":
@@ -247,7 +244,7 @@ def export(table, fmt):
     if table == "compare":
         rows.sort(key=lambda r: ids.index(r.key))
     db.session.commit()
-    return exports.download(rows, by, fmt, table, period)
+    return exports.download(rows, by, fmt, table, period, encoding=csv_encoding(request.args.get("encoding")))
 
 
 # ---------------------------------------------------------------- rules and definitions

@@ -23,7 +23,7 @@ from portal.board.models import (
     ItemKind,
     ItemPhoto,
 )
-from portal.board.services import local_today
+from portal.city import city_today
 from portal.clock import utcnow
 from portal.extensions import db
 
@@ -67,7 +67,7 @@ def make_item(state=EditorialState.PUBLISHED, *, kind=ItemKind.PLACE, title=None
     The trail gets one event per editorial step that leads to ``state``.
     """
     state = EditorialState(state)
-    today = local_today()
+    today = city_today()
     item = ExposureItem(
         kind=ItemKind(kind), state=state, title=title or f"人民路农贸市场脏乱差 {next(_seq)}", description=description,
         unit=unit, area=area or (point.area if point is not None else None), point=point, category=category,
@@ -112,7 +112,7 @@ def _entry(item, spec, actor):
         milestone, reported_on, text = spec
         spec = {"milestone": milestone, "reported_on": reported_on, "text": text}
     milestone = EntryMilestone(spec.get("milestone", EntryMilestone.UPDATE))
-    reported_on = spec.get("reported_on") or local_today()
+    reported_on = spec.get("reported_on") or city_today()
     entry = ItemEntry(item=item, milestone=milestone, reported_on=reported_on, text=spec.get("text", "追踪报道"),
                       created_by_id=getattr(actor, "id", None))
     db.session.add(entry)

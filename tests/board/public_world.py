@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from complaints.services import add_me_too
 from portal.board.models import EditorialState, EntryMilestone, ItemKind
-from portal.board.public import city_today
+from portal.city import city_today
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.registry.models import AreaLevel

@@ -8,7 +8,7 @@ from PIL import Image
 
 from portal.auth.models import Role
 from portal.board.models import Appeal, EditorialState, ExposureItem
-from portal.board.services import local_today
+from portal.city import city_today
 from portal.extensions import db
 from portal.notify_models import Delivery
 from tests.board.factories import jpeg_bytes, make_item
@@ -43,8 +43,8 @@ def test_a_new_item_through_the_form(app, client, login, moderator):
     login(moderator)
     response = client.post("/console/board/new", data={
         "kind": "place", "title": "东门路段占道经营", "description": "早市摊贩占用人行道", "unit": unit.id,
-        "area": area.id, "found_on": local_today().isoformat(),
-        "deadline": (local_today() + timedelta(days=7)).isoformat()})
+        "area": area.id, "found_on": city_today().isoformat(),
+        "deadline": (city_today() + timedelta(days=7)).isoformat()})
     assert response.status_code == 302
     item = db.session.execute(db.select(ExposureItem)).scalar_one()
     assert item.title == "东门路段占道经营" and item.state == EditorialState.DRAFT and item.unit_id == unit.id
@@ -54,7 +54,7 @@ def test_a_bad_form_lists_every_problem_and_stores_nothing(app, english_client, 
     english_client.post("/login", data={"username": moderator.username, "password": "password123"})
     response = english_client.post("/console/board/new", data={
         "kind": "place", "title": "", "description": "x", "point_code": "NOPE",
-        "found_on": local_today().isoformat(), "deadline": (local_today() - timedelta(days=1)).isoformat()})
+        "found_on": city_today().isoformat(), "deadline": (city_today() - timedelta(days=1)).isoformat()})
     assert response.status_code == 200
     page = body(response)
     assert "This field is required." in page

@@ -8,7 +8,8 @@ from complaints.storage import get_storage
 from portal.auth.models import AuditEntry, Role
 from portal.board import services
 from portal.board.models import EditorialState, EntryMilestone, ExposureItem, ItemKind, RectificationStatus
-from portal.board.services import BoardError, local_today
+from portal.board.services import BoardError
+from portal.city import city_today
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.notify_models import Delivery
@@ -16,6 +17,7 @@ from tests.board.factories import jpeg_bytes, make_item
 from tests.factories import make_area, make_case, make_category, make_point, make_unit, make_user
 
 S = EditorialState
+NOTICE_HOURS = 48  # the unit's notice before publication, by default (config.DEFAULTS["BOARD_NOTICE_HOURS"])
 
 
 @pytest.fixture
@@ -32,15 +34,15 @@ def ready_for_publication(item):
     """Every photo redacted and the notice period over."""
     for photo in item.photos:
         photo.published_key, photo.published_thumb_key = photo.original_key, photo.original_thumb_key
-    item.unit_notified_at = utcnow() - timedelta(hours=services.NOTICE_HOURS + 1)
+    item.unit_notified_at = utcnow() - timedelta(hours=NOTICE_HOURS + 1)
     db.session.commit()
     return item
 
 
 def new_data(**kw):
     data = {"kind": ItemKind.PLACE, "title": "人民路菜市场门口垃圾堆积", "description": "连续三天无人清运",
-            "unit": make_unit("市环卫处"), "area": make_area("东城区"), "found_on": local_today() - timedelta(days=2),
-            "deadline": local_today() + timedelta(days=5)}
+            "unit": make_unit("市环卫处"), "area": make_area("东城区"), "found_on": city_today() - timedelta(days=2),
+            "deadline": city_today() + timedelta(days=5)}
     data.update(kw)
     return data
 
@@ -70,7 +72,7 @@ def test_roles_without_board_edit_cannot_make_items(app, role):
     ({"unit": None, "area": None}, "place_required"),
 ])
 def test_bad_items_are_refused_with_the_field_to_fix(app, moderator, change, code):
-    change = {k: local_today() + timedelta(days=v) if k in ("deadline", "found_on") else v for k, v in change.items()}
+    change = {k: city_today() + timedelta(days=v) if k in ("deadline", "found_on") else v for k, v in change.items()}
     with pytest.raises(BoardError) as refused:
         services.create_item(new_data(**change), moderator)
     assert refused.value.code == code
@@ -88,7 +90,7 @@ def test_a_draft_from_cases_takes_place_and_unit_links_cases_and_copies_photos(a
     second = make_case(category=category, point=point, description="厕所很脏")
     first.unit = unit
     db.session.commit()
-    item = services.create_item_from_cases([first, second], moderator, deadline=local_today() + timedelta(days=3))
+    item = services.create_item_from_cases([first, second], moderator, deadline=city_today() + timedelta(days=3))
     db.session.commit()
     assert (item.point, item.area, item.unit, item.category) == (point, point.area, unit, category)
     assert {link.case for link in item.case_links} == {first, second}
@@ -113,26 +115,26 @@ def test_unknown_case_numbers_are_all_named(app):
 # ---------------------------------------------------------------- follow-ups and status
 
 def test_progress_and_rectified_dates_follow_the_entries(app, moderator):
-    item = make_item("published", found_on=local_today() - timedelta(days=10), photos=0)
+    item = make_item("published", found_on=city_today() - timedelta(days=10), photos=0)
     services.add_entry(item, moderator, milestone=EntryMilestone.UPDATE, text="记者回访",
-                       reported_on=local_today() - timedelta(days=8))
+                       reported_on=city_today() - timedelta(days=8))
     assert (item.progress_on, item.rectified_on) == (None, None)
     services.add_entry(item, moderator, milestone=EntryMilestone.PROGRESS, text="已开始清理",
-                       reported_on=local_today() - timedelta(days=5))
+                       reported_on=city_today() - timedelta(days=5))
     services.add_entry(item, moderator, milestone=EntryMilestone.PROGRESS, text="清理过半",
-                       reported_on=local_today() - timedelta(days=6))
-    assert item.progress_on == local_today() - timedelta(days=6)
+                       reported_on=city_today() - timedelta(days=6))
+    assert item.progress_on == city_today() - timedelta(days=6)
     services.add_entry(item, moderator, milestone=EntryMilestone.RECTIFIED, text="已整改完毕",
-                       reported_on=local_today() - timedelta(days=1))
+                       reported_on=city_today() - timedelta(days=1))
     db.session.commit()
-    assert item.rectified_on == local_today() - timedelta(days=1)
-    assert item.status(local_today()) == RectificationStatus.DONE
+    assert item.rectified_on == city_today() - timedelta(days=1)
+    assert item.status(city_today()) == RectificationStatus.DONE
 
 
 def test_entries_cannot_be_dated_in_the_future_or_before_the_finding(app, moderator):
-    item = make_item("published", found_on=local_today() - timedelta(days=3), photos=0)
-    for day, code in ((local_today() + timedelta(days=1), "entry_in_future"),
-                      (local_today() - timedelta(days=4), "entry_before_found")):
+    item = make_item("published", found_on=city_today() - timedelta(days=3), photos=0)
+    for day, code in ((city_today() + timedelta(days=1), "entry_in_future"),
+                      (city_today() - timedelta(days=4), "entry_before_found")):
         with pytest.raises(BoardError) as refused:
             services.add_entry(item, moderator, milestone="progress", text="x", reported_on=day)
         assert refused.value.code == code
@@ -278,9 +280,9 @@ def test_publication_waits_for_the_notice_period(app, moderator, leader):
     now = utcnow()
     services.submit_for_review(item, moderator, now=now)
     with pytest.raises(BoardError) as refused:
-        services.publish(item, leader, now=now + timedelta(hours=services.NOTICE_HOURS - 1))
+        services.publish(item, leader, now=now + timedelta(hours=NOTICE_HOURS - 1))
     assert refused.value.code == "notice_period"
-    services.publish(item, leader, now=now + timedelta(hours=services.NOTICE_HOURS))
+    services.publish(item, leader, now=now + timedelta(hours=NOTICE_HOURS))
     assert item.state == S.PUBLISHED
 
 

@@ -3,7 +3,7 @@ import re
 from datetime import timedelta
 
 from portal.board.models import EntryMilestone
-from portal.board.public import city_today
+from portal.city import city_today
 from tests.board.factories import make_item
 from tests.factories import make_area, make_category, make_unit
 

@@ -8,7 +8,7 @@ import pytest
 
 from complaints.photos import prepare_photo, store_photos
 from portal.board.models import EntryMilestone, ItemKind
-from portal.board.services import local_today
+from portal.city import city_today
 from portal.clock import utcnow
 from portal.extensions import db
 from tests.board.factories import jpeg_bytes, make_item, make_photo, stored_bytes
@@ -269,8 +269,8 @@ def _add_items(count, area, unit):
     """Items each with their own area and unit (a lazy load per row would show as extra queries)."""
     for n in range(count):
         item = make_item(area=make_area(f"社区{n}", parent=area), unit=make_unit(f"单位{n}"), photos=1,
-                         deadline=local_today() + timedelta(days=n % 5),
-                         entries=[(EntryMilestone.PROGRESS, local_today(), "整改中")] if n % 2 else ())
+                         deadline=city_today() + timedelta(days=n % 5),
+                         entries=[(EntryMilestone.PROGRESS, city_today(), "整改中")] if n % 2 else ())
         make_photo(item, stage="after")
     db.session.commit()
 

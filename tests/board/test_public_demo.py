@@ -1,7 +1,7 @@
 """The demo board: published items in every rectification status, praise, redacted photos; seeded once."""
 from portal.board.demo import seed_board_demo
 from portal.board.models import ExposureItem, ItemKind, ItemPhoto
-from portal.board.public import city_today
+from portal.city import city_today
 from portal.clock import utcnow
 from portal.demo import seed_demo_city
 from portal.extensions import db

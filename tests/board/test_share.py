@@ -3,7 +3,7 @@ import io
 
 import pytest
 import zxingcpp
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from portal.board import share
 from portal.extensions import db
@@ -46,13 +46,30 @@ def test_poster_is_drawn_with_the_vendored_cjk_font(client, world):
     assert len(lines) == 3 and lines[-1].endswith("…")
 
 
-def test_poster_language_and_status_change_the_image(client, world):
-    chinese = client.get(f"/board/items/{world.overdue.id}/share.png?lang=zh_Hans").data
-    english = client.get(f"/board/items/{world.overdue.id}/share.png?lang=en").data
-    assert chinese != english
+def drawn_texts(client, monkeypatch, item, lang):
+    """The texts drawn on the item's poster in ``lang``."""
+    texts = []
+    real = ImageDraw.ImageDraw.text
+
+    def recording(self, xy, text, *args, **kwargs):
+        texts.append(text)
+        return real(self, xy, text, *args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(ImageDraw.ImageDraw, "text", recording)
+        poster(client, item, lang)
+    return texts
+
+
+def test_poster_language_and_status_change_the_image(client, world, monkeypatch):
+    english = drawn_texts(client, monkeypatch, world.overdue, "en")
+    assert "Overdue, not rectified" in english
+    assert any(text.startswith("Responsible unit: ") for text in english)
+    chinese = drawn_texts(client, monkeypatch, world.overdue, "zh_Hans")
+    assert "Overdue, not rectified" not in chinese and "解放路流动摊贩占道" in chinese
     world.overdue.rectified_on = world.today
     db.session.commit()
-    assert client.get(f"/board/items/{world.overdue.id}/share.png?lang=zh_Hans").data != chinese
+    assert "Rectified" in drawn_texts(client, monkeypatch, world.overdue, "en")  # a new poster, not the cached one
 
 
 def test_poster_is_cached_until_the_item_changes(client, world, monkeypatch):

@@ -6,7 +6,7 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from portal.board.models import EntryMilestone
-from portal.board.public import city_today
+from portal.city import city_today
 from portal.extensions import db
 from portal.registry.models import AreaLevel
 from tests.board.factories import make_item

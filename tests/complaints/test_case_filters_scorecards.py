@@ -9,11 +9,12 @@ import pytest
 from complaints.models import CaseState, SavedFilter
 from complaints.supervision_models import NoticeKind, SupervisionNotice
 from portal.auth.models import Role
+from portal.city import city_today
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.registry.models import AreaLevel
 from portal.scorecards.figures import compute
-from portal.scorecards.periods import Period, local_today
+from portal.scorecards.periods import Period
 from portal.scorecards.views import _cases_link
 from tests.factories import make_area, make_category, make_unit, make_user
 from tests.scorecards.helpers import local, put_case
@@ -123,7 +124,7 @@ def test_a_due_time_not_yet_passed_is_neither_counted_nor_listed(app, client, ci
                     state=C.IN_PROGRESS, due=now - timedelta(hours=1))
     put_case(category=city["garbage"], area=area, unit=unit, received=now - timedelta(days=2),
              state=C.IN_PROGRESS, due=now + timedelta(days=10))
-    today = local_today(now, "Asia/Shanghai")
+    today = city_today(now, "Asia/Shanghai")
     around = Period.custom(today - timedelta(days=20), today + timedelta(days=20))
     assert figures_of(around, "unit", unit.id).due == 1
     assert listed(client, link(app, around, "due", "unit", unit.id)) == [past.number]

@@ -1,8 +1,9 @@
 """Three languages: how a request's language is chosen, and what each language shows."""
 import pytest
 
+from portal.auth.models import Role
 from portal.i18n import locale_from_tag
-from tests.factories import make_point
+from tests.factories import make_point, make_user
 
 
 @pytest.mark.parametrize("tag, locale", [
@@ -35,9 +36,23 @@ def test_switcher_choice_sticks_in_a_cookie_and_beats_the_browser(client):
     assert html_lang(client.get("/?lang=zh_Hant")) == "zh-Hant"
 
 
-def test_every_page_offers_the_language_switcher(client):
-    page = client.get("/").get_data(as_text=True)
-    assert "lang=zh_Hant" in page and "lang=en" in page
+def test_every_page_offers_the_language_switcher(app, client, login):
+    """Each public page without parameters, and a console page, links to itself in the other two languages."""
+    paths = sorted(rule.rule for rule in app.url_map.iter_rules() if "GET" in rule.methods and not rule.arguments
+                   and not rule.rule.startswith(("/static", "/console", "/api")))
+    checked = []
+    for path in paths:
+        response = client.get(path)
+        if response.status_code != 200 or response.mimetype != "text/html":
+            continue  # a feed, a redirect, a file
+        page = response.get_data(as_text=True)
+        for code in ("zh_Hant", "en"):
+            assert f'href="{path}?lang={code}"' in page, (path, code)
+        checked.append(path)
+    assert {"/", "/report", "/board/"} <= set(checked), checked
+    login(make_user(Role.DISPATCHER))
+    console = client.get("/console/?lang=en").get_data(as_text=True)
+    assert 'href="/console/?lang=zh_Hans"' in console and 'href="/console/?lang=zh_Hant"' in console
 
 
 def test_public_pages_speak_the_chosen_language(client):

@@ -8,7 +8,7 @@ import pytest
 
 from complaints.models import Case
 from portal.board.models import EntryMilestone
-from portal.board.public import city_today
+from portal.city import city_today
 from portal.extensions import db
 from portal.registry.models import AreaLevel
 from portal.taxonomy import install_taxonomy

@@ -98,7 +98,10 @@ def test_printed_codes_keep_working_after_the_secret_key_is_rotated(client, app,
     with app.test_request_context():
         token = qr.token_for(point)
     app.config["SECRET_KEY"] = "a-brand-new-secret-key"
-    assert client.get(scan_path(token)).status_code == 302
+    scanned = client.get(scan_path(token))
+    assert scanned.status_code == 302 and urlsplit(scanned.location).path == "/report"
+    page = client.get(scanned.location).get_data(as_text=True)
+    assert "人民公园公厕" in page and point.code in page  # the report form of this very point
 
 
 # Codes that lead nowhere ------------------------------------------------------------------------------------------
@@ -173,7 +176,9 @@ def test_regenerated_code_replaces_the_old_placard(client, app, admin, point):
         new_token = qr.token_for(point)
     assert new_token != old_token
     assert_friendly_problem(client.get(scan_path(old_token)), "This code has been replaced")
-    assert client.get(scan_path(new_token)).status_code == 302
+    scanned = client.get(scan_path(new_token))
+    assert scanned.status_code == 302 and urlsplit(scanned.location).path == "/report"
+    assert point.code in client.get(scanned.location).get_data(as_text=True)
 
 
 def test_regenerating_is_audited(client, admin, point):

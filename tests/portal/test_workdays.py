@@ -4,7 +4,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from portal.workdays import add_working_hours, is_workday, parse_periods, working_hours_between
+from portal.workdays import (
+    SOURCE_RULES,
+    add_working_hours,
+    default_year,
+    is_workday,
+    parse_periods,
+    working_hours_between,
+)
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -64,7 +71,9 @@ def test_hours_between_counts_only_working_time():
 
 
 def test_a_year_the_package_does_not_know_keeps_its_statutory_holidays():
-    # chinesecalendar 1.11.0 stops at 2026. 2031-01-01 (元旦) is a Wednesday: Monday–Friday would work it.
+    # chinesecalendar 1.11.0 stops at 2026, so the rules answer for 2031 (and say the year is provisional):
+    assert (default_year(2031).source, default_year(2031).confirmed) == (SOURCE_RULES, False)
+    # 2031-01-01 (元旦) is a Wednesday: Monday–Friday would work it.
     assert datetime(2031, 1, 1).weekday() == 2 and not is_workday(datetime(2031, 1, 1).date())
     # 2031 春节: 正月初一 is Thursday 2031-01-23, so 除夕 Wednesday 01-22 to 初三 Saturday 01-25 are off, and
     # 初三 on a Saturday is made up on Monday 01-27 (Sunday 01-26 is off anyway); Tuesday 01-28 is worked.

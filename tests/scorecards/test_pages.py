@@ -2,6 +2,7 @@
 rule versions, export every table, and the dashboard runs a bounded number of queries."""
 import csv
 import io
+import re
 from datetime import date
 
 import pytest
@@ -200,6 +201,12 @@ def test_the_dashboard_runs_the_same_few_queries_however_many_units_and_areas(ap
 
 
 def test_periods_of_every_kind_render(client, city, leader):
-    for key in ("day:2026-11-03", "xun:2026-11-1", "quarter:2026-Q4", "year:2026", "custom:2026-11-03:2026-11-09"):
-        assert client.get(f"/console/scorecards/units/{city['unit'].id}?period={key}").status_code == 200
+    # the city's three cases were received on 2 Nov, 4 Nov and 8 Nov: counted by hand for each period
+    for key, received in (("day:2026-11-03", 0), ("xun:2026-11-1", 3), ("quarter:2026-Q4", 3), ("year:2026", 3),
+                          ("custom:2026-11-03:2026-11-09", 2)):
+        response = client.get(f"/console/scorecards/units/{city['unit'].id}?period={key}&lang=en")
+        assert response.status_code == 200, key
+        shown = re.search(r"<td>Received \(受理\)</td>\s*<td class=\"text-end\">(?:<a [^>]*>)?(\d+)",
+                          response.get_data(as_text=True))
+        assert shown and int(shown.group(1)) == received, key
     assert Period.parse("year:2026").contains(date(2026, 11, 3))
