@@ -86,9 +86,8 @@ def test_a_pin_placed_on_the_phone_files_the_case_in_that_cell_and_it_shows_on_t
 
 
 def test_the_board_map_and_the_leaders_map_draw_their_data_without_a_csp_violation(live_server, desktop, city):
-    from portal.city import get_city_settings
-    from portal.clock import utcnow
-    from portal.scorecards.periods import Period, local_today
+    from portal.city import city_today
+    from portal.scorecards.periods import Period
     from tests.board.factories import make_item
 
     make_item(area=city["west"], title="背街小巷乱堆放", photos=0)
@@ -101,7 +100,7 @@ def test_the_board_map_and_the_leaders_map_draw_their_data_without_a_csp_violati
     assert "背街小巷乱堆放" in page.locator(".leaflet-popup-content").inner_text()
     staff = sign_in(desktop, live_server, "leader")
     blocked += csp_errors(staff)
-    month = Period.containing("month", local_today(utcnow(), get_city_settings().timezone))  # the city's month
+    month = Period.containing("month", city_today())  # the city's month
     staff.goto(f"{live_server.url}/console/scorecards/?period={month.key}&area_level=community")
     staff.locator('#leader-map[data-loaded="2"]').wait_for()
     assert staff.locator("#leader-map path.ms-choropleth").count() == 2
