@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 's11map_boundaries'
-down_revision = 's10stuffing_repeats'
+down_revision = 's11open311_apikeys'
 branch_labels = None
 depends_on = None
 
