@@ -36,8 +36,9 @@ def create_app(config=None):
     init_extensions(app)
     register_blueprints(app)
 
-    from portal import assets, cli, errors, headers, scheduler, templating
+    from portal import assets, cache, cli, errors, headers, scheduler, templating
 
+    cache.init_app(app)  # the board's shared page cache and its generation (raised by every public change)
     assets.init_app(app)
     headers.init_app(app)
     errors.init_app(app)
@@ -101,6 +102,7 @@ def init_extensions(app):
     import complaints.supervision_models  # noqa: F401
     import portal.auth.models  # noqa: F401
     import portal.board.models  # noqa: F401
+    import portal.cache  # noqa: F401
     import portal.city  # noqa: F401
     import portal.notify_models  # noqa: F401
     import portal.registry.models  # noqa: F401
