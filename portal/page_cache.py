@@ -8,13 +8,17 @@ flashed message, answered 200 by the view without touching the session. Everythi
 import gzip
 import hashlib
 from functools import wraps
+from urllib.parse import urlencode
 
 from flask import current_app, g, request, session
 
 from portal import cache
 from portal.i18n import current_locale
 
-MAX_QUERY = 512  # longer query strings are never real filters: rendered, never stored
+MAX_QUERY = 512  # longer (kept) query strings are never real filters: rendered, never stored
+# The query parameters the public pages read (the board's filters and the language). Others, such as the
+# ``from=singlemessage&isappinstalled=0`` WeChat appends to shared links, change nothing and share one copy.
+QUERY_PARAMS = frozenset(("area", "unit", "status", "category", "kind", "month", "page", "lang"))
 MAX_BODY = 2 * 1024 * 1024
 VARY = "Accept-Language, Cookie"
 # Headers a view sets that the cached copy must carry again (the rest is added by after_request hooks each time).
@@ -32,7 +36,7 @@ def cached_public_page(view):
         if reader == "private":
             return _private(current_app.make_response(view(*args, **kwargs)))
         seconds = current_app.config["BOARD_CACHE_SECONDS"]
-        key = _key() if request.method in ("GET", "HEAD") and len(request.query_string) <= MAX_QUERY else None
+        key = _key() if request.method in ("GET", "HEAD") else None
         entry = _lookup(key) if key and seconds > 0 else None
         if entry is None:
             response = current_app.make_response(view(*args, **kwargs))
@@ -64,12 +68,18 @@ def _reader():
 def _key():
     """What a rendered response depends on: the generation, the site's address (absolute links), the path and
     query, the language, and the city's date (rectification statuses turn overdue at midnight)."""
+    # sorted by name only (a stable sort): the first of repeated values, the one a view reads, stays first
+    kept = sorted(((name, value) for name, value in request.args.items(multi=True) if name in QUERY_PARAMS),
+                  key=lambda pair: pair[0])
+    query = urlencode(kept)
+    if len(query) > MAX_QUERY:
+        return None
     generation = cache.current_generation()
     if generation is None:
         return None
     g.page_cache_generation = generation
-    raw = "\x00".join((str(generation.value), request.host_url, request.path, request.query_string.decode("latin-1"),
-                       current_locale(), _city_today().isoformat()))
+    raw = "\x00".join((str(generation.value), request.host_url, request.path, query, current_locale(),
+                       _city_today().isoformat()))
     return "page:" + hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()
 
 
@@ -103,7 +113,7 @@ def _entry(response, key):
         return None
     etag = hashlib.sha256(body).hexdigest()[:32]
     generation = g.get("page_cache_generation") or cache.Generation(0, 0.0)
-    first_seen = _first_seen(f"seen:{etag}:{request.host_url}{request.full_path}")
+    first_seen = _first_seen(f"seen:{etag}")  # when these very bytes were first served, under any URL
     last_modified = max(int(generation.changed_at), int(first_seen))
     headers = [(name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers]
     encoded = {"gzip": gzip.compress(body, compresslevel=6, mtime=0)}

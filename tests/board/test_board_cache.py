@@ -30,7 +30,8 @@ def _pages(item, unit, area):
 def board(app):
     unit = make_unit("市环卫处", name_en="Sanitation Department")
     area = make_area("东城区")
-    item = make_item(title="人民路菜市场门口垃圾堆积", title_en="Rubbish at the Renmin Road market", unit=unit, area=area)
+    item = make_item(title="人民路菜市场门口垃圾堆积", title_en="Rubbish at the Renmin Road market", unit=unit,
+                     area=area)
     return item, unit, area
 
 
@@ -226,6 +227,26 @@ def test_filters_and_pages_do_not_collide(client, app):
     assert {i["id"] for i in everything["items"] + second["items"]} == {praise.id} | {e.id for e in exposures}
     assert "表扬：环卫工人连夜清运" not in client.get("/board/?kind=place").get_data(as_text=True)
     assert "曝光第0条" not in client.get("/board/?kind=praise").get_data(as_text=True)
+
+
+def test_tracking_parameters_share_the_copy_and_repeated_filters_keep_their_order(client, app):
+    unit = make_unit("市环卫处")
+    make_item(kind=ItemKind.PRAISE, title="表扬：环卫工人连夜清运", unit=unit)
+    make_item(title="曝光：河道漂浮垃圾", unit=unit)
+    plain = client.get("/board/?kind=praise")
+    shared = client.get("/board/?from=singlemessage&kind=praise&isappinstalled=0",
+                        headers={"If-None-Match": f'"{plain.get_etag()[0]}"'})
+    assert shared.status_code == 304
+    first_praise = client.get("/board/api/items?kind=praise&kind=place").get_json()
+    first_place = client.get("/board/api/items?kind=place&kind=praise").get_json()
+    assert [i["title"] for i in first_praise["items"]] == ["表扬：环卫工人连夜清运"]
+    assert [i["title"] for i in first_place["items"]] == ["曝光：河道漂浮垃圾"]
+
+
+def test_a_huge_query_string_is_answered_but_not_stored(client, board):
+    answer = client.get("/board/?area=" + "9" * 5000)
+    assert answer.status_code == 200
+    assert answer.headers["Cache-Control"] == "private, no-cache"
 
 
 # ---------------------------------------------------------------- every public change invalidates
