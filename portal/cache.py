@@ -105,9 +105,20 @@ class LocalStore:
 
     def generation(self, name):
         """Without Redis the generation is the database's, shared by every process on every machine."""
-        row = db.session.execute(db.select(CacheGeneration.value, CacheGeneration.changed_at)
-                                 .where(CacheGeneration.name == name)).first()
-        return Generation(row[0], row[1]) if row else Generation(0, 0.0)
+        return db_generation(db.session, name)
+
+
+_GENERATION_SQL = db.select(CacheGeneration.value, CacheGeneration.changed_at).where(
+    CacheGeneration.name == db.bindparam("name"))
+
+
+BOARD_GENERATION_SQL = f"SELECT value, changed_at FROM {_TABLE} WHERE name = '{BOARD}'"
+
+
+def db_generation(connection, name):
+    """The generation kept in the database (``connection``: a session or a Core connection)."""
+    row = connection.execute(_GENERATION_SQL, {"name": name}).first()
+    return Generation(row[0], row[1]) if row else Generation(0, 0.0)
 
 
 class RedisStore:
@@ -173,6 +184,9 @@ class RedisStore:
 def init_app(app):
     url = app.config["REDIS_URL"]
     app.extensions[EXTENSION] = RedisStore(url) if url else LocalStore(app.config["BOARD_CACHE_ENTRIES"])
+    from portal.page_cache import ReplayMiddleware
+
+    app.wsgi_app = ReplayMiddleware(app.wsgi_app, app)
     if not event.contains(Session, "after_flush", _note_changes):
         event.listen(Session, "after_flush", _note_changes)
         event.listen(Session, "after_commit", _after_commit)

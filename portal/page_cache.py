@@ -170,7 +170,10 @@ def _answer(entry, reader):
     response.set_etag(tag)
     response.last_modified = cache.utc_timestamp(entry.last_modified)
     response.headers["Vary"] = f"{VARY}, Accept-Encoding"
-    return _cache_control(response, reader)
+    _cache_control(response, reader)
+    if response.headers["Cache-Control"].startswith("public, max-age"):
+        _replay_ttl(response)
+    return response
 
 
 def _headers(response, reader):
@@ -198,3 +201,168 @@ def _private(response):
     response.headers["Vary"] = VARY
     response.headers.pop("ETag", None)
     return response
+
+
+# ---------------------------------------------------------------- replay in front of Flask
+
+REPLAY_FLAG = "X-Minsheng-Page-Cache"  # set by cached_public_page on a shareable answer; never leaves the server
+REPLAY_PREFIXES = ("/board/",)
+# Per-request headers that must never be replayed to another reader.
+NOT_REPLAYED = ("set-cookie", "date", "x-request-id", "retry-after", "x-ratelimit-limit", "x-ratelimit-remaining",
+                "x-ratelimit-reset")
+NOT_ON_304 = ("content-length", "content-type", "content-encoding")
+MAX_HEADER = 512
+
+
+def _replay_ttl(response):
+    """Mark a shareable answer for the replay layer with how long it may be replayed: the cache's seconds, never
+    past the city's midnight (rectification statuses are matters of the local date)."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from portal.city import get_city_settings
+
+    now = datetime.now(ZoneInfo(get_city_settings().timezone))
+    midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), tzinfo=now.tzinfo)
+    seconds = min(current_app.config["BOARD_CACHE_SECONDS"], (midnight - now).total_seconds())
+    if seconds >= 1:
+        response.headers[REPLAY_FLAG] = str(int(seconds))
+    return response
+
+
+class ReplayMiddleware:
+    """Answers a repeated anonymous GET of a board page with the exact response Flask produced for it (headers,
+    validators and compressed body), before Flask runs at all: under a media spike a board page then costs one
+    generation read and one cache read. Only requests without any cookie of ours and without ``?lang=`` (which
+    sets one), whose answer ``cached_public_page`` marked shareable; the key has everything the answer depends on
+    that the request carries (generation, scheme and host, path, the pages' query parameters, the language inputs,
+    the accepted encoding)."""
+
+    def __init__(self, wsgi_app, app):
+        self.wsgi_app = wsgi_app
+        self.app = app
+        self.session_cookie = app.config["SESSION_COOKIE_NAME"]
+
+    def __call__(self, environ, start_response):
+        key = self._key(environ)
+        if key is None:
+            return self._pass(environ, start_response)
+        try:
+            entry = cache_store(self.app).get(key)
+        except Exception:  # noqa: BLE001 - a cache that cannot answer is a miss
+            entry = None
+        if entry is not None:
+            return self._replay(entry, environ, start_response)
+        return self._record(key, environ, start_response)
+
+    def _pass(self, environ, start_response):
+        def start(status, headers, exc_info=None):
+            return start_response(status, [(k, v) for k, v in headers if k != REPLAY_FLAG], exc_info)
+
+        return self.wsgi_app(environ, start)
+
+    def _key(self, environ):
+        from urllib.parse import parse_qsl
+
+        from werkzeug.http import parse_cookie
+
+        path = environ.get("PATH_INFO", "")
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or not path.startswith(REPLAY_PREFIXES):
+            return None
+        raw_query = environ.get("QUERY_STRING", "")
+        if "%00" in raw_query or "\x00" in path or len(raw_query) > 4 * MAX_QUERY:
+            return None  # the input guard answers those
+        cookies = parse_cookie(environ.get("HTTP_COOKIE", "")) if environ.get("HTTP_COOKIE") else {}
+        if self.session_cookie in cookies or "remember_token" in cookies:
+            return None
+        pairs = parse_qsl(raw_query, keep_blank_values=True)
+        if any(name == "lang" for name, _value in pairs):
+            return None
+        kept = sorted(((n, v) for n, v in pairs if n in QUERY_PARAMS), key=lambda pair: pair[0])
+        language = environ.get("HTTP_ACCEPT_LANGUAGE", "")
+        if len(language) > MAX_HEADER:
+            return None
+        generation = _generation(self.app)
+        if generation is None:
+            return None
+        host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+        raw = "\x00".join((str(generation.value), environ.get("wsgi.url_scheme", "http"), host,
+                           environ.get("SCRIPT_NAME", ""), path, urlencode(kept), cookies.get("lang", ""), language,
+                           _encoding_of(environ.get("HTTP_ACCEPT_ENCODING", "")) or ""))
+        return "replay:" + hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()
+
+    def _record(self, key, environ, start_response):
+        captured = {}
+
+        def start(status, headers, exc_info=None):
+            flag = next((v for k, v in headers if k == REPLAY_FLAG), None)
+            headers = [(k, v) for k, v in headers if k != REPLAY_FLAG]
+            if flag and status.startswith("200") and not any(k.lower() == "set-cookie" for k, _v in headers):
+                captured.update(status=status, headers=headers, ttl=int(flag))
+            return start_response(status, headers, exc_info)
+
+        result = self.wsgi_app(environ, start)
+        if not captured:
+            return result
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        if environ.get("REQUEST_METHOD") == "GET" and len(body) <= MAX_BODY:
+            kept = [(k, v) for k, v in captured["headers"] if k.lower() not in NOT_REPLAYED]
+            try:
+                cache_store(self.app).set(key, (captured["status"], kept, body), captured["ttl"])
+            except Exception:  # noqa: BLE001
+                pass
+        return [body]
+
+    def _replay(self, entry, environ, start_response):
+        status, headers, body = entry
+        if _replay_not_modified(environ, headers):
+            start_response("304 NOT MODIFIED", [(k, v) for k, v in headers if k.lower() not in NOT_ON_304])
+            return [b""]
+        start_response(status, headers)
+        return [b""] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
+
+
+def cache_store(app):
+    return app.extensions[cache.EXTENSION]
+
+
+def _generation(app):
+    found = cache_store(app)
+    if isinstance(found, cache.RedisStore):
+        return found.generation(cache.BOARD)
+    engine = app.extensions.get("public_cache_engine")
+    if engine is None:
+        from portal.extensions import db
+
+        with app.app_context():
+            engine = app.extensions["public_cache_engine"] = db.engine
+    with engine.connect() as connection:  # plain SQL, no compilation: this runs on every board request
+        row = connection.exec_driver_sql(cache.BOARD_GENERATION_SQL).first()
+    return cache.Generation(row[0], row[1]) if row else cache.Generation(0, 0.0)
+
+
+def _encoding_of(accept_encoding):
+    from werkzeug.http import parse_accept_header
+
+    accepted = parse_accept_header(accept_encoding)
+    return next((name for name in ENCODINGS if accepted[name]), None)
+
+
+def _replay_not_modified(environ, headers):
+    from werkzeug.http import parse_date, parse_etags, unquote_etag
+
+    values = {k.lower(): v for k, v in headers}
+    if "etag" not in values:
+        return False
+    if environ.get("HTTP_IF_NONE_MATCH"):
+        tag = unquote_etag(values["etag"])[0]
+        base = tag.split(":")[0]
+        matches = parse_etags(environ["HTTP_IF_NONE_MATCH"])
+        return any(matches.contains(t) for t in [base] + [f"{base}:{name}" for name in ENCODINGS])
+    since = parse_date(environ.get("HTTP_IF_MODIFIED_SINCE"))
+    modified = parse_date(values.get("last-modified"))
+    return since is not None and modified is not None and since >= modified

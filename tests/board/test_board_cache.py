@@ -51,8 +51,14 @@ def test_every_public_board_url_is_cacheable_and_answers_304_to_its_etag(client,
         etag, weak = first.get_etag()
         assert etag and not weak, url
         assert first.last_modified is not None, url
+        assert "X-Minsheng-Page-Cache" not in first.headers
+        replayed = client.get(url)
+        assert replayed.get_data() == first.get_data(), url
+        assert {k: v for k, v in replayed.headers.items() if k != "Date"} == \
+            {k: v for k, v in first.headers.items() if k != "Date"}, url
         again = client.get(url, headers={"If-None-Match": f'"{etag}"'})
         assert again.status_code == 304, url
+        assert again.headers["Content-Security-Policy"] == first.headers["Content-Security-Policy"]
         assert again.get_data() == b"", url
         assert again.get_etag() == (etag, False), url
 
@@ -130,6 +136,21 @@ def test_strange_if_modified_since_values_never_fail(client, board, value):
     url = f"/board/items/{board[0].id}"
     client.get(url)
     assert client.get(url, headers={"If-Modified-Since": value}).status_code in (200, 304)
+
+
+def test_a_nul_byte_is_refused_even_when_the_clean_page_is_cached(client, board):
+    client.get("/board/?kind=praise")
+    assert client.get("/board/?kind=praise&from=%00").status_code == 400
+    assert client.get("/board/?kind=praise").status_code == 200
+
+
+def test_head_gets_the_headers_without_a_body(client, board):
+    url = f"/board/items/{board[0].id}"
+    full = client.get(url)
+    for _attempt in range(2):
+        head = client.head(url)
+        assert head.status_code == 200 and head.get_data() == b""
+        assert head.get_etag() == full.get_etag()
 
 
 def test_if_none_match_star_matches_the_existing_page(client, board):
