@@ -282,7 +282,10 @@ class ReplayMiddleware:
         language = environ.get("HTTP_ACCEPT_LANGUAGE", "")
         if len(language) > MAX_HEADER:
             return None
-        generation = _generation(self.app)
+        try:
+            generation = _generation(self.app)
+        except Exception:  # noqa: BLE001 - the database is down: Flask answers (its 503 page, in the reader's language)
+            return None
         if generation is None:
             return None
         host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
