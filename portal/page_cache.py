@@ -360,10 +360,17 @@ def _sqlite_generation(app, engine):
     if local is None:
         local = app.extensions.setdefault("public_cache_local", threading.local())
     connection = getattr(local, "connection", None)
+    if connection is not None and local.pool is not engine.pool:  # the engine was disposed: connect afresh
+        local.connection = None
+        connection.close()
+        connection = None
     if connection is None:
-        connection = sqlite3.connect(engine.url.database, isolation_level=None, check_same_thread=False)
-        connection.execute("PRAGMA busy_timeout=10000")
-        local.connection = connection
+        # made by the engine (its connect hooks and pragmas ran), then taken out of its pool for good
+        proxied = engine.raw_connection()
+        connection = proxied.driver_connection
+        proxied.detach()
+        connection.isolation_level = None
+        local.connection, local.pool = connection, engine.pool
     try:
         row = connection.execute(cache.BOARD_GENERATION_SQL).fetchone()
     except sqlite3.Error:
