@@ -280,8 +280,8 @@ class ReplayMiddleware:
         if any(name == "lang" for name, _value in pairs):
             return None
         kept = sorted(((n, v) for n, v in pairs if n in QUERY_PARAMS), key=lambda pair: pair[0])
-        language = environ.get("HTTP_ACCEPT_LANGUAGE", "")
-        if len(language) > MAX_HEADER:
+        language = _language_of(cookies.get("lang"), environ.get("HTTP_ACCEPT_LANGUAGE", ""))
+        if language is None:
             return None
         try:
             generation = _generation(self.app)
@@ -291,7 +291,7 @@ class ReplayMiddleware:
             return None
         host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
         raw = "\x00".join((str(generation.value), environ.get("wsgi.url_scheme", "http"), host,
-                           environ.get("SCRIPT_NAME", ""), path, urlencode(kept), cookies.get("lang", ""), language,
+                           environ.get("SCRIPT_NAME", ""), path, urlencode(kept), language,
                            _encoding_of(environ.get("HTTP_ACCEPT_ENCODING", "")) or ""))
         return "replay:" + hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()
 
@@ -378,6 +378,27 @@ def _sqlite_generation(app, engine):
         connection.close()
         raise
     return cache.Generation(row[0], row[1]) if row else cache.Generation(0, 0.0)
+
+
+def _language_of(cookie, accept_language):
+    """The language ``portal.i18n.select_locale`` will choose from the cookie and Accept-Language ("" for the city's
+    default, which is part of the generation), so that each language has one copy whatever the header's spelling;
+    None for a header too long to be a browser's."""
+    from werkzeug.datastructures import LanguageAccept
+    from werkzeug.http import parse_accept_header
+
+    from portal.i18n import locale_from_tag, normalise_locale
+
+    chosen = normalise_locale(cookie)
+    if chosen:
+        return chosen
+    if len(accept_language) > MAX_HEADER:
+        return None
+    for tag, _quality in parse_accept_header(accept_language, LanguageAccept):
+        chosen = locale_from_tag(tag)
+        if chosen:
+            return chosen
+    return ""
 
 
 def _encoding_of(accept_encoding):

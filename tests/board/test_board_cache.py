@@ -230,6 +230,11 @@ def test_languages_never_mix(app, board):
     english_cookie.set_cookie("lang", "en")
     assert '<html lang="en">' in english_cookie.get(url).get_data(as_text=True)
     assert client.get(url, headers={"If-None-Match": f'"{english.get_etag()[0]}"'}).status_code == 200
+    # the same language spelled otherwise gets the same copy; preferences by quality are honoured
+    assert client.get(url, headers={"Accept-Language": "en-GB,en;q=0.9"}).get_etag() == english.get_etag()
+    preferring_chinese = client.get(url, headers={"Accept-Language": "en;q=0.1, zh-CN;q=0.9"})
+    assert '<html lang="zh-Hans">' in preferring_chinese.get_data(as_text=True)
+    assert client.get(url, headers={"Accept-Language": "fr-FR"}).get_etag() == chinese.get_etag()  # city default
     api = client.get(f"/board/api/items/{board[0].id}", headers={"Accept-Language": "en"}).get_json()
     assert api["language"] == "en" and api["title"] == "Rubbish at the Renmin Road market"
     assert client.get(f"/board/api/items/{board[0].id}").get_json()["language"] == "zh_Hans"
