@@ -461,3 +461,15 @@ def test_when_the_generation_cannot_be_read_in_front_of_flask_the_page_is_still_
     monkeypatch.setattr(page_cache, "_generation", unavailable)
     for _attempt in range(2):
         assert client.get(f"/board/items/{board[0].id}").status_code == 200
+
+
+def test_a_change_made_in_sql_by_hand_shows_after_bumping_the_generation(client, board):
+    item = board[0]
+    url = f"/board/items/{item.id}"
+    assert "改过的标题" not in client.get(url).get_data(as_text=True)
+    db.session.execute(db.text("UPDATE exposure_items SET title = '改过的标题' WHERE id = :id"), {"id": item.id})
+    db.session.commit()
+    assert "改过的标题" not in client.get(url).get_data(as_text=True)  # no model event: the copy stays
+    cache.bump_generation()
+    db.session.commit()
+    assert "改过的标题" in client.get(url).get_data(as_text=True)
