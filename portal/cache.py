@@ -184,7 +184,7 @@ class RedisStore:
 def init_app(app):
     url = app.config["REDIS_URL"]
     app.extensions[EXTENSION] = RedisStore(url) if url else LocalStore(app.config["BOARD_CACHE_ENTRIES"])
-    from portal.page_cache import ReplayMiddleware
+    from portal.page_replay import ReplayMiddleware
 
     app.wsgi_app = ReplayMiddleware(app.wsgi_app, app)
     if not event.contains(Session, "after_flush", _note_changes):

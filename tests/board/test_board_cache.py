@@ -453,12 +453,12 @@ def test_the_board_still_answers_when_its_redis_is_unreachable(make_app, board):
 def test_when_the_generation_cannot_be_read_in_front_of_flask_the_page_is_still_answered(client, board, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
-    from portal import page_cache
+    from portal import page_replay
 
     def unavailable(app):
         raise OperationalError("SELECT value", {}, Exception("server closed the connection"))
 
-    monkeypatch.setattr(page_cache, "_generation", unavailable)
+    monkeypatch.setattr(page_replay, "_generation", unavailable)
     for _attempt in range(2):
         assert client.get(f"/board/items/{board[0].id}").status_code == 200
 
