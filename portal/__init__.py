@@ -33,8 +33,9 @@ def create_app(config=None):
     init_extensions(app)
     register_blueprints(app)
 
-    from portal import assets, cli, coords, errors, headers, scheduler, templating
+    from portal import assets, cache, cli, coords, errors, headers, scheduler, templating
 
+    cache.init_app(app)  # the board's shared page cache and its generation (raised by every public change)
     assets.init_app(app)
     coords.init_app(app)  # the map's tile source: checked, and allowed by the CSP
     headers.init_app(app)
@@ -100,6 +101,7 @@ def init_extensions(app):
     import complaints.supervision_models  # noqa: F401
     import portal.auth.models  # noqa: F401
     import portal.board.models  # noqa: F401
+    import portal.cache  # noqa: F401
     import portal.city  # noqa: F401
     import portal.notify_models  # noqa: F401
     import portal.registry.models  # noqa: F401

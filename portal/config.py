@@ -77,6 +77,12 @@ DEFAULTS = {
     "PHOTO_MAX_MEGAPIXELS": 16.0,
     "PHOTO_CONCURRENCY": 2,
     "PHOTO_WAIT_SECONDS": 20.0,
+    # The public board's shared page cache (portal/cache.py, portal/page_cache.py): seconds a rendered page is kept
+    # and may be kept by browsers and proxies (0: revalidate every time), entries per process without Redis, and the
+    # Redis that holds pages and the board's generation for every worker (empty: this process + the database).
+    "BOARD_CACHE_SECONDS": 60,
+    "BOARD_CACHE_ENTRIES": 512,
+    "REDIS_URL": "",
     # Retry-After (seconds) on the 503 page shown while the database is unavailable.
     "RETRY_AFTER_SECONDS": 30,
     # Open311 (complaints/open311): this deployment's jurisdiction_id (empty: one city, any or none accepted), whether
@@ -160,6 +166,8 @@ ENV_SETTINGS = {
     "MAP_TILE_URL": ("MAP_TILE_URL", str),
     "MAP_TILE_CRS": ("MAP_TILE_CRS", lambda v: v.strip().lower()),
     "MAP_TILE_ATTRIBUTION": ("MAP_TILE_ATTRIBUTION", str),
+    "BOARD_CACHE_SECONDS": ("BOARD_CACHE_SECONDS", int),
+    "BOARD_CACHE_ENTRIES": ("BOARD_CACHE_ENTRIES", int),
 }
 
 
@@ -210,6 +218,8 @@ def config_from_env(instance_path, environ=None):
     for name, (key, convert) in ENV_SETTINGS.items():
         if environ.get(name):
             config[key] = convert(environ[name])
+    if environ.get("REDIS_URL"):  # also the rate limits' store (RATELIMIT_STORAGE_URI above)
+        config["REDIS_URL"] = environ["REDIS_URL"]
     if "SQLALCHEMY_DATABASE_URI" not in config:
         Path(instance_path).mkdir(parents=True, exist_ok=True)
         config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(instance_path) / "minsheng.db")

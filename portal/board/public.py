@@ -288,25 +288,29 @@ def _names(model, *where, order_by):
     return [(row[0], localized(row[1], row[2], row[3]), row[4] if model is Area else 0) for row in rows]
 
 
-OPTIONS_SECONDS = 60  # how long a worker reuses the filter menus: a renamed unit shows within a minute
+OPTIONS_SECONDS = 60  # how long a worker reuses the filter menus at most
 
 
 def filter_options():
     """The menus of the filter form as (id, name in the reader's language, depth): areas down to streets, every
     active unit, every active category. The names change rarely and the board is read often, so each worker keeps
-    them per language for ``OPTIONS_SECONDS`` (filters by any id still work at once)."""
+    them per language for ``OPTIONS_SECONDS``, or until the registry changes (the board's cache generation)."""
+    from portal.cache import current_generation
+
     locale = str(get_locale())
-    cache = current_app.extensions.setdefault("board_filter_menus", {})  # locale -> (monotonic time, menus)
+    generation = current_generation()  # None: its store does not answer, read the menus afresh
+    cache = current_app.extensions.setdefault("board_filter_menus", {})  # locale -> (time, generation, menus)
     cached = cache.get(locale)
-    if cached is not None and monotonic() - cached[0] < OPTIONS_SECONDS:
-        return cached[1]
+    if cached is not None and generation is not None and monotonic() - cached[0] < OPTIONS_SECONDS \
+            and cached[1] == generation.value:
+        return cached[2]
     menus = {
         "areas": _names(Area, Area.level.in_(FILTER_AREA_LEVELS), order_by=(Area.path,)),
         "units": _names(Unit, order_by=(Unit.code,)),
         "categories": _names(Category, Category.parent_id.is_not(None),
                              order_by=(Category.sort_order, Category.code)),
     }
-    cache[locale] = (monotonic(), menus)
+    cache[locale] = (monotonic(), generation.value if generation is not None else None, menus)
     return menus
 
 

@@ -12,6 +12,7 @@ from portal.board.models import ItemKind, RectificationStatus
 from portal.city import city_today
 from portal.extensions import db
 from portal.i18n import current_locale, localized
+from portal.page_cache import cached_public_page
 from portal.registry.models import Area, Unit
 from portal.registry.services import place_label
 
@@ -57,6 +58,7 @@ def _item_or_abort(item_id):
 # ---------------------------------------------------------------- pages
 
 @bp.get("/")
+@cached_public_page
 def index():
     """The board: exposures newest first with filters, and the 红榜 (praise) beside them."""
     filters = public.BoardFilters.from_args(request.args)
@@ -70,6 +72,7 @@ def index():
 
 
 @bp.get(f"/items/<{ID}:item_id>")
+@cached_public_page
 def item(item_id):
     """One item: what, where, who answers for it, the deadline, status, follow-ups and before/after photos."""
     found, gone = _item_or_abort(item_id)
@@ -83,6 +86,7 @@ def item(item_id):
 
 
 @bp.get("/map")
+@cached_public_page
 def board_map():
     """The board's items on a map, with the board's filters (the data come from ``map_data``)."""
     filters = public.BoardFilters.from_args(request.args)
@@ -92,17 +96,16 @@ def board_map():
 
 
 @bp.get("/map.json")
+@cached_public_page
 def map_data():
-    data = mapdata.map_items(public.BoardFilters.from_args(request.args), public.city_today())
+    data = mapdata.map_items(public.BoardFilters.from_args(request.args), city_today())
     for entry in data["items"]:
         entry["url"] = url_for(".item", item_id=entry.pop("id"))
-    response = jsonify(data)
-    response.cache_control.public = True
-    response.cache_control.max_age = FEED_MAX_AGE
-    return response
+    return jsonify(data)
 
 
 @bp.get(f"/units/<{ID}:unit_id>")
+@cached_public_page
 def unit(unit_id):
     """A responsible unit: its public items and, where published, its figures from the monthly ranking."""
     found = db.get_or_404(Unit, unit_id)
@@ -155,17 +158,17 @@ def _feed(title, alternate, scope, filters):
     page = public.list_page(filters, city_today(), per_page=feeds.FEED_SIZE, default_kinds=None)
     body = feeds.atom(title=title, self_url=api.absolute(request.path), alternate_url=api.absolute(alternate),
                       scope=scope, items=page.items, today=city_today())
-    response = current_app.response_class(body, mimetype="application/atom+xml")
-    response.headers["Cache-Control"] = f"public, max-age={FEED_MAX_AGE}"
-    return response
+    return current_app.response_class(body, mimetype="application/atom+xml")
 
 
 @bp.get("/feed.atom")
+@cached_public_page
 def feed():
     return _feed(_("Exposure board"), url_for(".index"), "all", public.BoardFilters())
 
 
 @bp.get(f"/areas/<{ID}:area_id>/feed.atom")
+@cached_public_page
 def area_feed(area_id):
     area = db.session.get(Area, area_id) or abort(404)
     return _feed(_("Exposure board: %(area)s", area=area.display_name), url_for(".index", area=area.id),
@@ -173,6 +176,7 @@ def area_feed(area_id):
 
 
 @bp.get(f"/units/<{ID}:unit_id>/feed.atom")
+@cached_public_page
 def unit_feed(unit_id):
     found = db.session.get(Unit, unit_id) or abort(404)
     return _feed(_("Exposure board: %(unit)s", unit=found.display_name), url_for(".unit", unit_id=found.id),
@@ -194,6 +198,7 @@ def _json_error(code, message, **extra):
 
 
 @bp.get("/api/items")
+@cached_public_page
 def api_items():
     """The board's list as JSON: the same filters as the page (``kind`` empty = every kind), paginated."""
     filters = public.BoardFilters.from_args(request.args)
@@ -203,6 +208,7 @@ def api_items():
 
 
 @bp.get(f"/api/items/<{ID}:item_id>")
+@cached_public_page
 def api_item(item_id):
     try:
         found = public.public_item(item_id)

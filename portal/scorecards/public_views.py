@@ -4,6 +4,7 @@ from datetime import date
 from flask import Blueprint, abort, redirect, render_template, url_for
 
 from portal.extensions import db
+from portal.page_cache import cached_public_page
 from portal.scorecards import snapshots
 from portal.scorecards.periods import Period
 from portal.scorecards.snapshot_models import Snapshot, SnapshotKind
@@ -24,12 +25,14 @@ def _others():
 
 
 @bp.get("/")
+@cached_public_page
 def index():
     snapshot = snapshots.latest_published(SnapshotKind.HONOURS)
     return render_template("scorecards/snapshots/public_honours.html", snapshot=snapshot, months=_others())
 
 
 @bp.get("/<int(fixed_digits=4):year>-<int(fixed_digits=2):month>")
+@cached_public_page
 def month(year, month):
     if not 1 <= month <= 12 or year < 1:
         abort(404)
@@ -41,6 +44,7 @@ def month(year, month):
 
 
 @bp.get("/bulletins")
+@cached_public_page
 def bulletins():
     query = snapshots.published().where(Snapshot.kind.in_([SnapshotKind.XUN_BULLETIN, SnapshotKind.MONTH_RANKING]))
     items = db.session.execute(query.limit(120)).scalars().all()
@@ -48,6 +52,7 @@ def bulletins():
 
 
 @bp.get(f"/bulletins/{ID}")
+@cached_public_page
 def bulletin(snapshot_id):
     snapshot = db.session.get(Snapshot, snapshot_id)
     if snapshot is None or not snapshot.is_published:
