@@ -76,14 +76,15 @@ def tally_mismatches():
     choices, levels, ratings, matrix items), counted straight from the answer rows."""
     kinds = [kind.value for kind in COUNTED_KINDS]
     recount = Counter()
+    stratum = func.coalesce(SurveyResponse.survey_area_id, db.literal_column(str(NO_AREA)))
     rows = db.session.execute(
         db.select(SurveyResponse.survey_id, SurveyAnswer.question_id, SurveyAnswer.item, SurveyAnswer.value,
-                  SurveyResponse.source, func.coalesce(SurveyResponse.survey_area_id, NO_AREA), func.count())
+                  SurveyResponse.source, stratum, func.count())
         .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
         .join(SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id)
         .where(SurveyResponse.is_counted, SurveyAnswer.value.is_not(None), SurveyQuestion.kind.in_(kinds))
         .group_by(SurveyResponse.survey_id, SurveyAnswer.question_id, SurveyAnswer.item, SurveyAnswer.value,
-                  SurveyResponse.source, func.coalesce(SurveyResponse.survey_area_id, NO_AREA))).all()
+                  SurveyResponse.source, stratum)).all()
     for *key, count in rows:
         recount[tuple(key)] = count
     tallied = Counter()
