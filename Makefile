@@ -8,7 +8,7 @@ PORT ?= 5000
 PO := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test install migrate seed translations catalogues bench lint css clean screenshots
+.PHONY: run test install migrate seed translations catalogues bench lint css clean screenshots loadtest loadtest-faults
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,18 @@ css:
 
 bench: install
 	$(PY) -m tests.bench
+
+# Load test (tests/load): gunicorn with 4 workers on a fresh PostgreSQL database (LOADTEST_DATABASE_URL) and/or
+# SQLite, 64 phones, 20,000 reports and 20,000 survey responses (LOAD_REPORTS, LOAD_RESPONSES, LOAD_CLIENTS).
+BACKEND ?= both
+loadtest: install
+	$(PY) -m tests.load --backend $(BACKEND)
+
+# Faults: FAULT=scheduler-kill (default) or pg-restart (restarts the machine's PostgreSQL: needs
+# LOADTEST_ALLOW_PG_RESTART=1) or all.
+FAULT ?= scheduler-kill
+loadtest-faults: install
+	$(PY) -m tests.load.faults $(FAULT)
 
 # PNGs of the main pages in three languages from the demo city (temporary SQLite database, headless Chromium).
 screenshots: install
