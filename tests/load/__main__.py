@@ -140,7 +140,7 @@ def report(backend, stats, results, plan):
     return lines
 
 
-FAILS_WHEN_NONZERO = ("lost", "duplicated", "errors_5xx", "unexpected", "cases_without_event",
+FAILS_WHEN_NONZERO = ("lost", "duplicated", "errors_5xx", "unexpected", "transport_errors", "cases_without_event",
                       "responses_without_answers", "tally_mismatches", "counter_mismatches")
 
 

@@ -73,7 +73,7 @@ def run_pg_restart():
     }
     for name, value in results.items():
         load.load_line("pg-restart", name, value)
-    failed = [name for name in ("lost", "duplicated", "unexpected", "cases_without_event",
+    failed = [name for name in ("lost", "duplicated", "unexpected", "transport_errors", "cases_without_event",
                                 "responses_without_answers", "tally_mismatches", "counter_mismatches") if lines[name]]
     failed += [name for name in ("unavailable_503_bad", "errors_500") if results[name]]
     if results["recovered_after_s"] < 0:
