@@ -24,7 +24,8 @@ def _messages():
 
 
 def wants_json():
-    if request.path.startswith("/api/") or request.path.endswith(".json"):
+    # Every JSON API: /api/..., a blueprint's own api/ (the board's /board/api/items), and the .json endpoints.
+    if "/api/" in request.path or request.path.endswith(".json"):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
