@@ -51,6 +51,7 @@ class Stats:
     unexpected: Counter = field(default_factory=Counter)  # (what, status) the client did not expect
     unavailable: int = 0  # 503 answers
     unavailable_bad: int = 0  # 503 without Retry-After, or not in the user's language (HTML) / not JSON (APIs)
+    unavailable_bad_paths: Counter = field(default_factory=Counter)
     errors_5xx: int = 0  # 5xx other than 503
     tracking: list = field(default_factory=list)  # (case number, session cookie) for the readers
     seconds: float = 0.0
@@ -65,6 +66,7 @@ class Stats:
             self.unavailable += 1
             if not _good_unavailable(response):
                 self.unavailable_bad += 1
+                self.unavailable_bad_paths[response.request.url.path] += 1
         elif response.status_code >= 500:
             self.errors_5xx += 1
 

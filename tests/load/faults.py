@@ -73,6 +73,9 @@ def run_pg_restart():
     }
     for name, value in results.items():
         load.load_line("pg-restart", name, value)
+    if stats.unavailable_bad_paths:
+        print(f"pg-restart: 503 answers without Retry-After, the reader's language or JSON: "
+              f"{dict(stats.unavailable_bad_paths)}", file=sys.stderr)
     failed = [name for name in ("lost", "duplicated", "unexpected", "transport_errors", "cases_without_event",
                                 "responses_without_answers", "tally_mismatches", "counter_mismatches") if lines[name]]
     failed += [name for name in ("unavailable_503_bad", "errors_500") if results[name]]
