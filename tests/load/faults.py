@@ -34,9 +34,24 @@ RESTART_AFTER_ACKS = 200  # submissions acknowledged before the restart
 CLAIM_WAIT = 36  # seconds: the claim timeout with the outbound settings below (1 + 2 s per try, no retry) + 30 s
 
 
-def pg_restart_command():
+def pg_cluster(action):
     version = sorted(Path(p).name for p in glob.glob("/etc/postgresql/*"))[-1]
-    return ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"]
+    return ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action]
+
+
+async def restart_pg():
+    """Restart the cluster; if pg_ctl gave up waiting for the shutdown (it waits 60 s, and a busy server may take
+    minutes), start it again until it is up: the script must never leave the machine without PostgreSQL."""
+    process = await asyncio.create_subprocess_exec(*pg_cluster("restart"))
+    if await process.wait() == 0:
+        return
+    for _try in range(60):
+        process = await asyncio.create_subprocess_exec(*pg_cluster("start"))
+        if await process.wait() == 0:
+            return
+        await asyncio.sleep(5)
+    print("pg-restart: PostgreSQL did not start again; start it by hand: " + " ".join(pg_cluster("start")),
+          file=sys.stderr, flush=True)
 
 
 # ---------------------------------------------------------------- PostgreSQL restart during a load run
@@ -54,8 +69,7 @@ def run_pg_restart():
         while len(stats.report_acks) + len(stats.response_acks) < RESTART_AFTER_ACKS:
             await asyncio.sleep(0.2)
         window["start"] = time.monotonic()
-        process = await asyncio.create_subprocess_exec(*pg_restart_command())
-        await process.wait()
+        await restart_pg()
         window["end"] = time.monotonic()
         print(f"pg-restart: PostgreSQL restarted in {window['end'] - window['start']:.1f} s", file=sys.stderr)
 

@@ -40,3 +40,41 @@ def test_pages_still_answer_html_503(served, outage):
 
     assert response.status_code == 503 and response.headers["Content-Type"].startswith("text/html")
     assert 'lang="en"' in response.get_data(as_text=True)
+
+
+class RollbackFails:
+    """The server closes the connection after the page was rendered: the session's closing ROLLBACK fails."""
+
+    def __init__(self, app):
+        from portal.extensions import db
+
+        with app.app_context():
+            self.dialect = db.engine.dialect
+        self.down = False
+        self.original = self.dialect.do_rollback
+        self.dialect.do_rollback = self._rollback
+
+    def _rollback(self, connection):
+        if self.down:
+            raise self.dialect.loaded_dbapi.OperationalError("server closed the connection unexpectedly")
+        return self.original(connection)
+
+    def remove(self):
+        self.dialect.do_rollback = self.original
+
+
+def test_a_connection_lost_after_the_page_was_rendered_does_not_turn_it_into_a_bare_500(served):
+    """Found by the PostgreSQL restart under load: Flask-SQLAlchemy's teardown rolled back on the dead connection,
+    and the error escaped to gunicorn, which answered its bare English "Internal Server Error"."""
+    client = served.test_client()
+    client.set_cookie("lang", "en")
+    failing = RollbackFails(served)
+    try:
+        failing.down = True
+        response = client.get("/report")
+        failing.down = False
+
+        assert response.status_code == 200 and 'id="report-form"' in response.get_data(as_text=True)
+        assert client.get("/report").status_code == 200  # the next request gets a working connection
+    finally:
+        failing.remove()
