@@ -46,6 +46,8 @@ async def restart_pg():
     if await process.wait() == 0:
         return
     for _try in range(60):
+        if " online" in subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True).stdout:
+            return
         process = await asyncio.create_subprocess_exec(*pg_cluster("start"))
         if await process.wait() == 0:
             return
