@@ -55,7 +55,8 @@ class RollbackFails:
         self.dialect.do_rollback = self._rollback
 
     def _rollback(self, connection):
-        if self.down:
+        if self.down:  # as the server did: the connection is gone, with its transaction
+            connection.close()
             raise self.dialect.loaded_dbapi.OperationalError("server closed the connection unexpectedly")
         return self.original(connection)
 
