@@ -8,7 +8,8 @@ PORT ?= 5000
 PO := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run run-prod test install migrate seed translations catalogues bench bench-peer lint css clean screenshots
+.PHONY: run run-prod test install migrate seed translations catalogues bench bench-peer lint css clean screenshots \
+	loadtest loadtest-faults
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -72,6 +73,18 @@ bench: install
 # Survey submissions here vs django-survey-and-report 1.5.0 (installed into its own virtualenv under ~/.cache).
 bench-peer: install
 	$(PY) -m tests.bench.peer_django_survey
+
+# Load test (tests/load): gunicorn with 4 workers on a fresh PostgreSQL database (LOADTEST_DATABASE_URL) and/or
+# SQLite, 64 phones, 20,000 reports and 20,000 survey responses (LOAD_REPORTS, LOAD_RESPONSES, LOAD_CLIENTS).
+BACKEND ?= both
+loadtest: install
+	$(PY) -m tests.load --backend $(BACKEND)
+
+# Faults: FAULT=scheduler-kill (default) or pg-restart (restarts the machine's PostgreSQL: needs
+# LOADTEST_ALLOW_PG_RESTART=1) or all.
+FAULT ?= scheduler-kill
+loadtest-faults: install
+	$(PY) -m tests.load.faults $(FAULT)
 
 # PNGs of the main pages in three languages from the demo city (temporary SQLite database, headless Chromium).
 screenshots: install

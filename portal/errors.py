@@ -24,7 +24,8 @@ def _messages():
 
 
 def wants_json():
-    if "/api/" in request.path or request.path.endswith(".json"):  # /board/api/... too
+    # Every JSON API: /api/..., a blueprint's own api/ (the board's /board/api/items), and the .json endpoints.
+    if "/api/" in request.path or request.path.endswith(".json"):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
@@ -104,7 +105,25 @@ def database_unavailable(error):
     return body, code, headers
 
 
+def end_session_quietly(_exc=None):
+    """Close the request's session where a lost connection cannot fail the answer already made: Flask-SQLAlchemy's
+    own teardown rolls back on it, and a connection the server closed (a restart) would raise out of the app to
+    gunicorn's bare 500. Registered after Flask-SQLAlchemy's teardown, so it runs first and leaves it nothing."""
+    try:
+        db.session.remove()
+    except Exception as error:  # noqa: BLE001 - the connection is gone; the pool discards it (or its reset does)
+        from flask import current_app
+
+        current_app.logger.warning("Closing the database session failed: %s", str(error).splitlines()[0])
+        try:
+            db.session.registry().invalidate()  # give its connection up without another round trip
+        except Exception:  # noqa: BLE001
+            pass
+        db.session.registry.clear()
+
+
 def init_app(app):
+    app.teardown_appcontext(end_session_quietly)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
 

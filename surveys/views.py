@@ -22,6 +22,8 @@ bp = Blueprint("surveys", __name__, url_prefix="/surveys", template_folder="temp
 STATUS = {"closed": 410, "token_unknown": 404, "token_used": 409, "already_answered": 409, "quota_full": 409}
 TOKEN_PROBLEMS = {"token_required", "token_unknown", "token_other_survey"}
 PHONE_SESSION = "survey_phones"
+# Submissions from one address (config SURVEY_RATE_LIMIT): a household behind one carrier address answers far less.
+SUBMIT_LIMIT = "30 per minute"
 
 
 @bp.context_processor
@@ -146,8 +148,12 @@ def token_link(code):
     return _before_answering(survey, token=token) or _render_form(survey, token=guards.format_token(token.code))
 
 
+def _submit_limit():
+    return current_app.config.get("SURVEY_RATE_LIMIT") or SUBMIT_LIMIT
+
+
 @bp.post("/<slug>")
-@limiter.limit("30 per minute")
+@limiter.limit(_submit_limit)
 def submit(slug):
     # An opened survey's settings as a plain row (the model is loaded only to show a page again); a draft's model.
     survey = survey_row(slug) or abort(404)

@@ -147,3 +147,18 @@ def test_a_quiz_shows_the_score_and_the_right_answers(app, client):
 def test_the_thank_you_page_needs_its_signed_receipt(app, client):
     survey = make_survey()
     assert client.get(f"/surveys/{survey.slug}/done/1").status_code == 404
+
+
+def test_the_submission_limit_per_address_is_configured(make_app):
+    limited = make_app(RATELIMIT_ENABLED=True, SURVEY_RATE_LIMIT="2 per minute")
+    with limited.app_context():
+        survey = make_survey()
+        slug = survey.slug
+    client = limited.test_client()
+    codes = []
+    for _ in range(3):  # three residents behind one address, each with a fresh form
+        token = form_token(client.get(f"/surveys/{slug}").get_data(as_text=True))
+        codes.append(client.post(f"/surveys/{slug}", data={"form": token, "q-overall": "1"}).status_code)
+    assert codes == [303, 303, 429]
+    with limited.app_context():
+        assert count() == 2

@@ -1,0 +1,1 @@
+"""The load test (``make loadtest``) and its fault scripts: a no-loss proof under concurrent, retried submissions."""
