@@ -11,7 +11,7 @@ from portal.auth.models import Role
 from portal.board import services
 from portal.board.models import Appeal, EditorialState, EntryMilestone, ItemKind
 from portal.board.redaction import redact_photo
-from portal.board.services import local_today
+from portal.city import city_today
 from portal.clock import utcnow
 from portal.extensions import db
 from tests.board.factories import make_item, make_photo
@@ -108,7 +108,7 @@ def test_last_modified_moves_when_the_board_changes(client, board, moderator):
     item = board[0]
     url = f"/board/items/{item.id}"
     before = client.get(url)
-    services.add_entry(item, moderator, milestone=EntryMilestone.PROGRESS, text="已清运一半", reported_on=local_today())
+    services.add_entry(item, moderator, milestone=EntryMilestone.PROGRESS, text="已清运一半", reported_on=city_today())
     db.session.commit()
     after = client.get(url, headers={"If-Modified-Since": before.headers["Last-Modified"],
                                      "If-None-Match": f'"{before.get_etag()[0]}"'})
@@ -315,7 +315,7 @@ def _edit(world, actor):
 def _follow_up(world, actor):
     item = world["item"]
     return f"/board/items/{item.id}", "第二次回访：已清运完毕", lambda: services.add_entry(
-        item, actor, milestone=EntryMilestone.RECTIFIED, text="第二次回访：已清运完毕", reported_on=local_today())
+        item, actor, milestone=EntryMilestone.RECTIFIED, text="第二次回访：已清运完毕", reported_on=city_today())
 
 
 def _appeal(world, decision, **kw):
