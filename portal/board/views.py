@@ -93,7 +93,7 @@ def board_map():
 
 @bp.get("/map.json")
 def map_data():
-    data = mapdata.map_items(public.BoardFilters.from_args(request.args), public.city_today())
+    data = mapdata.map_items(public.BoardFilters.from_args(request.args), city_today())
     for entry in data["items"]:
         entry["url"] = url_for(".item", item_id=entry.pop("id"))
     response = jsonify(data)
