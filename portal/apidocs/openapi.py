@@ -1,5 +1,6 @@
 """The OpenAPI 3.1 description of every JSON API of the platform: Open311 GeoReport v2, the report page's lookups,
-the exposure board's API, the health check, the hotline console's point lookup and this description itself.
+the exposure board's API and map, the area boundaries, the health and readiness checks, the staff console's point
+lookup and maps, and this description itself.
 
 Kept true by tests/portal/test_openapi.py: real responses are validated against it, and every JSON route in the
 URL map must be described here. English only (integrators' documentation); the data itself follows ``locale``.
@@ -7,6 +8,7 @@ URL map must be described here. English only (integrators' documentation); the d
 from flask import url_for
 
 from portal.notify import public_url
+from portal.registry.models import AreaLevel
 
 VERSION = "1.0.0"
 
@@ -48,6 +50,25 @@ JURISDICTION = {"name": "jurisdiction_id", "in": "query", "required": False,
 FORMAT = {"name": "format", "in": "path", "required": True, "schema": {"type": "string", "enum": ["json", "xml"]}}
 LANG = {"name": "lang", "in": "query", "required": False, "description": "Language of the labels.",
         "schema": {"type": "string", "enum": ["zh_Hans", "zh_Hant", "en"]}}
+
+
+GEOMETRY = {"type": "object", "description": "GeoJSON Polygon or MultiPolygon, in the tiles' coordinate system",
+            "properties": {"type": {"type": "string", "enum": ["Polygon", "MultiPolygon"]},
+                           "coordinates": {"type": "array"}}, "required": ["type", "coordinates"]}
+LATITUDE = {"type": "number", "minimum": -90, "maximum": 90}
+LONGITUDE = {"type": "number", "minimum": -180, "maximum": 180}
+
+
+def area_collection(feature_schema):
+    return obj({"type": {"type": "string", "enum": ["FeatureCollection"]}, "features": array(ref(feature_schema))})
+
+
+def area_feature(**extra_properties):
+    """A GeoJSON feature of one area (its id the area's id), with ``extra_properties`` beside code, name, population."""
+    return obj({"type": {"type": "string", "enum": ["Feature"]}, "id": INTEGER,
+                "properties": obj({"code": STRING, "name": STRING, "population": nullable(INTEGER),
+                                   **extra_properties}),
+                "geometry": GEOMETRY})
 
 
 def _schemas():
@@ -143,6 +164,33 @@ def _schemas():
             "number": STRING, "state": STRING, "category": STRING, "excerpt": STRING, "reported_at": STRING,
             "me_too_count": INTEGER, "distance_m": nullable(INTEGER), "me_too_url": STRING}))}),
         "Health": obj({"status": {"type": "string", "enum": ["ok"]}}),
+        "Readiness": obj({"status": {"type": "string", "enum": ["ok", "unavailable"]},
+                          "checks": {"type": "object", "additionalProperties": STRING,
+                                     "description": "Each check: \"ok\" or a short reason (no host, no error text)"},
+                          "failed": array(STRING, minItems=1)}, required=["status", "checks"]),
+        "BoardMap": obj({"items": array(obj({
+            "lat": LATITUDE, "lng": LONGITUDE, "title": STRING,
+            "subtitle": {"type": "string", "description": "The rectification status; empty without a deadline"},
+            "url": STRING}), maxItems=2000)}),
+        "AreaBoundaries": area_collection("AreaFeature"),
+        "AreaFeature": area_feature(),
+        "CaseMap": obj({
+            "clusters": array(obj({"lat": LATITUDE, "lng": LONGITUDE, "count": {"type": "integer", "minimum": 1}})),
+            "cases": array(obj({
+                "lat": LATITUDE, "lng": LONGITUDE, "count": {"type": "integer", "enum": [1]}, "number": STRING,
+                "state": STRING, "state_label": STRING, "category": STRING,
+                "light": nullable({"type": "string", "enum": ["green", "amber", "red"]}), "next": nullable(STRING),
+                "url": STRING}), maxItems=500),
+            "total": {"type": "integer", "minimum": 0}}),
+        "MapError": obj({"error": STRING}),
+        "LeaderMap": obj({
+            "areas": area_collection("ScorecardAreaFeature"),
+            "points": array({"type": "array", "prefixItems": [LATITUDE, LONGITUDE, {"type": "integer", "minimum": 1}],
+                             "minItems": 3, "maxItems": 3}, description="[latitude, longitude, cases]"),
+            "per_resident": {"type": "boolean", "description": "value is per 10,000 residents (else a count)"}}),
+        "ScorecardAreaFeature": area_feature(
+            value=nullable({"type": "number", "description": "Cases per 10,000 residents, or the count"}),
+            count={"type": "integer", "minimum": 0}, label=STRING),
         "ConsolePoints": array(obj({"code": STRING, "name": STRING, "area": STRING})),
         "SurveyDefinition": obj({"format": STRING, "version": INTEGER, "survey": {"type": "object"},
                                  "sections": array(obj({"title": STRING, "title_zh_hant": nullable(STRING),
@@ -180,6 +228,11 @@ def _query(name, description, schema=STRING):
 
 def _paths():
     common = [LOCALE, JURISDICTION]
+    board_filters = [_query("area", "Area id"), _query("unit", "Unit id"), _query("category", "Category id"),
+                     _query("status", "pending, in_progress, done or overdue"),
+                     _query("kind", "place, unit or praise"), _query("month", "YYYY-MM"), LANG]
+    staff_errors = {"302": {"description": "Not signed in: to the sign-in page"},
+                    "403": {"description": "Signed in without the permission", "content": _content("JsonError")}}
     tags311 = ["Open311 GeoReport v2"]
     post_fields = {
         "api_key": {"type": "string", "description": "The key issued to your system in the staff console"},
@@ -274,9 +327,24 @@ def _paths():
             "parameters": [{"name": "item_id", "in": "path", "required": True,
                             "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647}}, LANG],
             "responses": _json("BoardItemDetail", errors=((404, "No such item"), (410, "Taken down")))}},
+        "/board/map.json": {"get": {
+            "tags": ["Exposure board"], "operationId": "boardMap",
+            "summary": "Published items with a public place (their point, else inside their area), newest first",
+            "parameters": board_filters, "responses": _json("BoardMap")}},
+        "/map/areas.json": {"get": {
+            "tags": ["Maps"], "operationId": "areaBoundaries", "summary": "The active areas of a level with a boundary",
+            "parameters": [_query("level", "Area level (default district)",
+                                  {"type": "string", "enum": [level.value for level in AreaLevel]})],
+            "responses": _json("AreaBoundaries", errors=((404, "No such level"),))}},
         "/healthz": {"get": {
-            "tags": ["Operations"], "operationId": "health", "summary": "The app and its database answer",
+            "tags": ["Operations"], "operationId": "health", "summary": "The process answers (liveness)",
             "responses": _json("Health")}},
+        "/readyz": {"get": {
+            "tags": ["Operations"], "operationId": "ready",
+            "summary": "The database (at the migrations' head), Redis and the photo bucket answer (readiness)",
+            "responses": {"200": {"description": "Ready", "content": _content("Readiness")},
+                          "503": {"description": "Not ready: failed names the checks",
+                                  "content": _content("Readiness")}}}},
         "/api/openapi.json": {"get": {
             "tags": ["Operations"], "operationId": "openapi", "summary": "This description",
             "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {
@@ -288,6 +356,22 @@ def _paths():
             "responses": dict(_json("ConsolePoints"), **{
                 "302": {"description": "Not signed in: to the sign-in page"},
                 "403": {"description": "Signed in without the permission", "content": _content("JsonError")}})}},
+        "/console/cases/map.json": {"get": {
+            "tags": ["Staff console"], "operationId": "consoleCaseMap",
+            "summary": "Clusters and single cases inside bbox at zoom, with the case list's filters (signed-in staff)",
+            "security": [{"staffSession": []}],
+            "parameters": [_query("bbox", "west,south,east,north in the tiles' coordinate system"),
+                           _query("zoom", "0 to 19", {"type": "integer", "minimum": 0, "maximum": 19}),
+                           _query("q", "The case list's filters apply (state, area, category, dates, ...)")],
+            "responses": dict(_json("CaseMap"), **staff_errors, **{
+                "400": {"description": "bbox or zoom not usable", "content": _content("MapError")}})}},
+        "/console/scorecards/map.json": {"get": {
+            "tags": ["Staff console"], "operationId": "scorecardMap",
+            "summary": "Cases per area (choropleth) and heat points for a period (signed-in leaders)",
+            "security": [{"staffSession": []}],
+            "parameters": [_query("period", "A period key, e.g. month:2026-11 (default: this month so far)"),
+                           _query("area_level", "district, street, community or grid (default street)")],
+            "responses": dict(_json("LeaderMap"), **staff_errors)}},
         "/console/surveys/{survey_id}/definition.json": {"get": {
             "tags": ["Staff console"], "operationId": "surveyDefinition",
             "summary": "A survey's definition as a file to import elsewhere (signed-in survey managers)",
@@ -312,7 +396,7 @@ def description():
         },
         "servers": [{"url": public_url(url_for("home.index")).rstrip("/") or "/"}],
         "tags": [{"name": "Open311 GeoReport v2", "externalDocs": {"url": "http://wiki.open311.org/GeoReport_v2"}},
-                 {"name": "Report page"}, {"name": "Exposure board"}, {"name": "Operations"},
+                 {"name": "Report page"}, {"name": "Exposure board"}, {"name": "Maps"}, {"name": "Operations"},
                  {"name": "Staff console"}],
         "paths": _paths(),
         "components": {

@@ -17,7 +17,7 @@ LAMPS = [{"key": "lamps", "type": "choice", "required": True, "label": "几盏�
           "choices": [{"value": "1", "label": "1盏"}, {"value": "more", "label": "整条路"}]},
          {"key": "number", "type": "text", "label": "灯杆编号"}]
 # Routes that answer JSON without saying so in their path, and one under /api/ that is a page.
-JSON_ENDPOINTS = {"home.healthz"}
+JSON_ENDPOINTS = {"health.healthz", "health.readyz"}
 PAGES = {"apidocs.docs"}
 
 
@@ -131,6 +131,7 @@ def test_real_responses_match_the_description(client, login, spec, world):
         "/board/api/items": ["/board/api/items", "/board/api/items?kind=nope&page=2"],
         "/board/api/items/{item_id}": [f"/board/api/items/{world['item'].id}", "/board/api/items/999999"],
         "/healthz": ["/healthz"],
+        "/readyz": ["/readyz"],
         "/api/openapi.json": ["/api/openapi.json"],
     }
     for path, urls in gets.items():
@@ -159,3 +160,81 @@ def test_real_responses_match_the_description(client, login, spec, world):
     login(make_user(role=Role.ADMIN))
     check(spec, definition, "get", client.get(f"/console/surveys/{survey.id}/definition.json"))
     check(spec, definition, "get", client.get("/console/surveys/999999/definition.json"))
+
+
+def square(west, south, size):
+    return [[[west, south], [west + size, south], [west + size, south + size], [west, south + size], [west, south]]]
+
+
+@pytest.fixture
+def mapped(app):
+    """A district and a street with boundaries (one with a population), a published item at a point and one in the
+    street, and cases with positions: one alone, three at one spot (a cluster at zoom 12)."""
+    import json
+
+    from complaints.models import Case
+    from portal.registry.boundaries import import_boundaries
+    from portal.registry.models import AreaLevel
+    from tests.board.factories import make_item
+
+    district = make_area("东城区", code="D")
+    street = make_area("北街道", level=AreaLevel.STREET, parent=district, code="S-N")
+    features = [{"type": "Feature", "properties": {"code": "D"},
+                 "geometry": {"type": "Polygon", "coordinates": square(120.0, 30.0, 0.02)}},
+                {"type": "Feature", "properties": {"code": "S-N", "population": 20000},
+                 "geometry": {"type": "Polygon", "coordinates": square(120.0, 30.01, 0.01)}}]
+    assert import_boundaries(json.dumps({"type": "FeatureCollection", "features": features}).encode(),
+                             actor=None).ok
+    category = make_category("暴露垃圾")
+    point = make_point(street, code="P-9", latitude=30.015, longitude=120.012)
+    make_item(point=point, title="农贸市场门口垃圾", photos=0)
+    make_item(area=street, title="背街小巷乱堆放", photos=0)
+    dispatcher = make_user(role=Role.DISPATCHER)
+    lone = make_case(category=category, area=street, latitude=30.012, longitude=120.005)
+    for i in range(3):
+        make_case(category=category, area=street, latitude=30.018 + i * 0.0001, longitude=120.015)
+    services.file_case(lone, dispatcher)
+    services.dispatch_case(lone, make_unit(), dispatcher)
+    db.session.commit()
+    return {"cases": db.session.scalar(db.select(db.func.count()).select_from(Case)), "lone": lone}
+
+
+def test_real_map_and_readiness_responses_match_the_description(client, login, spec, mapped):
+    board = client.get("/board/map.json")
+    assert {i["title"] for i in board.get_json()["items"]} == {"农贸市场门口垃圾", "背街小巷乱堆放"}
+    check(spec, "/board/map.json", "get", board)
+    check(spec, "/board/map.json", "get", client.get("/board/map.json?kind=nope&month=x&area=-1"))
+    streets = client.get("/map/areas.json?level=street")
+    assert [f["properties"]["code"] for f in streets.get_json()["features"]] == ["S-N"]
+    check(spec, "/map/areas.json", "get", streets)
+    check(spec, "/map/areas.json", "get", client.get("/map/areas.json"))
+    check(spec, "/map/areas.json", "get", client.get("/map/areas.json?level=planet"))
+    ready = client.get("/readyz")
+    check(spec, "/readyz", "get", ready)
+    cases, leader = "/console/cases/map.json", "/console/scorecards/map.json"
+    box = "?bbox=120.0,30.0,120.02,30.02&zoom=12"
+    check(spec, cases, "get", client.get(cases + box))  # not signed in
+    check(spec, leader, "get", client.get(leader))
+    login(make_user(role=Role.HANDLER))
+    check(spec, leader, "get", client.get(leader))  # no permission
+    client.post("/logout")
+    login(make_user(role=Role.DISPATCHER))
+    clustered = client.get(cases + box)
+    data = clustered.get_json()
+    assert data["total"] == 4 and [c["count"] for c in data["clusters"]] == [3]
+    assert [c["number"] for c in data["cases"]] == [mapped["lone"].number] and data["cases"][0]["light"] == "green"
+    check(spec, cases, "get", clustered)
+    check(spec, cases, "get", client.get(cases + "?bbox=1,2,3&zoom=99"))
+    client.post("/logout")
+    login(make_user(role=Role.LEADER))
+    from portal.city import city_today
+    from portal.scorecards.periods import Period
+
+    month = Period.containing("month", city_today()).key
+    choropleth = client.get(f"{leader}?period={month}&area_level=street")
+    data = choropleth.get_json()
+    [north] = data["areas"]["features"]
+    assert north["properties"]["count"] == 4 and north["properties"]["value"] == 2.0  # 4 × 10,000 / 20,000
+    assert sorted(weight for _lat, _lng, weight in data["points"]) == [1, 3]
+    check(spec, leader, "get", choropleth)
+    check(spec, leader, "get", client.get(f"{leader}?period=nonsense&area_level=planet"))

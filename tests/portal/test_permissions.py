@@ -6,7 +6,14 @@ from flask import url_for
 
 from portal.auth.models import Role
 from tests.factories import make_area, make_case, make_category, make_point, make_rule, make_unit, make_user
-from tests.portal import routes_board, routes_followups, routes_open311, routes_scorecards, routes_supervision
+from tests.portal import (
+    routes_board,
+    routes_followups,
+    routes_map,
+    routes_open311,
+    routes_scorecards,
+    routes_supervision,
+)
 from tests.surveys.factories import make_survey
 
 ALL = frozenset(Role)
@@ -123,7 +130,7 @@ EXPECTED = {
 }
 
 
-AREA_TABLES = (routes_scorecards, routes_supervision, routes_board, routes_followups, routes_open311)
+AREA_TABLES = (routes_scorecards, routes_supervision, routes_board, routes_followups, routes_open311, routes_map)
 for _table in AREA_TABLES:
     assert not set(_table.EXPECTED) & set(EXPECTED), _table.__name__
     EXPECTED.update(_table.EXPECTED)
