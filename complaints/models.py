@@ -296,6 +296,11 @@ class Case(TimestampMixin, db.Model):
     def with_unit(cls):
         return cls.state.in_([s.value for s in WITH_UNIT_STATES])
 
+    @property
+    def is_rejected(self):
+        """不予立案 / 作废: the reporter sees the reason."""
+        return self.state == CaseState.REJECTED
+
     def is_overdue(self, now=None):
         return self.on_clock and (now or utcnow()) > self.due_at
 
