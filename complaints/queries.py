@@ -135,7 +135,7 @@ def outcome_clause(outcome, t=None):
     if outcome == "closed":
         return closed
     if outcome == "closed_on_time":
-        return db.and_(closed, c.postponed.is_(False), c.handled_at.is_not(None), c.handled_at <= c.due_at)
+        return measures.closed_on_time_clause(t)
     if outcome == "reworked":
         return db.and_(closed, measures.reworks_column(t) > 0)
     if outcome == "reopened":
