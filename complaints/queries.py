@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from complaints.models import WITH_UNIT_STATES, Case, CaseRound, CaseState, Channel, SavedFilter
+from complaints.models import Case, CaseRound, CaseState, Channel, SavedFilter
 from complaints.supervision_models import NoticeKind, SupervisionNotice
 from portal.auth.models import Role
 from portal.city import get_city_settings
@@ -95,8 +95,7 @@ class CaseFilter:
 
 def overdue_clause(now=None):
     """SQL for Case.is_overdue: with a unit, not postponed, past the due time."""
-    return db.and_(Case.state.in_(_values(WITH_UNIT_STATES)), Case.postponed.is_(False),
-                   Case.due_at.is_not(None), Case.due_at < (now or utcnow()))
+    return db.and_(Case.on_clock, Case.due_at < (now or utcnow()))
 
 
 def amber_clause(now=None):
@@ -107,8 +106,7 @@ def amber_clause(now=None):
     now = now or utcnow()
     settings = get_city_settings()
     on_clock = db.session.execute(db.select(Case).where(
-        Case.state.in_(_values(WITH_UNIT_STATES)), Case.postponed.is_(False), Case.dispatched_at.is_not(None),
-        Case.due_at > now)).scalars()
+        Case.on_clock, Case.dispatched_at.is_not(None), Case.due_at > now)).scalars()
     ids = [case.id for case in on_clock if amber_at(case, settings) <= now]
     return Case.id.in_(ids) if ids else db.false()
 
@@ -137,7 +135,7 @@ def outcome_clause(outcome, t=None):
     if outcome == "closed":
         return closed
     if outcome == "closed_on_time":
-        return db.and_(closed, c.postponed.is_(False), c.handled_at.is_not(None), c.handled_at <= c.due_at)
+        return measures.closed_on_time_clause(t)
     if outcome == "reworked":
         return db.and_(closed, measures.reworks_column(t) > 0)
     if outcome == "reopened":
@@ -240,8 +238,7 @@ def apply_filter(query, spec, now=None):
 def list_order(query):
     """Cases on the clock first, overdue and due soonest on top; then the rest of the open cases, oldest
     first (they wait for the command centre); then finished cases, newest first."""
-    on_clock = db.and_(Case.state.in_(_values(WITH_UNIT_STATES)), Case.postponed.is_(False),
-                       Case.due_at.is_not(None))
+    on_clock = Case.on_clock
     rank = db.case((on_clock, 0), (Case.is_open, 1), else_=2)
     return query.order_by(
         rank,
@@ -262,7 +259,7 @@ def unit_queue(user):
     if not user.unit_id:
         return db.select(Case).where(db.false())
     return (db.select(Case)
-            .where(Case.unit_id == user.unit_id, Case.state.in_(_values(WITH_UNIT_STATES)))
+            .where(Case.unit_id == user.unit_id, Case.with_unit)
             .order_by(Case.postponed, Case.due_at, Case.id))
 
 

@@ -532,7 +532,7 @@ def _reset_for_redispatch(case):
 
 def light(case, now=None):
     """'red' when overdue, 'amber' past the city's warning share of the limit, 'green' otherwise; None if no clock."""
-    if case.state not in (CaseState.DISPATCHED, CaseState.IN_PROGRESS) or case.due_at is None or case.postponed:
+    if not case.on_clock:
         return None
     now = now or utcnow()
     if now > case.due_at:

@@ -19,7 +19,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from complaints.models import WITH_UNIT_STATES, Case
+from complaints.models import Case
 from complaints.supervision_models import NoticeKind, StrikeStatement, SupervisionNotice, UnitStrike
 from portal import notify
 from portal.auth.models import Role
@@ -123,8 +123,7 @@ def amber_at(case, settings=None):
 
 def is_watched(case):
     """The clock runs against a unit: dispatched or in progress, not postponed (缓办), with a due time."""
-    return (case.state in WITH_UNIT_STATES and not case.postponed and case.due_at is not None
-            and case.unit_id is not None)
+    return case.on_clock and case.unit_id is not None
 
 
 def _notice_exists(case_id, kind, due_at):
@@ -180,8 +179,7 @@ def _watch_candidates(now):
         return db.exists().where(notice.case_id == Case.id, notice.kind == kind, notice.due_at == Case.due_at)
 
     return db.select(Case).where(
-        Case.state.in_([s.value for s in WITH_UNIT_STATES]), Case.postponed.is_(False), Case.due_at.is_not(None),
-        Case.unit_id.is_not(None), ~has(NoticeKind.SUPERVISE),
+        Case.on_clock, Case.unit_id.is_not(None), ~has(NoticeKind.SUPERVISE),
         db.or_(Case.due_at < now, ~has(NoticeKind.URGE)),
     ).order_by(Case.due_at, Case.id)
 

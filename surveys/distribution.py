@@ -5,17 +5,23 @@ Areas of one survey must not contain one another: each response then counts unde
 is what quotas and the population weighting need.
 """
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app, request, url_for
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 
+from portal import notify
 from portal.auth import audit
+from portal.city import get_city_settings
+from portal.clock import to_local, utcnow
 from portal.extensions import db
 from portal.qr import render_svg
 from surveys.definition import SurveyError
 from surveys.guards import format_token, new_token_code, normalise_phone, phone_hash
-from surveys.models import QuotaAction, SurveyArea, SurveyMethod, SurveyState
+from surveys.models import QuotaAction, Survey, SurveyArea, SurveyMethod, SurveyState
 from surveys.response_models import SurveyCallNumber, SurveyResponse, SurveyToken
 from surveys.services import new_key
 
@@ -188,3 +194,51 @@ def add_call_numbers(survey, text, actor):
 def call_list_size(survey):
     return db.session.scalar(db.select(db.func.count(SurveyCallNumber.id)).where(
         SurveyCallNumber.survey_id == survey.id))
+
+
+# ---------------------------------------------------------------- the day before it closes
+
+REMIND_BEFORE = timedelta(hours=24)
+CLOSING_TEXT = _l("[%(city)s] Survey “%(title)s” closes at %(ends)s with %(received)d responses so far.")
+SHORT_TEXT = _l(" Areas short of their quota: %(areas)s.")
+
+
+def areas_short_of_quota(survey):
+    """The survey's area links with a quota (of at least one) not reached yet, in the survey's order."""
+    return [link for link in survey.areas if link.quota and link.received < link.quota]
+
+
+def closing_reminder_text(survey, settings=None):
+    """The staff group's reminder: when the survey closes, how many responses it has, and the areas still short of
+    their quota. In the current locale."""
+    settings = settings or get_city_settings()
+    text = str(CLOSING_TEXT) % {"city": settings.display_city_name, "title": survey.display_title,
+                                "ends": to_local(survey.ends_at, settings.timezone).strftime("%Y-%m-%d %H:%M"),
+                                "received": sum(link.received for link in survey.areas)}
+    short = [link.area.display_name for link in areas_short_of_quota(survey)]
+    if short:
+        text += str(SHORT_TEXT) % {"areas": "、".join(short)}
+    return text
+
+
+def remind_surveys_closing(now=None):
+    """A day before an open survey ends, tell the staff group robot how many responses it has and which areas are
+    still short of their quota, so the distribution can be pushed in time. Once per survey and end time (a moved
+    end time earns a new reminder); nothing when no group robot is configured. Returns how many were queued; does
+    not commit."""
+    now = now or utcnow()
+    if not notify.robot_configured():
+        return 0
+    settings = get_city_settings()
+    closing = db.session.execute(db.select(Survey).where(
+        Survey.state == SurveyState.OPEN, Survey.ends_at.is_not(None), Survey.ends_at > now,
+        Survey.ends_at <= now + REMIND_BEFORE)).scalars().all()
+    queued = 0
+    with force_locale(settings.default_locale):
+        for survey in closing:
+            if notify.queue(channel="robot", recipient=notify.ROBOT, template="survey_closing",
+                            text=closing_reminder_text(survey, settings),
+                            dedupe_key=f"survey-closing:{survey.id}:{survey.ends_at.isoformat()}"):
+                queued += 1
+    db.session.flush()
+    return queued

@@ -13,6 +13,7 @@ from portal.auth import audit
 from portal.clock import utcnow
 from portal.extensions import db
 from surveys.definition import SurveyError
+from surveys.models import Survey, SurveyState
 from surveys.response_models import EXCLUSION, SurveyExclusion, SurveyResponse
 from surveys.response_models import FLAGS as FLAG_DECISION
 from surveys.tallies import shift_tallies
@@ -200,3 +201,9 @@ def flagged_ids(survey, flag):
 
 def exclude_flagged(survey, flag, reason, actor):
     return exclude_responses(survey, flagged_ids(survey, flag), reason, actor)
+
+
+def flag_open_surveys():
+    """Recompute the speeder and burst flags of every open survey; returns {survey id: counts}."""
+    return {survey.id: flag_responses(survey) for survey in db.session.execute(
+        db.select(Survey).where(Survey.state == SurveyState.OPEN)).scalars().all()}

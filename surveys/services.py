@@ -99,6 +99,14 @@ def close_survey(survey, actor, now=None):
     return survey
 
 
+def close_ended_surveys(now=None):
+    """Close every open survey whose end time has passed (they take no answers already); returns those closed."""
+    now = now or utcnow()
+    ended = db.session.execute(db.select(Survey).where(Survey.state == SurveyState.OPEN,
+                                                       Survey.ends_at.is_not(None), Survey.ends_at <= now)).scalars()
+    return [close_survey(survey, actor=None, now=now) for survey in ended.all()]
+
+
 # ---------------------------------------------------------------- sections
 
 def _renumber(survey):

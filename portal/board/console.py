@@ -227,7 +227,7 @@ def item(item_id):
 def edit_item(item_id):
     record = item_or_404(item_id)
     form = EditItemForm().fill_choices() if request.method == "POST" else _edit_form(record)
-    if record.state == EditorialState.TAKEN_DOWN:
+    if record.is_taken_down:
         flash(error_message(BoardError("taken_down")), "danger")
         return redirect(url_for(".item", item_id=record.id))
     if request.method == "POST":

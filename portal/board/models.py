@@ -142,6 +142,25 @@ class ExposureItem(TimestampMixin, db.Model):
     def is_public(self):
         return self.state in PUBLIC_STATES
 
+    @property
+    def before_publication(self):
+        """A draft or in review: not public yet, and its photos may still be removed."""
+        return self.state in (EditorialState.DRAFT, EditorialState.REVIEW)
+
+    @property
+    def in_review(self):
+        """Submitted for review: the exposed unit has been notified and the notice period runs."""
+        return self.state == EditorialState.REVIEW
+
+    @property
+    def is_archived(self):
+        return self.state == EditorialState.ARCHIVED
+
+    @property
+    def is_taken_down(self):
+        """No longer public; its text, place and follow-ups can no longer change."""
+        return self.state == EditorialState.TAKEN_DOWN
+
     def status(self, today):
         """待整改 / 整改中 / 已整改 / 逾期未整改 on ``today`` (a date in the city's timezone)."""
         if self.rectified_on is not None:
@@ -165,7 +184,7 @@ class ExposureItem(TimestampMixin, db.Model):
     @property
     def withdrawn_after_appeal(self):
         """Taken down because the exposed unit's appeal was accepted (the public note says so, not the reason)."""
-        return self.state == EditorialState.TAKEN_DOWN and any(
+        return self.is_taken_down and any(
             a.decision == AppealDecision.WITHDRAWN for a in self.appeals)
 
     @property
@@ -326,6 +345,11 @@ class Candidate(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_note: Mapped[str | None] = mapped_column(db.String(500))  # why it was dismissed
+
+    @property
+    def made_into_item(self):
+        """Used: a draft item was made from it (dismissed or still open otherwise)."""
+        return self.state == "used" and self.item_id is not None
 
     unit = relationship("Unit")
     area = relationship("Area")

@@ -16,7 +16,6 @@ from sqlalchemy.orm import joinedload, selectinload
 from complaints.models import Case
 from portal.board.models import (
     PUBLIC_STATES,
-    EditorialState,
     ExposureItem,
     ItemCase,
     ItemEntry,
@@ -237,9 +236,9 @@ def public_item(item_id):
                  joinedload(ExposureItem.point), selectinload(ExposureItem.entries).selectinload(ItemEntry.photos),
                  selectinload(ExposureItem.photos))
     ).unique().scalar_one_or_none()
-    if item is None or item.state in (EditorialState.DRAFT, EditorialState.REVIEW):
+    if item is None or item.before_publication:
         return None
-    if item.state == EditorialState.TAKEN_DOWN:
+    if item.is_taken_down:
         raise Gone(item)
     return item
 

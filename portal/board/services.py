@@ -275,7 +275,7 @@ def cases_by_numbers(numbers):
 def edit_item(item, data, actor, reason=None):
     """Change the item's text and place. A public item's edit needs a reason and is shown in the trail."""
     _require(actor, Permission.BOARD_EDIT)
-    if item.state == EditorialState.TAKEN_DOWN:
+    if item.is_taken_down:
         raise BoardError("taken_down")
     reason = _clean(reason, MAX_REASON, "reason", required=item.is_public)
     before = audit.snapshot(item, ITEM_FIELDS)
@@ -294,7 +294,7 @@ def add_entry(item, actor, *, milestone, text, reported_on, text_en=None, photos
     """A dated follow-up (追踪报道) with optional photos (``StoredPhoto``s, already in storage). The item's
     progress_on / rectified_on follow from its entries."""
     _require(actor, Permission.BOARD_EDIT)
-    if item.state == EditorialState.TAKEN_DOWN:
+    if item.is_taken_down:
         raise BoardError("taken_down")
     milestone = EntryMilestone(milestone)
     text = _clean(text, MAX_TEXT, "text", required=True)
@@ -328,7 +328,7 @@ def remove_photo(photo, actor):
     """Drop a photo that should not be on the board at all (only before publication)."""
     _require(actor, Permission.BOARD_EDIT)
     item = photo.item
-    if item.state not in (EditorialState.DRAFT, EditorialState.REVIEW):
+    if not item.before_publication:
         raise BoardError("photo_locked")
     keys = [k for k in (photo.original_key, photo.original_thumb_key, photo.published_key,
                         photo.published_thumb_key) if k]

@@ -54,6 +54,12 @@ def closed_clause(t):
     return t.c.closed_at.is_not(None) if is_rounds(t) else t.c.state == CaseState.CLOSED.value
 
 
+def closed_on_time_clause(t):
+    """按期结案: closed, not postponed (缓办), handled by the unit at or before the due time."""
+    c = t.c
+    return and_(closed_clause(t), c.postponed.is_(False), c.handled_at.is_not(None), c.handled_at <= c.due_at)
+
+
 def reworks_column(t):
     """返工 within the round."""
     return t.c.rework_count if is_rounds(t) else t.c.round_rework_count
@@ -123,8 +129,7 @@ def _due_columns(t):
         func.count().label("due"),
         _count_if(c.postponed.is_(True)).label("postponed"),
         _count_if(closed).label("closed"),
-        _count_if(and_(closed, c.postponed.is_(False), c.handled_at.is_not(None),
-                       c.handled_at <= c.due_at)).label("closed_on_time"),
+        _count_if(closed_on_time_clause(t)).label("closed_on_time"),
         _count_if(and_(closed, reworks_column(t) > 0)).label("reworked"),
         _count_if(and_(closed, c.rating.is_not(None))).label("followed_up"),
         _count_if(and_(closed, satisfied_clause(t))).label("satisfied"),
