@@ -13,6 +13,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 
+from portal import signing
+
 # Named constraints so Alembic migrations are deterministic on SQLite and PostgreSQL alike.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -56,6 +58,13 @@ class PlainJSONSessionSerializer:
 
 class SessionInterface(SecureCookieSessionInterface):
     serializer = PlainJSONSessionSerializer()
+
+    def get_signing_serializer(self, app):
+        """Flask's serializer for the session cookie, kept per secret key instead of built twice per request."""
+        if not app.secret_key:
+            return None
+        keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)  # the current key last
+        return signing.timed_serializer(keys, self.salt, self.serializer, self.key_derivation, self.digest_method)
 
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))

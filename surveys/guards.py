@@ -11,9 +11,9 @@ from functools import lru_cache
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired
 
-from portal import notify
+from portal import notify, signing
 from portal.city import city_setting, ensure_city_settings, get_city_settings
 from portal.clock import utcnow
 from portal.extensions import db
@@ -34,7 +34,7 @@ CODE_TEXT = _l("[%(city)s] %(code)s is your code for the survey “%(survey)s”
 
 
 def _serializer(secret, salt):
-    return URLSafeTimedSerializer(secret, salt=salt)
+    return signing.timed_serializer((secret,), salt)
 
 
 def _keyed(purpose, value):

@@ -2,8 +2,9 @@
 page without), area and token-card links, phone verification, and the thank-you page with a quiz's score."""
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature
 
+from portal import signing
 from portal.auth.permissions import Permission, can
 from portal.clock import utcnow
 from portal.extensions import db, limiter
@@ -184,7 +185,7 @@ def submit(slug):
         return _message(error.code, survey)
     response_id, slug = response.id, survey.slug  # read before the commit expires them
     db.session.commit()
-    receipt = URLSafeSerializer(_secret(), salt="survey-receipt").dumps(response_id)
+    receipt = signing.serializer(_secret(), "survey-receipt").dumps(response_id)
     return redirect(url_for(".done", slug=slug, receipt=receipt), code=303)
 
 
@@ -192,7 +193,7 @@ def submit(slug):
 def done(slug, receipt):
     survey = _survey(slug)
     try:
-        response_id = URLSafeSerializer(_secret(), salt="survey-receipt").loads(receipt)
+        response_id = signing.serializer(_secret(), "survey-receipt").loads(receipt)
     except BadSignature:
         abort(404)
     response = db.session.get(SurveyResponse, response_id) if isinstance(response_id, int) else None
