@@ -84,6 +84,16 @@ def finish_request(response):
     return response
 
 
+def log_replayed(config, environ, status, request_id, started):
+    """The request line of an answer the board's replay layer gave before Flask ran (portal/page_replay.py): the
+    same fields as ``finish_request``'s, nobody signed in."""
+    if is_json(config):
+        method, path, code = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO", ""), int(status.split()[0])
+        request_log.info("%s %s %s", method, path, code, extra={
+            "request_id": request_id, "method": method, "path": path, "status": code,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1), "user_id": None})
+
+
 def _is_quiet_probe(response):
     """A load balancer's probe that found all well: every few seconds from every balancer, so not logged."""
     return request.path in QUIET_PROBES and response.status_code == 200

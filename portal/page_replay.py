@@ -3,9 +3,10 @@ for it (every header, the validators, the compressed body), or a 304, before Fla
 docs/boardcache.md)."""
 import hashlib
 import threading
+import time
 from urllib.parse import urlencode
 
-from portal import cache
+from portal import cache, logs
 from portal.page_cache import ENCODINGS, MAX_BODY, MAX_QUERY, QUERY_PARAMS, REPLAY_FLAG
 
 REPLAY_PREFIXES = ("/board/",)
@@ -107,11 +108,14 @@ class ReplayMiddleware:
         return [body]
 
     def _replay(self, entry, environ, start_response):
+        started = time.perf_counter()
         status, headers, body = entry
+        # Each answer its own request id (the proxy's when safe), and its line in the request log, as from Flask.
+        request_id = logs.request_id_from(environ.get("HTTP_X_REQUEST_ID"))
         if _replay_not_modified(environ, headers):
-            start_response("304 NOT MODIFIED", [(k, v) for k, v in headers if k.lower() not in NOT_ON_304])
-            return [b""]
-        start_response(status, headers)
+            status, headers, body = "304 NOT MODIFIED", [(k, v) for k, v in headers if k.lower() not in NOT_ON_304], b""
+        start_response(status, [*headers, (logs.REQUEST_ID_HEADER, request_id)])
+        logs.log_replayed(self.app.config, environ, status, request_id, started)
         return [b""] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
 
 
