@@ -10,7 +10,9 @@ from tests.surveys.factories import make_survey, matrix, satisfaction, single, t
 
 
 def form_token(page):
-    return re.search(r'name="form" value="([^"]+)"', page).group(1)
+    found = re.search(r'name="form" value="([^"]+)"', page)
+    assert found, " ".join(re.sub(r"<[^>]+>", " ", page).split())[-600:]  # the page's words, to see which page
+    return found.group(1)
 
 
 def count():
