@@ -4,7 +4,6 @@ one-response guarantee, quotas and token cards, score quizzes, and store the res
 Answers arrive as ``{question key: [values]}`` or, for a matrix, ``{key: {item: [values]}}`` (see
 ``surveys.forms.answers_from_form``); values are strings as a form sends them.
 """
-import math
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -20,7 +19,7 @@ from portal.registry.models import Area
 from portal.sqlite import lock_for_write
 from surveys.definition import SurveyError
 from surveys.guards import has_answered, has_answered_from, is_on_call_list, normalise_token, phone_guard
-from surveys.models import Guarantee, QuestionKind, QuotaAction, Source, SurveyArea, SurveyMethod
+from surveys.models import Guarantee, QuotaAction, Source, SurveyArea, SurveyMethod
 from surveys.quality import REPEAT_WINDOW, STRAIGHT_LINE_ITEMS, is_below_floor
 from surveys.response_models import QUALITY_FLAGS, SurveyAnswer, SurveyResponse, SurveyToken
 from surveys.sheets import sheet_of
@@ -40,81 +39,6 @@ class Checked:
     quiz: dict = field(default_factory=dict)  # key -> answered right (quizzes)
 
 
-def _one(values):
-    values = [v for v in values if v != ""]
-    if len(values) > 1:
-        raise ValueError("one")
-    return values[0] if values else None
-
-
-def _int_in(text, allowed):
-    try:
-        number = int(text)
-    except (TypeError, ValueError):
-        raise ValueError("choice") from None
-    if number not in allowed:
-        raise ValueError("choice")
-    return number
-
-
-def _check_one(question, raw, scale, checked):
-    """Rows for one visible question from its raw values; raises ValueError(code) on the first problem."""
-    kind, key = question.kind, question.key
-    if kind == QuestionKind.MATRIX:
-        raw = raw or {}
-        if not isinstance(raw, dict) or set(raw) - set(question.item_codes()):
-            raise ValueError("choice")
-        levels = {item: _one(raw.get(item, [])) for item in question.item_codes()}
-        answered = {item: _int_in(v, range(1, scale + 1)) for item, v in levels.items() if v is not None}
-        if question.required and len(answered) < len(levels):
-            raise ValueError("required")
-        return [(question, item, level, None, None) for item, level in answered.items()]
-    if isinstance(raw, dict):
-        raise ValueError("choice")
-    values = [v.strip() for v in raw or [] if isinstance(v, str) and v.strip() != ""]
-    if not values:
-        if question.required:
-            raise ValueError("required")
-        return []
-    if kind == QuestionKind.MULTIPLE:
-        codes = question.option_codes()
-        if len(set(values)) != len(values) or not set(values) <= set(codes):
-            raise ValueError("choice")
-        checked.chosen[key] = set(values)
-        return [(question, "", codes.index(v), None, None) for v in sorted(values, key=codes.index)]
-    value = _one(values)
-    if kind == QuestionKind.SINGLE:
-        codes = question.option_codes()
-        if value not in codes:
-            raise ValueError("choice")
-        checked.chosen[key] = {value}
-        return [(question, "", codes.index(value), None, None)]
-    if kind in (QuestionKind.SATISFACTION, QuestionKind.RATING):
-        allowed = range(1, scale + 1) if kind == QuestionKind.SATISFACTION else range(0, 11)
-        number = _int_in(value, allowed)
-        checked.chosen[key] = {str(number)}
-        return [(question, "", number, None, None)]
-    if kind in (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT):
-        if len(value) > (question.max_length or 200):
-            raise ValueError("too_long")
-        return [(question, "", None, None, value)]
-    if kind == QuestionKind.NUMBER:
-        try:
-            number = float(value)
-        except ValueError:
-            raise ValueError("number") from None
-        if not math.isfinite(number) or (question.min_value is not None and number < question.min_value) or (
-                question.max_value is not None and number > question.max_value):
-            raise ValueError("range")
-        return [(question, "", None, number, None)]
-    if kind == QuestionKind.AREA:
-        area = db.session.get(Area, _int_in(value, range(1, 2**31)))
-        if area is None or not area.active or (question.area_level and area.level.value != question.area_level):
-            raise ValueError("choice")
-        return [(question, "", area.id, None, None)]
-    raise ValueError("choice")
-
-
 def check_answers(survey, raw):
     """Check raw answers against the survey; returns Checked or raises SurveyError("answers", problems=...)
     naming every problem at once: unknown questions, missing required answers, choices outside the list,
@@ -131,7 +55,7 @@ def check_answers(survey, raw):
         shown.add(question.key)
         checked.visible.append(question)
         try:
-            checked.rows += _check_one(question, raw.get(question.key), survey.scale, checked)
+            checked.rows += question.type.check(question, raw.get(question.key), survey.scale, checked.chosen)
         except ValueError as error:
             problems[question.key] = str(error)
     if problems:
@@ -325,7 +249,7 @@ def _use_token(token, now):
 
 def _picked_area(checked):
     for question, _item, value, _number, _text in checked.rows:
-        if question.kind == QuestionKind.AREA:
+        if question.type.picks_area:
             return value
     return None
 
@@ -349,7 +273,7 @@ def _describe(survey, checked):
         described["score"], described["max_score"], described["passed"], checked.quiz = score(survey, checked)
     matrices = {}
     for question, _item, value, _n, _t in checked.rows:
-        if question.kind == QuestionKind.MATRIX:
+        if question.type.per_item:
             matrices.setdefault(question.id, []).append(value)
     described["is_straightliner"] = any(len(levels) >= STRAIGHT_LINE_ITEMS and len(set(levels)) == 1
                                         for levels in matrices.values())

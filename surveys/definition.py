@@ -1,26 +1,12 @@
 """What a valid survey definition is: settings and questions are checked here, whether they come from the
 builder forms or from an imported JSON file, so both paths refuse the same things with the same messages.
 """
-import math
-import re
+from surveys.models import Guarantee, QuestionKind, SurveyKind, SurveyMethod
+from surveys.questions import type_of
+from surveys.questions.base import KEY_RULE, MAX_LABEL
+from surveys.questions.base import clean_text as _text
 
-from portal.registry.models import AreaLevel
-from surveys.models import (
-    CHOICE_KINDS,
-    CONDITION_KINDS,
-    Guarantee,
-    QuestionKind,
-    SurveyKind,
-    SurveyMethod,
-)
-
-KEY_RULE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-MAX_CHOICES = 30
-MAX_LABEL = 200
 MAX_TEXT = 500
-SHORT_TEXT_MAX = 200
-LONG_TEXT_MAX = 2000
-RATING_RANGE = range(0, 11)
 TRANSLATED = ("", "_zh_hant", "_en")
 
 # Fields whose change would alter what stored answers mean; frozen once a survey has been opened.
@@ -40,15 +26,6 @@ class SurveyError(Exception):
     def __init__(self, code, field=None, problems=None):
         super().__init__(code)
         self.code, self.field, self.problems = code, field, problems or {}
-
-
-def _text(value, limit):
-    value = (value or "").strip() if isinstance(value, str) else value
-    if value in (None, ""):
-        return None
-    if not isinstance(value, str) or len(value) > limit:
-        raise ValueError
-    return value
 
 
 def clean_translated(data, field, limit, required=False, problems=None):
@@ -78,53 +55,9 @@ def choice_codes(count, prefix=""):
     return codes
 
 
-def clean_entries(entries, with_correct, problems, field):
-    """Options or matrix items: a list of {value, label[, label_zh_hant, label_en, correct]}."""
-    if not isinstance(entries, list) or not entries or len(entries) > MAX_CHOICES:
-        problems[field] = "choices"
-        return None
-    cleaned, seen = [], set()
-    for entry in entries:
-        if not isinstance(entry, dict):
-            problems[field] = "choices"
-            return None
-        value = entry.get("value")
-        try:
-            row = {"value": value, "label": _text(entry.get("label"), MAX_LABEL),
-                   "label_zh_hant": _text(entry.get("label_zh_hant"), MAX_LABEL),
-                   "label_en": _text(entry.get("label_en"), MAX_LABEL)}
-        except ValueError:
-            problems[field] = "choices"
-            return None
-        if not isinstance(value, str) or not KEY_RULE.match(value) or value in seen or not row["label"]:
-            problems[field] = "choices"
-            return None
-        seen.add(value)
-        if with_correct and entry.get("correct"):
-            row["correct"] = True
-        cleaned.append(row)
-    return cleaned
-
-
 def answer_codes(question, scale):
     """The answer codes a display condition may name for ``question`` (a dict of cleaned data)."""
-    kind = question["kind"]
-    if kind in CHOICE_KINDS:
-        return {o["value"] for o in question.get("options") or ()}
-    if kind == QuestionKind.SATISFACTION:
-        return {str(level) for level in range(1, scale + 1)}
-    if kind == QuestionKind.RATING:
-        return {str(n) for n in RATING_RANGE}
-    return set()
-
-
-def _number(value):
-    if value in (None, ""):
-        return None
-    number = float(value)
-    if not math.isfinite(number):
-        raise ValueError
-    return number
+    return type_of(question["kind"]).condition_codes(question, scale)
 
 
 def clean_question(data, *, survey_kind, scale, earlier, taken_keys=()):
@@ -143,44 +76,12 @@ def clean_question(data, *, survey_kind, scale, earlier, taken_keys=()):
         problems["key"] = "key"
     elif key in earlier or key in taken_keys:
         problems["key"] = "key_taken"
+    kind_type = type_of(kind)
     out = {"key": key, "kind": kind, "required": bool(data.get("required")),
-           "headline": bool(data.get("headline")) and kind == QuestionKind.SATISFACTION}
+           "headline": bool(data.get("headline")) and kind_type.can_be_headline}
     out.update(clean_translated(data, "text", MAX_TEXT, required=True, problems=problems))
     out.update(clean_translated(data, "help", MAX_TEXT, problems=problems))
-    is_quiz = survey_kind == SurveyKind.QUIZ
-    out["options"] = out["items"] = None
-    if kind in CHOICE_KINDS:
-        out["options"] = clean_entries(data.get("options"), is_quiz, problems, "options")
-        correct = [o for o in out["options"] or () if o.get("correct")]
-        if is_quiz and out["options"] is not None and (
-                not correct or (kind == QuestionKind.SINGLE and len(correct) != 1)):
-            problems["options"] = "correct"
-    if kind == QuestionKind.MATRIX:
-        out["items"] = clean_entries(data.get("items"), False, problems, "items")
-    try:
-        out["min_value"] = _number(data.get("min_value")) if kind == QuestionKind.NUMBER else None
-        out["max_value"] = _number(data.get("max_value")) if kind == QuestionKind.NUMBER else None
-    except (TypeError, ValueError):
-        problems["min_value"] = "number"
-    else:
-        if out["min_value"] is not None and out["max_value"] is not None and out["min_value"] > out["max_value"]:
-            problems["max_value"] = "range"
-    out["max_length"] = None
-    if kind in (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT):
-        limit = SHORT_TEXT_MAX if kind == QuestionKind.SHORT_TEXT else LONG_TEXT_MAX
-        length = data.get("max_length")
-        if length in (None, ""):
-            out["max_length"] = limit
-        elif isinstance(length, int) and 1 <= length <= limit:
-            out["max_length"] = length
-        else:
-            problems["max_length"] = "max_length"
-    out["area_level"] = None
-    if kind == QuestionKind.AREA and data.get("area_level"):
-        if data["area_level"] in {level.value for level in AreaLevel}:
-            out["area_level"] = data["area_level"]
-        else:
-            problems["area_level"] = "area_level"
+    out.update(kind_type.clean_definition(data, is_quiz=survey_kind == SurveyKind.QUIZ, problems=problems))
     points = data.get("points", 1)
     out["points"] = points if isinstance(points, int) and 0 <= points <= 100 else 1
     out["condition"] = _clean_condition(data.get("condition"), earlier, scale, problems)
@@ -197,7 +98,7 @@ def _clean_condition(condition, earlier, scale, problems):
         return None
     other = earlier.get(condition.get("question"))
     values = condition.get("values")
-    if other is None or other["kind"] not in CONDITION_KINDS:
+    if other is None or not type_of(other["kind"]).can_be_condition:
         problems["condition"] = "condition_question"
         return None
     if not isinstance(values, list) or not values or not set(map(str, values)) <= answer_codes(other, scale):

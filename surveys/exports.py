@@ -12,7 +12,7 @@ from portal.city import get_city_settings
 from portal.clock import to_local
 from portal.extensions import db
 from portal.registry.models import Area
-from surveys.models import QuestionKind
+from surveys.questions import ExportLabels
 from surveys.response_models import SurveyResponse
 
 BATCH = 1000
@@ -28,36 +28,17 @@ def response_header(survey, locale):
     if survey.is_quiz:
         header += [_("Score"), _("Out of"), _("Passed")]
     for question in _questions(survey):
-        text = question.text_in(locale)
-        if question.kind == QuestionKind.MATRIX:
-            header += [f"{text} · {question.label_of(item, locale)}" for item in question.items or ()]
-        else:
-            header.append(text)
+        header += question.type.export_header(question, locale)
     return header
-
-
-def _cell(question, values, texts, levels, areas, locale):
-    if question.kind in (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT):
-        return texts[0] if texts else ""
-    if question.kind == QuestionKind.NUMBER:
-        return texts[0] if texts else ""
-    if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
-        options = question.options or []
-        return "；".join(question.label_of(options[v], locale) for v in values if 0 <= v < len(options))
-    if question.kind == QuestionKind.SATISFACTION:
-        return levels[values[0] - 1] if values else ""
-    if question.kind == QuestionKind.AREA:
-        return areas.get(values[0], "") if values else ""
-    return values[0] if values else ""
 
 
 def response_rows(survey, locale):
     """The header, then one list per response, oldest first."""
     yield response_header(survey, locale)
     questions = _questions(survey)
-    levels = survey.level_labels(locale)
     timezone = get_city_settings().timezone
-    areas = {a.id: a.name_in(locale) for a in db.session.execute(db.select(Area)).scalars()}
+    labels = ExportLabels(levels=survey.level_labels(locale), locale=locale,
+                          areas={a.id: a.name_in(locale) for a in db.session.execute(db.select(Area)).scalars()})
     last_id = 0
     while True:
         batch = db.session.execute(
@@ -67,15 +48,15 @@ def response_rows(survey, locale):
         if not batch:
             return
         for response in batch:
-            yield _response_row(survey, response, questions, levels, areas, timezone, locale)
+            yield _response_row(survey, response, questions, labels, timezone)
         last_id = batch[-1].id
         for response in batch:  # keep memory flat on large surveys (answers go with their response)
             db.session.expunge(response)
 
 
-def _response_row(survey, response, questions, levels, areas, timezone, locale):
+def _response_row(survey, response, questions, labels, timezone):
     row = [response.id, to_local(response.submitted_at, timezone).strftime("%Y-%m-%d %H:%M:%S"),
-           response.source.label, areas.get(response.area_id, ""), _("yes") if response.token_id else "",
+           response.source.label, labels.areas.get(response.area_id, ""), _("yes") if response.token_id else "",
            response.duration_seconds if response.duration_seconds is not None else "",
            _("yes") if response.excluded else "", " ".join(response.flags)]
     if survey.is_quiz:
@@ -88,13 +69,7 @@ def _response_row(survey, response, questions, levels, areas, timezone, locale):
         if answer.text is not None or answer.number is not None:
             texts.setdefault(target, []).append(answer.text if answer.text is not None else _number(answer.number))
     for question in questions:
-        if question.kind == QuestionKind.MATRIX:
-            for item in question.item_codes():
-                chosen = values.get((question.id, item))
-                row.append(levels[chosen[0] - 1] if chosen else "")
-        else:
-            key = (question.id, "")
-            row.append(_cell(question, values.get(key, []), texts.get(key, []), levels, areas, locale))
+        row += question.type.export_cells(question, values, texts, labels)
     return row
 
 

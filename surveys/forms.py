@@ -19,12 +19,13 @@ from portal.city import get_city_settings
 from portal.forms import BaseForm
 from portal.registry.models import AreaLevel
 from surveys.definition import choice_codes
-from surveys.models import CHOICE_KINDS, Guarantee, QuestionKind, QuotaAction, SurveyKind, SurveyMethod
+from surveys.models import Guarantee, QuestionKind, QuotaAction, SurveyKind, SurveyMethod
 
 ERROR_MESSAGES = {
     # building
     "required": _l("This is required."),
     "too_long": _l("This text is too long."),
+    "nul": _l("This text contains a character that is not allowed (a NUL byte)."),
     "choice": _l("Choose one of the listed answers."),
     "one": _l("Choose only one answer."),
     "scale": _l("The scale has 3 or 5 levels."),
@@ -285,15 +286,13 @@ class QuestionForm(BaseForm):
 
 
 def condition_choices(questions):
-    from surveys.models import CONDITION_KINDS
-
     return [("", _l("(always show)"))] + [
-        (q.key, f"{q.key} · {q.display_text}") for q in questions if q.kind in CONDITION_KINDS]
+        (q.key, f"{q.key} · {q.display_text}") for q in questions if q.type.can_be_condition]
 
 
 def answer_codes_help(question):
     """"a = 是, b = 否" for the builder's list, so staff can write conditions."""
-    if question.kind in CHOICE_KINDS:
+    if question.type.is_choice:
         return ", ".join(f"{o['value']} = {question.label_of(o)}" for o in question.options or ())
     return ""
 

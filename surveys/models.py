@@ -128,14 +128,10 @@ QuestionKind._labels = {
     QuestionKind.AREA: _l("Area picker"),
 }
 
-CHOICE_KINDS = frozenset({QuestionKind.SINGLE, QuestionKind.MULTIPLE})
-SCALE_KINDS = frozenset({QuestionKind.SATISFACTION, QuestionKind.MATRIX})
-TEXT_KINDS = frozenset({QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT})
-# Kinds whose answers are counted per value (the others are free text, numbers).
-COUNTED_KINDS = frozenset(QuestionKind) - TEXT_KINDS - {QuestionKind.NUMBER}
-# Kinds another question's display condition may depend on.
-CONDITION_KINDS = frozenset({QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKind.SATISFACTION,
-                             QuestionKind.RATING})
+# The behaviour of each kind of question, one QuestionType per kind: filled by ``surveys.questions`` (its registry,
+# ``surveys.questions.base``) when the types are imported. Read through ``QuestionRules.type``; the models never import
+# the types (the types import the models).
+QUESTION_TYPES = {}
 
 
 class QuotaAction(LabelledEnum):
@@ -250,7 +246,7 @@ class Survey(SurveyRules, TimestampMixin, db.Model):
 
 def headline_of(questions):
     """The question behind a survey's 满意率: the one marked, else the first satisfaction question."""
-    scale_questions = [q for q in questions if q.kind == QuestionKind.SATISFACTION]
+    scale_questions = [q for q in questions if q.type.can_be_headline]
     marked = [q for q in scale_questions if q.headline]
     return (marked or scale_questions or [None])[0]
 
@@ -281,6 +277,11 @@ class QuestionRules:
     """What checking and counting answers needs of a question, shared by the model and its read-once copy
     (``surveys.sheets.QuestionSpec``). Needs ``kind``, ``options``, ``items``, ``condition`` and ``in_quiz``."""
 
+    @property
+    def type(self):
+        """The question's QuestionType (``surveys.questions``): what its kind checks, draws, counts and exports."""
+        return QUESTION_TYPES[self.kind]
+
     def option_codes(self):
         return [o["value"] for o in self.options or ()]
 
@@ -299,15 +300,12 @@ class QuestionRules:
 
     def codes_of(self, values):
         """The answer codes (as conditions name them) for stored values of this question."""
-        if self.kind in CHOICE_KINDS:
-            codes = self.option_codes()
-            return {codes[v] for v in values if v is not None and 0 <= v < len(codes)}
-        return {str(v) for v in values if v is not None}
+        return self.type.codes_of(self, values)
 
     @property
     def is_scored(self):
         """A quiz question with right answers (choice questions only)."""
-        return self.in_quiz and self.kind in CHOICE_KINDS and bool(self.correct_codes())
+        return self.in_quiz and self.type.is_choice and bool(self.correct_codes())
 
 
 class SurveyQuestion(QuestionRules, db.Model):
@@ -363,11 +361,7 @@ class SurveyQuestion(QuestionRules, db.Model):
 
     def answer_label(self, code, level_labels):
         """How an answer code reads to a person: an option's label, a level's wording, or the rating."""
-        if self.kind in CHOICE_KINDS:
-            return next((self.label_of(o) for o in self.options or () if o["value"] == code), code)
-        if self.kind == QuestionKind.SATISFACTION and str(code).isdigit() and 1 <= int(code) <= len(level_labels):
-            return level_labels[int(code) - 1]
-        return str(code)
+        return self.type.answer_label(self, code, level_labels)
 
     @property
     def in_quiz(self):

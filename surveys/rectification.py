@@ -16,7 +16,7 @@ from complaints.models import Channel
 from portal.auth import audit
 from portal.extensions import db
 from surveys.definition import SurveyError
-from surveys.models import QuestionKind, RectificationTask
+from surveys.models import RectificationTask
 
 NO_ITEM = ""  # the item of a satisfaction question (matrix questions name one of their items)
 
@@ -37,14 +37,9 @@ class RatedItem:
 
 def rated_items(survey):
     """Every satisfaction question and matrix item of ``survey``, in the order they are asked."""
-    found = []
-    for question in sorted(survey.questions, key=lambda q: (q.section_position, q.position)):
-        if question.kind == QuestionKind.SATISFACTION:
-            found.append(RatedItem(question, NO_ITEM, question.display_text))
-        elif question.kind == QuestionKind.MATRIX:
-            found.extend(RatedItem(question, entry["value"], f"{question.display_text} · {question.label_of(entry)}")
-                         for entry in question.items or ())
-    return found
+    return [RatedItem(question, item, label)
+            for question in sorted(survey.questions, key=lambda q: (q.section_position, q.position))
+            for item, label in question.type.rated_items(question)]
 
 
 def find_item(survey, ref):

@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.registry.models import Area
 from portal.scorecards.rules import verdict_min_n
 from surveys import rates
-from surveys.models import QuestionKind, Source, SurveyArea
+from surveys.models import Source, SurveyArea
 from surveys.response_models import CORRECT_ITEM, NO_AREA, SurveyAnswer, SurveyResponse
 from surveys.tallies import ANSWERED_ITEM, tally_rows
 
@@ -216,7 +216,7 @@ def _distributions(survey, stratum=None):
 
 
 def _target(result, item, source):
-    if result.question.kind == QuestionKind.MATRIX:
+    if result.question.type.per_item:
         items = dict(result.items)
         if item not in items:
             result.items.append((item, {}))
@@ -227,38 +227,26 @@ def _target(result, item, source):
 
 def _finish(survey, result):
     question = result.question
-    kind = question.kind
-    dists = list(result.by_source.values()) + [d for _item, by in result.items for d in by.values()]
-    for dist in dists:
-        if kind not in (QuestionKind.MULTIPLE, QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT,
-                        QuestionKind.NUMBER):
-            dist.n = sum(dist.counts.values())
-        if kind in (QuestionKind.SATISFACTION, QuestionKind.MATRIX):
-            dist.rate = rates.rate(*rates.satisfied_share(dist.counts, survey.satisfied_levels))
-        if kind == QuestionKind.RATING:
-            dist.mean = rates.mean_from_counts(dist.counts)
+    kind_type = question.type
+    for dist in list(result.by_source.values()) + [d for _item, by in result.items for d in by.values()]:
+        kind_type.summarise(survey, dist)
     order = {code: index for index, code in enumerate(question.item_codes())}
     result.items.sort(key=lambda pair: order.get(pair[0], len(order)))
-    if kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
-        result.labels = {index: question.label_of(o) for index, o in enumerate(question.options or ())}
-    elif kind in (QuestionKind.SATISFACTION, QuestionKind.MATRIX):
-        result.labels = {level: label for level, label in enumerate(survey.level_labels(), start=1)}
-    elif kind == QuestionKind.RATING:
-        result.labels = {n: str(n) for n in range(11)}
+    result.labels = kind_type.value_labels(survey, question)
 
 
 def _numbers(survey, by_question):
-    ids = [q.id for q in survey.questions if q.kind == QuestionKind.NUMBER]
+    ids = [q.id for q in survey.questions if q.type.summed]
     area_ids = set()
     for result in by_question.values():
-        if result.question.kind == QuestionKind.AREA:
+        if result.question.type.picks_area:
             for dist in result.by_source.values():
                 area_ids.update(dist.counts)
     if area_ids:
         areas = {a.id: a.display_name for a in db.session.execute(
             db.select(Area).where(Area.id.in_(area_ids))).scalars()}
         for result in by_question.values():
-            if result.question.kind == QuestionKind.AREA:
+            if result.question.type.picks_area:
                 result.labels = areas
     if not ids:
         return
@@ -278,7 +266,7 @@ def _lowest(survey, questions):
         entries = []
         for result in questions:
             question = result.question
-            if question.kind == QuestionKind.SATISFACTION and source in result.by_source:
+            if question.type.rated_whole and source in result.by_source:
                 entries.append(LowItem(question.display_text, result.by_source[source].rate, question))
             for item, by in result.items:
                 if source in by:

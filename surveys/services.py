@@ -17,7 +17,7 @@ from surveys.definition import (
     clean_settings,
     clean_translated,
 )
-from surveys.models import CHOICE_KINDS, Survey, SurveyQuestion, SurveySection, SurveyState
+from surveys.models import Survey, SurveyQuestion, SurveySection, SurveyState
 
 SETTINGS_FIELDS = ("title", "title_zh_hant", "title_en", "intro", "intro_zh_hant", "intro_en", "kind", "method",
                    "guarantee", "scale", "scale_labels", "satisfied_levels", "target_percent", "pass_percent",
@@ -80,7 +80,7 @@ def open_survey(survey, actor, now=None):
     """draft/closed → open. A survey needs questions, and a quiz needs questions with right answers."""
     if not survey.questions:
         raise SurveyError("no_questions")
-    if survey.is_quiz and not any(q.kind in CHOICE_KINDS and q.correct_codes() for q in survey.questions):
+    if survey.is_quiz and not any(q.is_scored for q in survey.questions):
         raise SurveyError("no_scored_questions")
     now = now or utcnow()
     if survey.ends_at is not None and survey.ends_at <= now:

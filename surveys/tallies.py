@@ -6,13 +6,10 @@ from collections import Counter
 
 from portal.bulk import insert_many
 from portal.extensions import db
-from surveys.models import COUNTED_KINDS, QuestionKind
 from surveys.response_models import CORRECT_ITEM, NO_AREA, SurveyAnswer, SurveyResponse, SurveyTally
 from surveys.sheets import sheet_of
 
-ANSWERED_ITEM = "#n"  # respondents who answered a multiple-choice, text or number question
-ANSWERED_KINDS = frozenset({QuestionKind.MULTIPLE, QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT,
-                            QuestionKind.NUMBER})
+ANSWERED_ITEM = "#n"  # respondents who answered a question whose type ``counts_answered`` (multiple choice, texts…)
 KEY_COLUMNS = ("survey_id", "question_id", "item", "value", "source", "stratum")
 BATCH = 2000
 
@@ -24,9 +21,10 @@ def response_counts(survey, rows):
     answered = set()
     values = {}
     for question, item, value, *_rest in rows:
-        if question.kind in COUNTED_KINDS and value is not None:
+        kind_type = question.type
+        if kind_type.counted and value is not None:
             counts[(question.id, item, value)] += 1
-        if question.kind in ANSWERED_KINDS and question.id not in answered:
+        if kind_type.counts_answered and question.id not in answered:
             answered.add(question.id)
             counts[(question.id, ANSWERED_ITEM, 1)] += 1
         values.setdefault(question.key, []).append(value)

@@ -8,7 +8,8 @@ from sqlalchemy import func
 
 from complaints.models import Case, CaseEvent, EventKind, MeToo
 from portal.extensions import db
-from surveys.models import COUNTED_KINDS, SurveyQuestion
+from surveys.models import SurveyQuestion
+from surveys.questions import COUNTED_KINDS
 from surveys.response_models import NO_AREA, SurveyAnswer, SurveyResponse, SurveyTally
 
 BATCH = 500
