@@ -128,10 +128,16 @@ QuestionKind._labels = {
     QuestionKind.AREA: _l("Area picker"),
 }
 
-# The behaviour of each kind of question, one QuestionType per kind: filled by ``surveys.questions`` (its registry,
-# ``surveys.questions.base``) when the types are imported. Read through ``QuestionRules.type``; the models never import
-# the types (the types import the models).
-QUESTION_TYPES = {}
+class _QuestionTypes(dict):
+    """The behaviour of each kind of question, one QuestionType per kind: filled by ``surveys.questions`` (its
+    registry, ``surveys.questions.base``) when the types are imported. Read through ``QuestionRules.type``; the models
+    never import the types (the types import the models)."""
+
+    def __missing__(self, kind):
+        raise LookupError(f"no question type for {kind!r}: surveys.questions registers them when imported")
+
+
+QUESTION_TYPES = _QuestionTypes()
 
 
 class QuotaAction(LabelledEnum):

@@ -57,6 +57,8 @@ def test_a_new_kind_without_a_type_is_found_and_stops_the_package_from_loading(m
     grown = LabelledEnum("Grown", [(k.name, k.value) for k in QuestionKind] + [("RANKING", "ranking")])
     assert missing_types(grown) == [grown.RANKING]
     monkeypatch.delitem(REGISTRY, QuestionKind.RATING)
+    with pytest.raises(LookupError, match="no question type for"):
+        spec("rating").type  # noqa: B018 - the lookup is the test
     with pytest.raises(RuntimeError, match="RATING"):
         importlib.reload(surveys.questions)
     monkeypatch.undo()
