@@ -16,7 +16,7 @@ from surveys.definition import SurveyError
 from surveys.forms import answers_from_form, message
 from surveys.models import Guarantee, QuestionKind, Survey, SurveyArea, SurveyState
 from surveys.response_models import SurveyResponse, SurveyToken
-from surveys.sheets import link_row, survey_row
+from surveys.sheets import survey_and_link
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys", template_folder="templates")
 
@@ -174,11 +174,12 @@ def _submit_limit():
 @limiter.limit(_submit_limit)
 def submit(slug):
     # An opened survey's settings as a plain row (the model is loaded only to show a page again); a draft's model.
-    survey = survey_row(slug) or abort(404)
+    survey, link = survey_and_link(slug, request.form.get("area"))
+    if survey is None:
+        abort(404)
     if survey.state == SurveyState.DRAFT:
         survey = _survey(slug)
     raw = answers_from_form(request.form)
-    link = link_row(survey.id, request.form.get("area"))
     token = (request.form.get("token") or "").strip()
     form_token = request.form.get("form")
     try:
