@@ -70,14 +70,25 @@ class LinkRow:
     quota_action: QuotaAction
 
 
-_LINK_BY_KEY = db.select(*(SurveyArea.__table__.c[f.name] for f in fields(LinkRow))).where(
-    SurveyArea.__table__.c.survey_id == db.bindparam("survey_id"), SurveyArea.__table__.c.key == db.bindparam("key"))
+_surveys, _links = Survey.__table__, SurveyArea.__table__
+_SURVEY_COLUMNS = len(fields(SurveyRow))
+# A submission's first statement: the survey's row and, in the same row, its area link with the key sent (or NULLs).
+_ROW_AND_LINK = (db.select(*(_surveys.c[f.name] for f in fields(SurveyRow)),
+                           *(_links.c[f.name] for f in fields(LinkRow)))
+                 .select_from(_surveys.outerjoin(_links, db.and_(_links.c.survey_id == _surveys.c.id,
+                                                                 _links.c.key == db.bindparam("key"))))
+                 .where(_surveys.c.slug == db.bindparam("slug")))
 
 
-def link_row(survey_id, key):
-    """The survey's area link with this key as a LinkRow, or None."""
-    row = db.session.execute(_LINK_BY_KEY, {"survey_id": survey_id, "key": key}).first() if key else None
-    return LinkRow(*row) if row is not None else None
+def survey_and_link(slug, key):
+    """(SurveyRow, LinkRow or None) for the survey with this slug and its area link with this key, in one statement;
+    (None, None) if there is no such survey. A draft is a SurveyRow too (see ``survey_row``)."""
+    key = key if isinstance(key, str) and key else None
+    row = db.session.execute(_ROW_AND_LINK, {"slug": slug, "key": key}).first()
+    if row is None:
+        return None, None
+    link = row[_SURVEY_COLUMNS:]
+    return SurveyRow(*row[:_SURVEY_COLUMNS]), (LinkRow(*link) if link[0] is not None else None)
 
 
 @dataclass(frozen=True, eq=False)

@@ -16,7 +16,7 @@ from surveys.definition import SurveyError
 from surveys.forms import answers_from_form, message
 from surveys.models import Guarantee, QuestionKind, Survey, SurveyArea, SurveyState
 from surveys.response_models import SurveyResponse, SurveyToken
-from surveys.sheets import link_row, survey_row
+from surveys.sheets import survey_and_link
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys", template_folder="templates")
 
@@ -72,44 +72,53 @@ def _area_choices(survey):
     return {level: [a for a in areas if not level or a.level.value == level] for level in levels}
 
 
-def _render_form(survey, link=None, token="", raw=None, problems=None, code=None, form_token=None, status=200):
-    device = request.cookies.get(guards.DEVICE_COOKIE)
-    preview = survey.state == SurveyState.DRAFT
+def _render_page(survey, link=None, token="", raw=None, problems=None, code=None, form_token=None):
+    return render_template(
+        "surveys/answer.html", survey=survey, link=link, token=token, raw=raw or {}, problems=problems or {},
+        error=message(code) if code else None, error_code=code, areas=_area_choices(survey), form_token=form_token,
+        labels=survey.level_labels(), preview=survey.state == SurveyState.DRAFT)
 
-    def render(fresh_token):
-        return render_template(
-            "surveys/answer.html", survey=survey, link=link, token=token, raw=raw or {}, problems=problems or {},
-            error=message(code) if code else None, error_code=code, areas=_area_choices(survey),
-            form_token=fresh_token, labels=survey.level_labels(), preview=preview)
 
-    fresh = form_token or guards.new_form_token(_secret(), survey)
-    blank = not (link or token or raw or problems or code or form_token or preview) and status == 200
-    html = form_page.render_blank_form(survey, fresh, render) if blank and form_page.is_plain_visit() \
-        else render(fresh)
+def _form_response(html, status=200):
+    """The form page, with a device cookie for a browser that has none (or a tampered one)."""
     response = current_app.make_response((html, status))
-    if guards.read_device_cookie(_secret(), device) is None:
+    if guards.read_device_cookie(_secret(), request.cookies.get(guards.DEVICE_COOKIE)) is None:
         response.set_cookie(guards.DEVICE_COOKIE, guards.new_device_cookie(_secret()), max_age=guards.DEVICE_MAX_AGE,
                             httponly=True, samesite="Lax", secure=request.is_secure)
     return response
 
 
-def _before_answering(survey, link=None, token=None):
-    """The message page instead of the form when the respondent cannot answer anyway; None to go on."""
+def _render_form(survey, link=None, token="", raw=None, problems=None, code=None, form_token=None, status=200):
+    fresh = form_token or guards.new_form_token(_secret(), survey)
+    return _form_response(_render_page(survey, link, token, raw, problems, code, fresh), status)
+
+
+def _refusal(survey, link=None, token=None):
+    """Why the respondent cannot answer now (a message code, or "phone": verify a phone first), or None.
+    ``survey`` is the model or its SurveyRow."""
     if not survey.is_accepting() and survey.state != SurveyState.DRAFT:
-        return _message("closed", survey)
+        return "closed"
     if link is not None and link.is_full and link.quota_action.value == "stop":
-        return _message("quota_full", survey)
+        return "quota_full"
     if token is None and survey.guarantee == Guarantee.PHONE and not _phone_hash(survey):
-        return redirect(url_for(".phone", slug=survey.slug, a=link.key if link else None))
+        return "phone"
     hashed = _phone_hash(survey)
     if token is None and hashed and survey.guarantee == Guarantee.PHONE and guards.has_answered(
             survey, guards.phone_guard(hashed)):
-        return _message("already_answered", survey)
+        return "already_answered"
     device = guards.read_device_cookie(_secret(), request.cookies.get(guards.DEVICE_COOKIE))
     if token is None and device and survey.guarantee == Guarantee.DEVICE and guards.has_answered(
             survey, f"device:{device}"):
-        return _message("already_answered", survey)
+        return "already_answered"
     return None
+
+
+def _before_answering(survey, link=None, token=None):
+    """The message page instead of the form when the respondent cannot answer anyway; None to go on."""
+    refusal = _refusal(survey, link, token)
+    if refusal == "phone":
+        return redirect(url_for(".phone", slug=survey.slug, a=link.key if link else None))
+    return _message(refusal, survey) if refusal else None
 
 
 @bp.get("/")
@@ -122,6 +131,14 @@ def index():
 
 @bp.get("/<slug>")
 def start(slug):
+    blank = form_page.look_up(slug) if form_page.is_plain_visit() else None
+    if blank is not None and blank.key is not None and blank.survey.state != SurveyState.DRAFT \
+            and _refusal(blank.survey) is None:
+        # The plain visit of an answerable survey: the kept page with this visitor's tokens, no model loaded.
+        fresh = guards.new_form_token(_secret(), blank.survey)
+        if blank.page is not None:
+            return _form_response(form_page.fill(blank.page, fresh))
+        return _form_response(form_page.keep(blank.key, _render_page(_survey(slug), form_token=fresh), fresh))
     survey = _survey(slug)
     return _before_answering(survey) or _render_form(survey)
 
@@ -157,11 +174,12 @@ def _submit_limit():
 @limiter.limit(_submit_limit)
 def submit(slug):
     # An opened survey's settings as a plain row (the model is loaded only to show a page again); a draft's model.
-    survey = survey_row(slug) or abort(404)
+    survey, link = survey_and_link(slug, request.form.get("area"))
+    if survey is None:
+        abort(404)
     if survey.state == SurveyState.DRAFT:
         survey = _survey(slug)
     raw = answers_from_form(request.form)
-    link = link_row(survey.id, request.form.get("area"))
     token = (request.form.get("token") or "").strip()
     form_token = request.form.get("form")
     try:

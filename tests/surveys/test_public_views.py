@@ -164,3 +164,20 @@ def test_the_submission_limit_per_address_is_configured(make_app):
     assert codes == [303, 303, 429]
     with limited.app_context():
         assert count() == 2
+
+
+def test_an_area_key_of_another_survey_or_no_such_key_attributes_nothing(app, client):
+    district = make_area("东城区")
+    survey = make_survey(areas=[(district, None, 5000)])
+    other = make_survey(areas=[(make_area("西城区"), None, 5000)])
+    html = client.get(f"/surveys/{survey.slug}").get_data(as_text=True)
+    for key in (other.areas[0].key, "nosuch", ""):
+        token = form_token(client.get(f"/surveys/{survey.slug}").get_data(as_text=True))
+        assert client.post(f"/surveys/{survey.slug}", data={"form": token, "area": key,
+                                                            "q-overall": "1"}).status_code == 303
+    assert client.post(f"/surveys/{survey.slug}", data={"form": form_token(html), "area": survey.areas[0].key,
+                                                        "q-overall": "1"}).status_code == 303
+    stored = db.session.execute(db.select(SurveyResponse.survey_area_id, SurveyResponse.area_id)
+                                .order_by(SurveyResponse.id)).all()
+    assert [tuple(row) for row in stored] == [(None, None)] * 3 + [(survey.areas[0].id, district.id)]
+    assert client.post("/surveys/nosuch", data={"form": form_token(html), "q-overall": "1"}).status_code == 404
