@@ -46,6 +46,9 @@ DEFAULTS = {
     "RATELIMIT_STORAGE_URI": "database://",  # portal/ratelimit.py: shared by every process; REDIS_URL for Redis
     "RATELIMIT_HEADERS_ENABLED": True,
     "LOGIN_RATE_LIMIT": "10 per minute",
+    # How staff passwords are hashed (werkzeug.security): the default's cost is the point in production; the test
+    # suite sets a cheap method (tests/conftest.py), or hashing alone takes a tenth of a second per user and login.
+    "PASSWORD_HASH_METHOD": "scrypt",
     "LOG_LEVEL": "INFO",
     # Outbound HTTP (portal/http.py): seconds, retries after the first try, backoff base, longest Retry-After.
     "OUTBOUND_CONNECT_TIMEOUT": 3.05,

@@ -10,6 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from werkzeug.security import generate_password_hash
 
@@ -308,7 +309,8 @@ def _seed_users(seeder):
     for username, role, display_name in USERS:
         if username in existing:
             continue
-        password_hash = password_hash or generate_password_hash(DEMO_PASSWORD)
+        password_hash = password_hash or generate_password_hash(
+            DEMO_PASSWORD, method=current_app.config["PASSWORD_HASH_METHOD"])
         data = {"username": username, "display_name": display_name, "role": role, "active": True}
         if role == Role.HANDLER:
             data["unit_id"] = seeder.unit(HANDLER_UNIT).id

@@ -1,6 +1,7 @@
 """Staff users with one role each, and the append-only audit log of who changed what."""
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -57,7 +58,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     areas = relationship("Area", secondary=user_areas, order_by="Area.code")
 
     def set_password(self, password):
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
         self.session_version = (self.session_version or 0) + 1
 
     def check_password(self, password):

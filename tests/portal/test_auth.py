@@ -17,6 +17,17 @@ def test_passwords_are_stored_hashed(app):
     assert "s3cret-pass" not in user.password_hash and user.check_password("s3cret-pass")
 
 
+def test_outside_the_tests_passwords_are_hashed_with_scrypt(make_app):
+    """The suite hashes with a cheap method (tests/conftest.py); a deployment keeps werkzeug's costly scrypt."""
+    from portal.config import DEFAULTS
+
+    app = make_app(PASSWORD_HASH_METHOD=DEFAULTS["PASSWORD_HASH_METHOD"])
+    with app.app_context():
+        user = User(username="x")
+        user.set_password("s3cret-pass")
+    assert user.password_hash.startswith("scrypt:32768:8:1$") and user.check_password("s3cret-pass")
+
+
 def test_sign_in_returns_to_the_page_asked_for_but_never_off_site(client, app):
     user = make_user(Role.ADMIN)
     response = client.post("/login?next=/console/users/", data={"username": user.username, "password": "password123"})

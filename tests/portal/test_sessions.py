@@ -20,13 +20,15 @@ def test_a_cookie_saved_before_sign_out_no_longer_opens_the_console(app, client,
 
 
 def test_signing_in_again_after_sign_out_works(app, client, login):
-    user = make_user(Role.LEADER)
+    user = make_user(Role.LEADER, display_name="周局长")
     login(user)
     client.post("/logout")
+    assert client.get("/console/").status_code == 302  # signed out indeed
 
     login(user)
 
-    assert client.get("/console/").status_code == 200
+    page = client.get("/console/")
+    assert page.status_code == 200 and "周局长" in page.get_data(as_text=True)  # the console greets them again
 
 
 @pytest.mark.parametrize("target", ["/console/%0d%0aSet-Cookie:%20x=1", "/console/\r\nX-Evil: 1", "/\\evil.example",
