@@ -13,6 +13,7 @@ from portal.board.redaction import RedactionError, parse_boxes
 from portal.board.services import BoardError
 from portal.extensions import db
 from tests.board.factories import checkerboard_jpeg, make_item, stored_bytes
+from tests.complaints.test_photos import phone_exif
 from tests.factories import make_user
 
 GPS = ExifTags.IFD.GPSInfo
@@ -20,12 +21,7 @@ GPS = ExifTags.IFD.GPSInfo
 
 def phone_photo(size=(400, 300)):
     """A detailed JPEG as a phone makes it: a checkerboard (so blur shows) and EXIF with make and GPS."""
-    exif = Image.Exif()
-    exif[ExifTags.Base.Make] = "Minsheng Phone"
-    gps = exif.get_ifd(GPS)
-    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
-    gps[ExifTags.GPS.GPSLatitude] = (39.0, 54.0, 27.0)
-    return checkerboard_jpeg(size, exif)
+    return checkerboard_jpeg(size, phone_exif())
 
 
 @pytest.fixture

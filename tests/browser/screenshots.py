@@ -21,6 +21,7 @@ from portal.demo import DEMO_PASSWORD, seed_demo_city
 from portal.extensions import db
 from portal.registry.models import Point
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, LiveServer, _unavailable_reason, jpeg_upload
+from tests.browser.test_end_to_end import sign_in
 
 OUT = ROOT / "docs" / "screenshots"
 LANGUAGES = ("zh_Hans", "zh_Hant", "en")
@@ -156,16 +157,12 @@ STAFF_PAGES = (
 )
 
 
-def staff_pages(browser, url, lang):
+def staff_pages(browser, server, lang):
+    url = server.url
     for username, pages in STAFF_PAGES:
         context = browser.new_context(**DESKTOP)
         context.add_cookies([{"name": "lang", "value": lang, "url": url}])
-        page = context.new_page()
-        page.goto(f"{url}/login")
-        page.locator("input[name=username]").fill(username)
-        page.locator("input[name=password]").fill(DEMO_PASSWORD)
-        with page.expect_navigation():
-            page.locator("form button").click()
+        page = sign_in(context, server, username, DEMO_PASSWORD)
         for name, path in pages:
             element = None  # the whole first screen, unless the opener names a part
             if callable(path):
@@ -194,7 +191,7 @@ def main():
                 for lang in LANGUAGES:
                     print(f"{lang}:")
                     resident_pages(browser, server.url, lang, point_id, survey_slug)
-                    staff_pages(browser, server.url, lang)
+                    staff_pages(browser, server, lang)
                 browser.close()
         finally:
             server.stop()
