@@ -13,7 +13,7 @@ import pytest
 from complaints.open311 import keys
 from portal.auth.models import Role
 from portal.extensions import db
-from tests.browser.conftest import DESKTOP, PHONE, horizontal_overflow
+from tests.browser.conftest import DESKTOP, PHONE, LiveServer, horizontal_overflow
 from tests.browser.test_end_to_end import sign_in
 from tests.browser.test_map import city, square  # noqa: F401 - the fixture
 from tests.factories import make_case, make_point, make_user
@@ -191,7 +191,7 @@ def check_map(page, selector, viewport):
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-@pytest.mark.parametrize("lang", ["zh_Hans", "zh_Hant"])
+@pytest.mark.parametrize("lang", ["zh_Hans", "zh_Hant", "en"])
 def test_the_three_maps_draw_without_errors_on_a_phone_and_a_desktop(live_server, new_context, city, viewport,  # noqa: F811
                                                                      lang):
     from portal.city import city_today
@@ -225,3 +225,28 @@ def test_the_three_maps_draw_without_errors_on_a_phone_and_a_desktop(live_server
     check_map(leader.page, "#leader-map", viewport)
     assert leader.page.locator("#leader-map path.ms-choropleth").count() == 2
     assert leader.problems() == []
+
+
+def test_with_a_tile_server_that_cannot_be_reached_the_board_map_still_draws_the_city(live_server, make_app, city,  # noqa: F811
+                                                                                      new_context):
+    """Offline, or the tile contract lapsed: the tiles fail (the browser says so), the page does not break."""
+    from tests.board.factories import make_item
+
+    make_item(area=city["west"], title="背街小巷乱堆放", photos=0)
+    db.session.commit()
+    app = make_app(WTF_CSRF_ENABLED=True, MAP_TILE_URL="http://127.0.0.1:9/{z}/{x}/{y}.png")  # nothing listens on 9
+    server = LiveServer(app).start()
+    try:
+        watched = Watched(new_context(PHONE, "zh_Hans", server.url).new_page())
+        watched.page.goto(server.url + "/board/map")
+        watched.page.locator('#board-map[data-loaded="1"]').wait_for()
+        found = drawn(watched.page, "#board-map")
+        assert found["leaflet"] and not found["plain"] and found["tiles"] > 0, found  # it did ask for tiles
+        assert found["paths"] > 0 and found["height"] >= 200, found  # and drew the areas and the item anyway
+        watched.page.locator("#board-map path.ms-case").first.click()
+        assert "背街小巷乱堆放" in watched.page.locator(".leaflet-popup-content").inner_text()
+        assert horizontal_overflow(watched.page) == 0
+        refused = [p for p in watched.problems() if "Failed to load resource" not in p]
+        assert refused == []  # no CSP violation: the tile host is in img-src; no script error
+    finally:
+        server.stop()
