@@ -198,7 +198,7 @@ def similar_json():
 
 
 @bp.route("/report/<number>/me-too", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit(lambda: current_app.config["ME_TOO_RATE_LIMIT"], methods=["POST"])
 def me_too(number):
     """"Me too": add one's voice (and optionally a phone for progress messages) to an open case."""
     case = intake.case_by_number(number)

@@ -101,6 +101,8 @@ DEFAULTS = {
     "MAP_TILE_ATTRIBUTION": "",
     # Reports filed from one address (complaints/views.py), in flask-limiter's notation.
     "REPORT_RATE_LIMIT": "5 per minute;30 per hour",
+    # "Me too"s one address may add (complaints/views.py), in flask-limiter's notation.
+    "ME_TOO_RATE_LIMIT": "10 per minute",
     # The scheduler (portal/scheduler): time-limit watch and delivery intervals, the one-runner lease and heartbeat.
     "SCHEDULER_WATCH_MINUTES": 5,
     "SCHEDULER_DELIVER_SECONDS": 30,
@@ -138,6 +140,7 @@ ENV_SETTINGS = {
     "NOTIFY_MAX_ATTEMPTS": ("NOTIFY_MAX_ATTEMPTS", int),
     "REPORT_RATE_LIMIT": ("REPORT_RATE_LIMIT", str),
     "SURVEY_RATE_LIMIT": ("SURVEY_RATE_LIMIT", str),
+    "ME_TOO_RATE_LIMIT": ("ME_TOO_RATE_LIMIT", str),
     "SCHEDULER_WATCH_MINUTES": ("SCHEDULER_WATCH_MINUTES", int),
     "SCHEDULER_DELIVER_SECONDS": ("SCHEDULER_DELIVER_SECONDS", int),
     "SCHEDULER_HEARTBEAT_SECONDS": ("SCHEDULER_HEARTBEAT_SECONDS", float),

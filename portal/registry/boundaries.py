@@ -5,7 +5,7 @@ overlap) is shapely's; coordinates are WGS-84, longitude first, as GeoJSON says.
 """
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import shapely
 from flask_babel import lazy_gettext as _l
@@ -17,6 +17,7 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.registry.cells import forget_cells
 from portal.registry.models import Area
+from portal.registry.outcome import ImportOutcome
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_FEATURES = 50_000
@@ -40,19 +41,9 @@ class Problem:
 
 
 @dataclass
-class BoundaryImport:
-    dry_run: bool = False
-    problems: list = field(default_factory=list)
+class BoundaryImport(ImportOutcome):
     updated: int = 0
     unchanged: int = 0
-
-    @property
-    def ok(self):
-        return not self.problems
-
-    @property
-    def written(self):
-        return self.ok and not self.dry_run
 
 
 @dataclass

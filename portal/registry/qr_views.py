@@ -38,21 +38,21 @@ def point_qr(point_id):
 @bp.get(f"{POINT}/qr.png")
 @require(Permission.QR_PRINT)
 def point_qr_png(point_id):
-    point = db.get_or_404(Point, point_id)
-    image = qr.render_png(qr.point_url(point))
-    db.session.commit()
-    return send_file(io.BytesIO(image), mimetype="image/png", as_attachment=True,
-                     download_name=qr.file_name(point, "png"))
+    return _qr_download(point_id, "png", qr.render_png, "image/png")
 
 
 @bp.get(f"{POINT}/qr.svg")
 @require(Permission.QR_PRINT)
 def point_qr_svg(point_id):
+    return _qr_download(point_id, "svg", lambda url: qr.render_svg(url).encode(), "image/svg+xml")
+
+
+def _qr_download(point_id, extension, render, mimetype):
     point = db.get_or_404(Point, point_id)
-    image = qr.render_svg(qr.point_url(point)).encode()
+    image = render(qr.point_url(point))
     db.session.commit()
-    return send_file(io.BytesIO(image), mimetype="image/svg+xml", as_attachment=True,
-                     download_name=qr.file_name(point, "svg"))
+    return send_file(io.BytesIO(image), mimetype=mimetype, as_attachment=True,
+                     download_name=qr.file_name(point, extension))
 
 
 @bp.post(f"{POINT}/qr/regenerate")

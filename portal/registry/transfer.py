@@ -13,6 +13,7 @@ from portal.auth import audit
 from portal.extensions import db
 from portal.registry.forms import ERROR_MESSAGES
 from portal.registry.models import Area, Point, Unit
+from portal.registry.outcome import ImportOutcome
 from portal.registry.services import RegistryError, save
 from portal.registry.transfer_columns import SPECS, BadValue
 
@@ -47,18 +48,8 @@ class Counts:
 
 
 @dataclass
-class ImportResult:
-    dry_run: bool = False
-    problems: list = field(default_factory=list)
+class ImportResult(ImportOutcome):
     counts: dict = field(default_factory=dict)  # kind -> Counts, for the kinds uploaded
-
-    @property
-    def ok(self):
-        return not self.problems
-
-    @property
-    def written(self):
-        return self.ok and not self.dry_run
 
 
 @dataclass

@@ -144,15 +144,8 @@ def print_page(snapshot_id):
 @require(Permission.BULLETINS_PUBLISH)
 def publish(snapshot_id):
     snapshot = _snapshot(snapshot_id)
-    try:
-        snapshots.publish_snapshot(snapshot, current_user)
-    except snapshots.SnapshotError as error:
-        db.session.rollback()
-        flash(snapshots.message(error.code), "danger")
-    else:
-        db.session.commit()
-        flash(_("Published on the public board."), "success")
-    return redirect(url_for(".show", snapshot_id=snapshot_id))
+    return _change(snapshot_id, lambda: snapshots.publish_snapshot(snapshot, current_user),
+                   _("Published on the public board."))
 
 
 @bp.post(f"/{ID}/notes")
@@ -164,14 +157,20 @@ def add_note(snapshot_id):
         for error in form.text.errors:
             flash(error, "danger")
         return redirect(url_for(".show", snapshot_id=snapshot_id))
+    return _change(snapshot_id, lambda: snapshots.add_note(snapshot, form.text.data, current_user),
+                   _("Note added."))
+
+
+def _change(snapshot_id, change, done):
+    """Make ``change`` to a stored snapshot: committed and ``done`` said, or rolled back with the refusal's reason."""
     try:
-        snapshots.add_note(snapshot, form.text.data, current_user)
+        change()
     except snapshots.SnapshotError as error:
         db.session.rollback()
         flash(snapshots.message(error.code), "danger")
     else:
         db.session.commit()
-        flash(_("Note added."), "success")
+        flash(done, "success")
     return redirect(url_for(".show", snapshot_id=snapshot_id))
 
 

@@ -8,7 +8,7 @@ import io
 import itertools
 from datetime import timedelta
 
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from complaints.photos import prepare_photo, store_photos
 from complaints.storage import get_storage
@@ -35,6 +35,20 @@ def jpeg_bytes(size=(160, 120), colour=(90, 140, 200), exif=None):
     buffer = io.BytesIO()
     options = {"exif": exif} if exif is not None else {}
     Image.new("RGB", size, colour).save(buffer, "JPEG", quality=95, **options)
+    return buffer.getvalue()
+
+
+def checkerboard_jpeg(size=(400, 300), exif=None):
+    """A detailed JPEG: black and white squares of 10 pixels, so that blurring shows (optionally with EXIF)."""
+    image = Image.new("RGB", size, (240, 240, 240))
+    draw = ImageDraw.Draw(image)
+    for x in range(0, size[0], 10):
+        for y in range(0, size[1], 10):
+            if (x + y) // 10 % 2:
+                draw.rectangle((x, y, x + 9, y + 9), fill=(10, 10, 10))
+    buffer = io.BytesIO()
+    options = {"exif": exif} if exif is not None else {}
+    image.save(buffer, "JPEG", quality=95, **options)
     return buffer.getvalue()
 
 

@@ -3,7 +3,7 @@ never changed, and bad boxes are refused."""
 import io
 
 import pytest
-from PIL import ExifTags, Image, ImageChops, ImageDraw
+from PIL import ExifTags, Image, ImageChops
 
 from complaints.storage import get_storage
 from portal.auth.models import Role
@@ -12,7 +12,8 @@ from portal.board.models import ItemPhoto
 from portal.board.redaction import RedactionError, parse_boxes
 from portal.board.services import BoardError
 from portal.extensions import db
-from tests.board.factories import make_item, stored_bytes
+from tests.board.factories import checkerboard_jpeg, make_item, stored_bytes
+from tests.complaints.test_photos import phone_exif
 from tests.factories import make_user
 
 GPS = ExifTags.IFD.GPSInfo
@@ -20,20 +21,7 @@ GPS = ExifTags.IFD.GPSInfo
 
 def phone_photo(size=(400, 300)):
     """A detailed JPEG as a phone makes it: a checkerboard (so blur shows) and EXIF with make and GPS."""
-    image = Image.new("RGB", size, (240, 240, 240))
-    draw = ImageDraw.Draw(image)
-    for x in range(0, size[0], 10):
-        for y in range(0, size[1], 10):
-            if (x + y) // 10 % 2:
-                draw.rectangle((x, y, x + 9, y + 9), fill=(10, 10, 10))
-    exif = Image.Exif()
-    exif[ExifTags.Base.Make] = "Minsheng Phone"
-    gps = exif.get_ifd(GPS)
-    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
-    gps[ExifTags.GPS.GPSLatitude] = (39.0, 54.0, 27.0)
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", exif=exif, quality=95)
-    return buffer.getvalue()
+    return checkerboard_jpeg(size, phone_exif())
 
 
 @pytest.fixture

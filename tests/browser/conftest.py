@@ -106,18 +106,26 @@ def desktop(browser):
 
 
 @pytest.fixture
-def new_phone(browser):
-    """Make more fresh phone browsers (e.g. the SMS link opened elsewhere)."""
+def new_context(browser):
+    """Make fresh browsers: ``new_context(PHONE or DESKTOP, lang, url)``, ``lang`` set as the language cookie."""
     contexts = []
 
-    def factory():
-        context = _context(browser, PHONE)
+    def factory(options, lang=None, url=None):
+        context = _context(browser, options)
+        if lang:
+            context.add_cookies([{"name": "lang", "value": lang, "url": url}])
         contexts.append(context)
         return context
 
     yield factory
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def new_phone(new_context):
+    """Make more fresh phone browsers (e.g. the SMS link opened elsewhere)."""
+    return lambda: new_context(PHONE)
 
 
 def horizontal_overflow(page):

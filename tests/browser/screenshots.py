@@ -2,7 +2,9 @@
 
 The demo city (``flask seed-demo``) is built in a temporary SQLite database, served on a free local port and
 photographed with Debian's headless Chromium (the browser tests' settings): the resident pages on a 390×844 phone,
-the staff pages on a desktop. Run with the project's venv: ``.venv/bin/python -m tests.browser.screenshots``.
+the staff pages on a desktop. The maps are drawn without MAP_TILE_URL, as offline (and in a city without a tile
+contract): the city's boundaries on a plain background, no tile requested. Run with the project's venv:
+``.venv/bin/python -m tests.browser.screenshots``.
 """
 import logging
 import sys
@@ -19,6 +21,7 @@ from portal.demo import DEMO_PASSWORD, seed_demo_city
 from portal.extensions import db
 from portal.registry.models import Point
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, LiveServer, _unavailable_reason, jpeg_upload
+from tests.browser.test_end_to_end import sign_in
 
 OUT = ROOT / "docs" / "screenshots"
 LANGUAGES = ("zh_Hans", "zh_Hant", "en")
@@ -67,9 +70,12 @@ PHONE_SHOT = {**PHONE, "device_scale_factor": 2}
 MAX_SCREENS = 2  # a long phone page is cut after two screens
 
 
-def shoot(page, name, lang, full_page=True):
+def shoot(page, name, lang, full_page=True, element=None):
+    """``element``: a locator, photographed alone (a section further down a page)."""
     path = OUT / f"{name}-{lang}.png"
-    if full_page:
+    if element is not None:
+        element.screenshot(path=str(path))
+    elif full_page:
         viewport = page.viewport_size
         height = min(page.evaluate("document.documentElement.scrollHeight"), MAX_SCREENS * viewport["height"])
         page.screenshot(path=str(path), full_page=True,
@@ -107,24 +113,64 @@ def resident_pages(browser, url, lang, point_id, survey_slug):
     shoot(page, "board", lang)
     page.goto(f"{url}/board/honours/")
     shoot(page, "honours", lang)
+    page.goto(f"{url}/board/map")
+    page.locator("#board-map[data-loaded]").wait_for()
+    shoot(page, "board-map", lang, full_page=False)
     context.close()
 
 
-def staff_pages(browser, url, lang):
-    for username, pages in (("dispatcher", (("dispatcher-home", "/console/"), ("cases-list", "/console/cases/"))),
-                            ("leader", (("scorecards-dashboard", "/console/scorecards/"),))):
+def boundaries_check(page, url):
+    """The boundary import after checking the city's own export (check only): what an admin sees before importing."""
+    page.goto(url + "/console/boundaries")
+    exported = page.request.get(url + "/console/boundaries.geojson").body()
+    page.locator("#boundaries-file").set_input_files({"name": "boundaries.geojson", "mimeType": "application/geo+json",
+                                                      "buffer": exported})
+    page.locator("#dry_run").check()
+    with page.expect_navigation():
+        page.locator("form button.btn-primary").click()
+    page.locator("#boundaries-done").wait_for()
+
+
+def issued_key(page, url):
+    """A key just issued (shown this once) above the list with the demo city's example key."""
+    page.goto(url + "/console/api-keys/")
+    page.locator("#system").fill("12345热线平台")
+    with page.expect_navigation():
+        page.locator("form button.btn-primary").click()
+    page.locator("#issued-key").wait_for()
+
+
+def leader_map(page, url):
+    """The leader's choropleth: the dashboard's map section alone."""
+    page.goto(url + "/console/scorecards/")
+    page.locator("#leader-map[data-loaded]").wait_for()
+    return page.locator("section:has(#leader-map)")
+
+
+# (picture, path or a function that opens the page) for each demo login. Maps draw without MAP_TILE_URL (no tiles
+# offline): the city's boundaries on the plain background, as a city without a tile contract sees them.
+STAFF_PAGES = (
+    ("dispatcher", (("dispatcher-home", "/console/"), ("cases-list", "/console/cases/"),
+                    ("case-map", "/console/cases/map?state=open"))),
+    ("leader", (("scorecards-dashboard", "/console/scorecards/"), ("scorecards-map", leader_map))),
+    ("admin", (("boundaries", boundaries_check), ("api-keys", issued_key))),
+)
+
+
+def staff_pages(browser, server, lang):
+    url = server.url
+    for username, pages in STAFF_PAGES:
         context = browser.new_context(**DESKTOP)
         context.add_cookies([{"name": "lang", "value": lang, "url": url}])
-        page = context.new_page()
-        page.goto(f"{url}/login")
-        page.locator("input[name=username]").fill(username)
-        page.locator("input[name=password]").fill(DEMO_PASSWORD)
-        with page.expect_navigation():
-            page.locator("form button").click()
+        page = sign_in(context, server, username, DEMO_PASSWORD)
         for name, path in pages:
-            page.goto(url + path)
+            element = None  # the whole first screen, unless the opener names a part
+            if callable(path):
+                element = path(page, url)
+            else:
+                page.goto(url + path)
             page.wait_for_load_state("networkidle")
-            shoot(page, name, lang, full_page=False)  # the first screen: what a desk user sees
+            shoot(page, name, lang, full_page=False, element=element)  # the first screen: what a desk user sees
         context.close()
 
 
@@ -145,7 +191,7 @@ def main():
                 for lang in LANGUAGES:
                     print(f"{lang}:")
                     resident_pages(browser, server.url, lang, point_id, survey_slug)
-                    staff_pages(browser, server.url, lang)
+                    staff_pages(browser, server, lang)
                 browser.close()
         finally:
             server.stop()

@@ -31,11 +31,11 @@ def city(live_server):
             "handler": make_user(Role.HANDLER, username="handler", unit=unit, display_name="环卫处赵六")}
 
 
-def sign_in(context, live_server, username):
+def sign_in(context, live_server, username, password=PASSWORD):
     page = context.new_page()
     page.goto(live_server.url + "/login")
     page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("input[name=password]").fill(password)
     with page.expect_navigation():
         page.locator("form button").click()
     assert "/login" not in page.url

@@ -27,7 +27,8 @@ def staff(app):
 
 
 def walk_to(case, state, staff):
-    """Drive ``case`` along the main line up to ``state``."""
+    """Drive ``case`` along the main line from where it stands up to ``state``, committing each step like a request
+    would."""
     d, h, unit = staff["dispatcher"], staff["handler"], staff["unit"]
     steps = [
         (CaseState.FILED, lambda: services.file_case(case, d)),
@@ -36,12 +37,13 @@ def walk_to(case, state, staff):
         (CaseState.HANDLED, lambda: services.handle_case(case, h, "已清运")),
         (CaseState.CLOSED, lambda: services.verify_case(case, d, True, "现场核查已清理干净")),
     ]
-    for target, step in steps:
+    order = [CaseState.RECEIVED] + [target for target, _step in steps]
+    for target, step in steps[order.index(case.state):]:
         if case.state == state:
             break
         step()
         assert case.state == target
-    db.session.commit()
+        db.session.commit()
     return case
 
 

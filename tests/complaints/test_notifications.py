@@ -11,6 +11,7 @@ from portal.auth.models import Role
 from portal.city import get_city_settings
 from portal.extensions import db
 from portal.notify_models import Delivery
+from tests.complaints.test_lifecycle import walk_to
 from tests.factories import make_case, make_point, make_unit, make_user
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -23,25 +24,6 @@ ROBOT_URL = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=test-key"
 def staff(app):
     unit = make_unit("市环卫处")
     return {"dispatcher": make_user(Role.DISPATCHER), "handler": make_user(Role.HANDLER, unit=unit), "unit": unit}
-
-
-def walk_to(case, state, staff):
-    """Drive ``case`` along the main line up to ``state``, committing each step like a request would."""
-    d, h, unit = staff["dispatcher"], staff["handler"], staff["unit"]
-    steps = [
-        (CaseState.FILED, lambda: services.file_case(case, d)),
-        (CaseState.DISPATCHED, lambda: services.dispatch_case(case, unit, d, now=MONDAY_9)),
-        (CaseState.IN_PROGRESS, lambda: services.accept_case(case, h)),
-        (CaseState.HANDLED, lambda: services.handle_case(case, h, "已清运")),
-        (CaseState.CLOSED, lambda: services.verify_case(case, d, True, "现场核查已清理干净")),
-    ]
-    order = [CaseState.RECEIVED] + [target for target, _step in steps]
-    for _target, step in steps[order.index(case.state):]:
-        if case.state == state:
-            break
-        step()
-        db.session.commit()
-    return case
 
 
 def deliveries(**filters):

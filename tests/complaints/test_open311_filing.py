@@ -1,5 +1,6 @@
 """Open311 GeoReport v2, filing: API keys, a POST through the same intake as the H5 form, every wrong field at once
 in the language asked, idempotency, the dispatcher's queue, and the later public steps in status_notes."""
+from contextlib import contextmanager
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -36,6 +37,19 @@ def good(city, **extra):
             "first_name": "小明", "last_name": "王"}
     data.update(extra)
     return data
+
+
+@contextmanager
+def one_point_city(make_app, **config):
+    """An app with ``config``, one category (SZ03), one point (P-1) and a key: its client and a good POST's form."""
+    app = make_app(**config)
+    with app.app_context():
+        make_category(name="路灯不亮", code="SZ03")
+        point = make_point(code="P-1")
+        _record, key = keys.issue_key("app", None)
+        db.session.commit()
+        yield app.test_client(), {"api_key": key, "service_code": "SZ03", "address_id": point.code,
+                                  "description": "坏了"}
 
 
 def count(model):
@@ -163,14 +177,7 @@ def test_a_filed_request_reaches_the_dispatchers_queue_and_its_steps_show_in_sta
 
 
 def test_posts_per_key_are_rate_limited_with_an_open311_error(make_app):
-    app = make_app(RATELIMIT_ENABLED=True, OPEN311_KEY_RATE_LIMIT="2 per minute")
-    with app.app_context():
-        make_category(name="路灯不亮", code="SZ03")
-        point = make_point(code="P-1")
-        _record, key = keys.issue_key("app", None)
-        db.session.commit()
-        client = app.test_client()
-        data = {"api_key": key, "service_code": "SZ03", "address_id": point.code, "description": "坏了"}
+    with one_point_city(make_app, RATELIMIT_ENABLED=True, OPEN311_KEY_RATE_LIMIT="2 per minute") as (client, data):
         assert [client.post("/open311/v2/requests.json", data=data).status_code for _ in range(2)] == [200, 200]
         response = client.post("/open311/v2/requests.json?locale=en", data=data)
         assert response.status_code == 429
@@ -214,14 +221,7 @@ def test_the_demo_citys_example_key_files_and_its_requests_read_without_a_key(ap
 
 
 def test_other_systems_post_without_a_csrf_token_where_forms_need_one(make_app):
-    app = make_app(WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        make_category(name="路灯不亮", code="SZ03")
-        point = make_point(code="P-1")
-        _record, key = keys.issue_key("app", None)
-        db.session.commit()
-        client = app.test_client()
-        data = {"api_key": key, "service_code": "SZ03", "address_id": point.code, "description": "坏了"}
+    with one_point_city(make_app, WTF_CSRF_ENABLED=True) as (client, data):
         assert client.post("/open311/v2/requests.json", data=data).status_code == 200
         assert client.post("/console/api-keys/", data={"system": "x"}).status_code in (302, 400)  # not exempt
 

@@ -15,8 +15,8 @@ GPS = ExifTags.IFD.GPSInfo
 ORIENTATION = ExifTags.Base.Orientation
 
 
-def photo_with_gps(size=(120, 80)):
-    """A JPEG as a phone makes it: camera make, GPS position and time in its EXIF."""
+def phone_exif():
+    """The EXIF a phone writes: camera make and the GPS position where the picture was taken."""
     exif = Image.Exif()
     exif[ExifTags.Base.Make] = "Minsheng Phone"
     gps = exif.get_ifd(GPS)
@@ -24,8 +24,13 @@ def photo_with_gps(size=(120, 80)):
     gps[ExifTags.GPS.GPSLatitude] = (39.0, 54.0, 27.0)
     gps[ExifTags.GPS.GPSLongitudeRef] = "E"
     gps[ExifTags.GPS.GPSLongitude] = (116.0, 23.0, 51.0)
+    return exif
+
+
+def photo_with_gps(size=(120, 80)):
+    """A JPEG as a phone makes it: camera make, GPS position and time in its EXIF."""
     buffer = io.BytesIO()
-    Image.new("RGB", size, (90, 140, 200)).save(buffer, "JPEG", exif=exif, comment=b"taken at home")
+    Image.new("RGB", size, (90, 140, 200)).save(buffer, "JPEG", exif=phone_exif(), comment=b"taken at home")
     return buffer.getvalue()
 
 

@@ -90,6 +90,25 @@ def test_other_limited_pages_keep_the_plain_message(make_app, tmp_path, street, 
     assert response.status_code == 429 and "Too many attempts" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("limit, answers, counted", [
+    ("2 per minute", [302, 302, 429, 429], 2),
+    (None, [302, 302, 302, 302], 4),  # the default (10 per minute) lets all four through
+])
+def test_the_me_too_limit_is_the_one_the_config_names(make_app, tmp_path, street, category, limit, answers,
+                                                      counted):
+    config = {"ME_TOO_RATE_LIMIT": limit} if limit else {}
+    client = make_app(RATELIMIT_ENABLED=True, UPLOAD_FOLDER=str(tmp_path / "limited"), **config).test_client()
+    case = make_case(category=category, area=street)
+    db.session.commit()
+
+    sent = [client.post(f"/report/{case.number}/me-too", data={"idempotency_key": uuid.uuid4().hex}).status_code
+            for _ in range(4)]
+
+    assert sent == answers
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).me_too_count == counted
+
+
 # "Has this already been reported here?" without JavaScript --------------------------------------------------------
 
 def check(client, category=None, area=None, **fields):

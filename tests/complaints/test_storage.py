@@ -4,7 +4,7 @@ import io
 import uuid
 
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from complaints.models import Case
 from complaints.storage import LocalStorage, StorageError, get_storage, storage_from_config
@@ -12,7 +12,7 @@ from portal.auth.models import Role
 from portal.board import redaction
 from portal.board.models import ItemPhoto
 from portal.extensions import db
-from tests.board.factories import make_item
+from tests.board.factories import checkerboard_jpeg, jpeg_bytes, make_item
 from tests.factories import make_area, make_category, make_user
 from tests.s3server import bucket_keys, s3_config, s3_endpoint  # noqa: F401 - fixtures
 
@@ -79,25 +79,6 @@ def test_the_store_is_chosen_by_config_and_a_wrong_choice_says_what_is_wrong(tmp
 
 # End to end with the S3 store ---------------------------------------------------------------------------------------
 
-def jpeg(colour, size=(240, 160)):
-    buffer = io.BytesIO()
-    Image.new("RGB", size, colour).save(buffer, "JPEG", quality=95)
-    return buffer.getvalue()
-
-
-def checkerboard(size=(400, 300)):
-    """Black and white squares of 10 pixels: blurring shows."""
-    image = Image.new("RGB", size, (240, 240, 240))
-    draw = ImageDraw.Draw(image)
-    for x in range(0, size[0], 10):
-        for y in range(0, size[1], 10):
-            if (x + y) // 10 % 2:
-                draw.rectangle((x, y, x + 9, y + 9), fill=(10, 10, 10))
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=95)
-    return buffer.getvalue()
-
-
 @pytest.fixture
 def s3_app(make_app, s3_config):  # noqa: F811 - fixture
     app = make_app(**s3_config)
@@ -111,7 +92,7 @@ def test_a_photo_report_stores_its_photos_in_the_bucket_and_the_reporter_sees_th
 
     response = client.post("/report", data={
         "category_id": str(category.id), "area_id": str(area.id), "description": "东门垃圾桶满了没人清",
-        "idempotency_key": uuid.uuid4().hex, "photos": [(io.BytesIO(jpeg((200, 0, 0))), "before.jpg")],
+        "idempotency_key": uuid.uuid4().hex, "photos": [(io.BytesIO(jpeg_bytes(colour=(200, 0, 0))), "before.jpg")],
     }, content_type="multipart/form-data")
 
     assert response.status_code == 302
@@ -129,8 +110,8 @@ def test_a_photo_report_stores_its_photos_in_the_bucket_and_the_reporter_sees_th
 def test_the_board_serves_the_redacted_copy_from_the_bucket_and_never_the_original(s3_app, s3_config):  # noqa: F811
     item = make_item(photos=0)
     storage = get_storage()
-    photo = ItemPhoto(item_id=item.id, original_key=storage.save(checkerboard()),
-                      original_thumb_key=storage.save(checkerboard()), width=400, height=300)
+    photo = ItemPhoto(item_id=item.id, original_key=storage.save(checkerboard_jpeg()),
+                      original_thumb_key=storage.save(checkerboard_jpeg()), width=400, height=300)
     db.session.add(photo)
     db.session.commit()
     client = s3_app.test_client()
