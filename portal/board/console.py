@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from complaints import photos as photo_files
 from portal.auth.permissions import Permission, can, require
-from portal.board import checks, console_candidates, console_inbox, redaction, services
+from portal.board import appeals, checks, console_candidates, console_inbox, items, publishing, redaction, rules
 from portal.board.console_auth import READERS, PhotoFiles, require_any
 from portal.board.console_forms import (
     ACTIONS,
@@ -35,7 +35,7 @@ from portal.board.console_forms import (
     unit_choices,
 )
 from portal.board.models import Appeal, EditorialState, ExposureItem, ItemPhoto, RectificationStatus
-from portal.board.services import BoardError
+from portal.board.rules import BoardError
 from portal.city import city_today
 from portal.extensions import db
 from portal.registry.models import Point
@@ -146,7 +146,7 @@ def new_item():
     form = ItemForm().fill_choices()
     if request.method == "GET":
         form.found_on.data = city_today()
-    item = _save_item_form(form, lambda data: services.create_item(data, current_user))
+    item = _save_item_form(form, lambda data: items.create_item(data, current_user))
     if item is not None:
         db.session.commit()
         flash(_("Draft saved."), "success")
@@ -162,8 +162,8 @@ def new_from_cases():
         form.cases.data = request.args.get("cases", "")[:2000]
     if form.validate_on_submit():
         try:
-            cases = services.cases_by_numbers(form.cases.data.replace("，", ",").split(","))
-            item = services.create_item_from_cases(cases, current_user, kind=form.kind.data,
+            cases = items.cases_by_numbers(form.cases.data.replace("，", ",").split(","))
+            item = items.create_item_from_cases(cases, current_user, kind=form.kind.data,
                                                    title=form.title.data or None, deadline=form.deadline.data)
         except BoardError as error:
             db.session.rollback()
@@ -201,8 +201,8 @@ def render_item(item, failed=None, status=200):
     return render_template(
         "board/console/item.html", item=item, forms=forms, actions=ACTIONS, failed=failed, findings=findings,
         steps=available_steps(item), today=today, status=item.status(today),
-        blockers=services.publication_blockers(item, confirm_warnings=True) if item.state == EditorialState.REVIEW
-        else [], notice_ends=services.notice_ends_at(item), error_messages=BOARD_ERRORS,
+        blockers=publishing.publication_blockers(item, confirm_warnings=True) if item.state == EditorialState.REVIEW
+        else [], notice_ends=rules.notice_ends_at(item), error_messages=BOARD_ERRORS,
         failed_photo=(request.view_args or {}).get("board_photo_id") if failed and failed[0] == "redact" else None,
     ), status
 
@@ -231,7 +231,7 @@ def edit_item(item_id):
         flash(error_message(BoardError("taken_down")), "danger")
         return redirect(url_for(".item", item_id=record.id))
     if request.method == "POST":
-        saved = _save_item_form(form, lambda data: services.edit_item(record, data, current_user,
+        saved = _save_item_form(form, lambda data: items.edit_item(record, data, current_user,
                                                                       reason=form.reason.data))
         if saved is not None:
             db.session.commit()
@@ -254,7 +254,7 @@ def add_entry(item_id):
         return render_item(record, failed=("entry", form), status=400)
     stored = photo_files.store_photos(prepared)
     try:
-        services.add_entry(record, current_user, milestone=form.milestone.data, text=form.text.data,
+        items.add_entry(record, current_user, milestone=form.milestone.data, text=form.text.data,
                            text_en=form.text_en.data, reported_on=form.reported_on.data, photos=stored)
     except BoardError as error:
         db.session.rollback()
@@ -281,18 +281,18 @@ STEPS = {
 }
 # step -> (form, runner calling one service, message after success)
 STEP_RUNS = {
-    "submit": (lambda: ConfirmForm(), lambda item, form, actor: services.submit_for_review(item, actor),
+    "submit": (lambda: ConfirmForm(), lambda item, form, actor: publishing.submit_for_review(item, actor),
                _l("Submitted for review; the unit has been notified.")),
     "send_back": (lambda: ReasonForm(prefix="send_back"),
-                  lambda item, form, actor: services.send_back(item, actor, form.reason.data),
+                  lambda item, form, actor: publishing.send_back(item, actor, form.reason.data),
                   _l("Sent back to draft.")),
     "publish": (lambda: PublishForm(),
-                lambda item, form, actor: services.publish(item, actor, confirm_warnings=form.confirm_warnings.data),
+                lambda item, form, actor: publishing.publish(item, actor, confirm_warnings=form.confirm_warnings.data),
                 _l("Published.")),
     "archive": (lambda: OptionalReasonForm(prefix="archive"),
-                lambda item, form, actor: services.archive(item, actor, form.reason.data), _l("Archived.")),
+                lambda item, form, actor: publishing.archive(item, actor, form.reason.data), _l("Archived.")),
     "take_down": (lambda: ReasonForm(prefix="take_down"),
-                  lambda item, form, actor: services.take_down(item, actor, form.reason.data), _l("Taken down.")),
+                  lambda item, form, actor: publishing.take_down(item, actor, form.reason.data), _l("Taken down.")),
 }
 
 
@@ -380,7 +380,7 @@ def delete_photo(board_photo_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        services.remove_photo(record, current_user)
+        items.remove_photo(record, current_user)
     except BoardError as error:
         db.session.rollback()
         flash(error_message(error), "danger")
@@ -401,7 +401,7 @@ def decide_appeal(appeal_id):
         return render_item(appeal.item, failed=("decide", form), status=400)
     correction = {k: v for k, v in (("title", form.title.data), ("description", form.description.data)) if v}
     try:
-        services.decide_appeal(appeal, current_user, form.decision.data, form.reason.data, correction=correction,
+        appeals.decide_appeal(appeal, current_user, form.decision.data, form.reason.data, correction=correction,
                                correction_note=form.correction_note.data)
     except BoardError as error:
         db.session.rollback()
