@@ -4,7 +4,7 @@ import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-from complaints import services
+from complaints import handling, services
 from complaints.models import Case, MeToo
 from portal.auth.models import Role
 from portal.extensions import db
@@ -39,7 +39,7 @@ def test_merging_adds_the_duplicate_and_its_voices_to_the_target(app):
     db.session.commit()
     dispatcher = make_user(Role.DISPATCHER)
 
-    services.merge_cases(duplicate, target, dispatcher)
+    handling.merge_cases(duplicate, target, dispatcher)
     db.session.commit()
 
     db.session.expire_all()

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from complaints import services, supervision
+from complaints import handling, supervision
 from complaints.supervision import StrikeStatement
 from complaints.supervision_models import NoticeKind, SupervisionNotice, UnitStrike
 from portal.auth.models import Role
@@ -33,8 +33,8 @@ def staff(app):
 
 def dispatched(staff, at=MONDAY_9, **kw):
     case = make_case(category=staff["category"], point=staff["point"], **kw)
-    services.file_case(case, staff["dispatcher"])
-    services.dispatch_case(case, staff["unit"], staff["dispatcher"], now=at)
+    handling.file_case(case, staff["dispatcher"])
+    handling.dispatch_case(case, staff["unit"], staff["dispatcher"], now=at)
     db.session.commit()
     return case
 
@@ -86,11 +86,11 @@ def test_a_case_first_seen_overdue_gets_only_the_supervision_notice(staff):
 
 def test_postponed_handled_and_closed_cases_are_not_watched(staff):
     postponed = dispatched(staff)
-    request = services.request_extension(postponed, staff["handler"], "postpone", "等待雨停")
-    services.decide_extension(request, staff["dispatcher"], approve=True)
+    request = handling.request_extension(postponed, staff["handler"], "postpone", "等待雨停")
+    handling.decide_extension(request, staff["dispatcher"], approve=True)
     handled = dispatched(staff)
-    services.accept_case(handled, staff["handler"])
-    services.handle_case(handled, staff["handler"], "已清运")
+    handling.accept_case(handled, staff["handler"])
+    handling.handle_case(handled, staff["handler"], "已清运")
     db.session.commit()
     assert watch(DUE + timedelta(days=2)) == {"urge": 0, "supervise": 0}
     assert notices() == []
@@ -99,8 +99,8 @@ def test_postponed_handled_and_closed_cases_are_not_watched(staff):
 def test_an_approved_extension_moves_the_due_time_and_a_later_miss_earns_a_new_notice(staff):
     case = dispatched(staff)
     watch(DUE + timedelta(minutes=1))
-    request = services.request_extension(case, staff["handler"], "extend", "需要更换井盖", hours=4)
-    services.decide_extension(request, staff["dispatcher"], approve=True)
+    request = handling.request_extension(case, staff["handler"], "extend", "需要更换井盖", hours=4)
+    handling.decide_extension(request, staff["dispatcher"], approve=True)
     db.session.commit()
     new_due = datetime(2026, 11, 24, 15, 0, tzinfo=SH)
     assert case.due_at == new_due
@@ -308,8 +308,8 @@ def test_the_notice_list_filters_and_a_handler_sees_only_their_unit(staff, clien
     case = dispatched(staff)
     other_unit = make_unit("市园林局")
     other = make_case(category=staff["category"], point=staff["point"])
-    services.file_case(other, staff["dispatcher"])
-    services.dispatch_case(other, other_unit, staff["dispatcher"], now=MONDAY_9)
+    handling.file_case(other, staff["dispatcher"])
+    handling.dispatch_case(other, other_unit, staff["dispatcher"], now=MONDAY_9)
     db.session.commit()
     watch(AMBER)
     watch(DUE + timedelta(hours=1))
