@@ -63,5 +63,3 @@ def _reset_for_redispatch(case):
     case.reopen_requested = False
     case.postponed = False
     db.session.flush()
-
-

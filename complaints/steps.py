@@ -30,4 +30,3 @@ def add_to_me_too_count(case, amount):
                        .values(me_too_count=Case.me_too_count + amount)
                        .execution_options(synchronize_session=False))
     db.session.expire(case, ["me_too_count"])
-

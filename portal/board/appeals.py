@@ -80,5 +80,3 @@ def decide_appeal(appeal, actor, decision, reason, correction=None, correction_n
     notices.queue_appeal_decision(appeal, event)
     db.session.flush()
     return appeal
-
-

@@ -328,4 +328,3 @@ def create_item_from_candidate(candidate, actor):
 def _mark_used(candidate, item, actor):
     candidate.state, candidate.item_id, candidate.decided_by_id, candidate.decided_at = (
         "used", item.id, actor.id, utcnow())
-

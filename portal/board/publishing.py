@@ -93,5 +93,3 @@ def take_down(item, actor, reason):
     item.takedown_reason = reason
     db.session.flush()
     return event
-
-
