@@ -7,7 +7,8 @@ through ``Case.transition`` and ends with a flush; the caller commits once. Refu
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from complaints.models import OPEN_STATES, Case, EventKind, ExtensionRequest
+from complaints.case_records import ExtensionRequest
+from complaints.models import OPEN_STATES, Case, EventKind
 from complaints.steps import CaseError, add_to_me_too_count, attach_photo
 from complaints.supervision import amber_at
 from portal.auth.models import Role

@@ -2,8 +2,9 @@
 it, and 反弹 (the problem came back). The round that ends is kept as history (``CaseRound``) and the case is
 filed again for dispatch.
 """
+from complaints.case_records import CaseRound
 from complaints.handling import add_note
-from complaints.models import CaseRound, EventKind
+from complaints.models import EventKind
 from complaints.steps import CaseError
 from portal.clock import utcnow
 from portal.extensions import db

@@ -12,8 +12,9 @@ import unicodedata
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
+from complaints.case_records import MeToo
 from complaints.handling import file_case
-from complaints.models import Case, CaseEvent, CaseNumberCounter, CasePhoto, CaseState, Channel, EventKind, MeToo
+from complaints.models import Case, CaseEvent, CaseNumberCounter, CasePhoto, CaseState, Channel, EventKind
 from complaints.steps import CaseError, add_to_me_too_count
 from portal.auth.models import Role
 from portal.city import city_setting, get_city_settings

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from flask import g, has_request_context
 from sqlalchemy import Date, and_, bindparam, case, literal_column, or_
 
-from complaints.models import Case, CaseRound
+from complaints.case_records import CaseRound
+from complaints.models import Case
 from complaints.supervision_models import NoticeKind, SupervisionNotice
 from portal.extensions import db
 from portal.scorecards import rollups

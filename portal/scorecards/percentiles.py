@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import literal_column
 
-from complaints.models import Case, CaseRound
+from complaints.case_records import CaseRound
+from complaints.models import Case
 from portal.extensions import db
 from portal.scorecards.measures import (
     bucket_of_rank,

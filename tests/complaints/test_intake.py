@@ -14,7 +14,8 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from complaints import handling, intake
-from complaints.models import Case, CaseEvent, CasePhoto, CaseState, Channel, EventKind, MeToo
+from complaints.case_records import MeToo
+from complaints.models import Case, CaseEvent, CasePhoto, CaseState, Channel, EventKind
 from portal import qr
 from portal.auth.models import Role
 from portal.extensions import db

@@ -5,7 +5,8 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from complaints import handling, services
-from complaints.models import Case, MeToo
+from complaints.case_records import MeToo
+from complaints.models import Case
 from portal.auth.models import Role
 from portal.extensions import db
 from tests.factories import make_case, make_user

@@ -3,7 +3,8 @@ import importlib.util
 from pathlib import Path
 
 from complaints import handling, reopening, services
-from complaints.models import Case, CaseRound
+from complaints.case_records import CaseRound
+from complaints.models import Case
 from portal.auth.models import Role
 from portal.extensions import db
 from tests.factories import make_area, make_case, make_category, make_unit, make_user

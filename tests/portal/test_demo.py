@@ -299,7 +299,8 @@ def test_demo_city_has_a_month_of_cases_in_every_stage(city):
 
 def test_demo_handling_times_match_their_rounds_times(city):
     """Each handled round's handling time is its 派遣 → 处置 in hours, in the past; reopened cases keep theirs."""
-    from complaints.models import Case, CaseRound
+    from complaints.case_records import CaseRound
+    from complaints.models import Case
 
     rounds = db.session.execute(db.select(CaseRound)).scalars().all()
     handled = db.session.execute(db.select(Case).where(Case.hours.is_not(None))).scalars().all() + rounds

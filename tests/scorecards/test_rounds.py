@@ -19,7 +19,8 @@ from datetime import date, timedelta
 import pytest
 
 from complaints import handling, reopening, services
-from complaints.models import Case, CaseRound
+from complaints.case_records import CaseRound
+from complaints.models import Case
 from portal.auth.models import Role
 from portal.extensions import db
 from portal.scorecards.figures import compute
