@@ -6,9 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from complaints import handling, supervision
-from complaints.supervision import StrikeStatement
-from complaints.supervision_models import NoticeKind, SupervisionNotice, UnitStrike
+from complaints import escalation, handling, supervision
+from complaints.supervision_models import NoticeKind, StrikeStatement, SupervisionNotice, UnitStrike
 from portal.auth.models import Role
 from portal.city import get_city_settings
 from portal.extensions import db
@@ -209,7 +208,7 @@ def strikes(unit):
 
 
 def ladder(now):
-    made = supervision.advance_ladder(now)
+    made = escalation.advance_ladder(now)
     db.session.commit()
     return made
 
@@ -264,8 +263,8 @@ def test_clearing_starts_a_new_cycle_and_old_notices_do_not_count(staff):
     ladder(day + timedelta(hours=1))
     add_notices(staff, 2, day + timedelta(hours=2))
     with pytest.raises(supervision.SupervisionError):
-        supervision.clear_strikes(staff["unit"], staff["dispatcher"], "  ")
-    supervision.clear_strikes(staff["unit"], staff["dispatcher"], "整改到位，经复查同意", now=day + timedelta(hours=3))
+        escalation.clear_strikes(staff["unit"], staff["dispatcher"], "  ")
+    escalation.clear_strikes(staff["unit"], staff["dispatcher"], "整改到位，经复查同意", now=day + timedelta(hours=3))
     db.session.commit()
     add_notices(staff, 1, day + timedelta(hours=4))
     assert ladder(day + timedelta(hours=5)) == []  # the two before the clearing are gone with it
@@ -275,7 +274,7 @@ def test_clearing_starts_a_new_cycle_and_old_notices_do_not_count(staff):
     first = strikes(staff["unit"])[0]
     assert first.cleared_note == "整改到位，经复查同意" and first.cleared_by_id == staff["dispatcher"].id
     with pytest.raises(supervision.SupervisionError):
-        supervision.clear_strikes(make_unit("市园林局"), staff["dispatcher"], "无")
+        escalation.clear_strikes(make_unit("市园林局"), staff["dispatcher"], "无")
 
 
 def test_only_the_units_handler_hands_in_the_self_criticism_at_strike_two(staff):
@@ -286,14 +285,14 @@ def test_only_the_units_handler_hands_in_the_self_criticism_at_strike_two(staff)
     first, second = strikes(staff["unit"])
     other = make_user(Role.HANDLER, unit=make_unit("市园林局"))
     with pytest.raises(supervision.SupervisionError):
-        supervision.submit_statement(second, other, "检查")
+        escalation.submit_statement(second, other, "检查")
     with pytest.raises(supervision.SupervisionError):
-        supervision.submit_statement(first, staff["handler"], "检查")
+        escalation.submit_statement(first, staff["handler"], "检查")
     with pytest.raises(supervision.SupervisionError):
-        supervision.submit_statement(second, staff["handler"], "   ")
-    supervision.submit_statement(second, staff["handler"], "我单位对超期问题深刻检讨")
+        escalation.submit_statement(second, staff["handler"], "   ")
+    escalation.submit_statement(second, staff["handler"], "我单位对超期问题深刻检讨")
     db.session.commit()
-    assert supervision.latest_statement(second).text == "我单位对超期问题深刻检讨"
+    assert escalation.latest_statement(second).text == "我单位对超期问题深刻检讨"
 
 
 # ---------------------------------------------------------------- pages
