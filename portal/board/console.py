@@ -1,23 +1,20 @@
 """Staff pages of the exposure board (blueprint ``board_console`` at /console/board): the list of items, new items
 (from scratch or from cases), an item's page with its editorial steps, follow-ups, photos and redaction, trail
 and appeals. The candidates queue and the exposed unit's inbox are nested blueprints (``console_candidates``,
-``console_inbox``).
+``console_inbox``); the item page's rendering and the table of editorial steps are in ``console_item``.
 
 Every POST validates a form, calls one service, commits, flashes and redirects; a refused step rolls back and
 says why in the reader's language.
 """
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from complaints import photos as photo_files
-from portal.auth.permissions import Permission, can, require
-from portal.board import appeals, checks, console_candidates, console_inbox, items, publishing, redaction, rules
+from portal.auth.permissions import Permission, require
+from portal.board import appeals, checks, console_candidates, console_inbox, items, redaction
 from portal.board.console_auth import READERS, PhotoFiles, require_any
 from portal.board.console_forms import (
-    ACTIONS,
-    BOARD_ERRORS,
     REDACTION_ERRORS,
     ConfirmForm,
     DecideAppealForm,
@@ -26,14 +23,12 @@ from portal.board.console_forms import (
     FromCasesForm,
     ItemFilterForm,
     ItemForm,
-    OptionalReasonForm,
-    PublishForm,
-    ReasonForm,
     RedactForm,
     area_choices,
     error_message,
     unit_choices,
 )
+from portal.board.console_item import STEP_RUNS, STEPS, edit_form, render_item
 from portal.board.models import Appeal, EditorialState, ExposureItem, ItemPhoto, RectificationStatus
 from portal.board.rules import BoardError
 from portal.city import city_today
@@ -177,45 +172,6 @@ def new_from_cases():
 
 # ---------------------------------------------------------------- one item
 
-def _edit_form(item):
-    form = EditItemForm(formdata=None, obj=item).fill_choices()
-    form.kind.data = item.kind.value
-    form.unit.data, form.area.data, form.category.data = item.unit_id, item.area_id, item.category_id
-    form.point_code.data = item.point.code if item.point else ""
-    return form
-
-
-def render_item(item, failed=None, status=200):
-    """The item page; ``failed`` is (form name, bound form) to show a refused input with its errors."""
-    today = city_today()
-    forms = {
-        "entry": EntryForm(formdata=None, reported_on=today),
-        "submit": ConfirmForm(formdata=None), "send_back": ReasonForm(formdata=None, prefix="send_back"),
-        "publish": PublishForm(formdata=None), "archive": OptionalReasonForm(formdata=None, prefix="archive"),
-        "take_down": ReasonForm(formdata=None, prefix="take_down"),
-        "decide": DecideAppealForm(formdata=None), "redact": RedactForm(formdata=None),
-    }
-    if failed:
-        forms[failed[0]] = failed[1]
-    findings = checks.check_item(item)
-    return render_template(
-        "board/console/item.html", item=item, forms=forms, actions=ACTIONS, failed=failed, findings=findings,
-        steps=available_steps(item), today=today, status=item.status(today),
-        blockers=publishing.publication_blockers(item, confirm_warnings=True) if item.state == EditorialState.REVIEW
-        else [], notice_ends=rules.notice_ends_at(item), error_messages=BOARD_ERRORS,
-        failed_photo=(request.view_args or {}).get("board_photo_id") if failed and failed[0] == "redact" else None,
-    ), status
-
-
-def available_steps(item):
-    """The editorial steps the reader may take now (what is offered is what the POST allows)."""
-    steps = []
-    for name, permissions in STEPS.items():
-        if item.can(name) and any(can(current_user, p) for p in permissions):
-            steps.append(name)
-    return steps
-
-
 @bp.get(ITEM)
 @require_any(*READERS)
 def item(item_id):
@@ -226,7 +182,7 @@ def item(item_id):
 @require(Permission.BOARD_EDIT)
 def edit_item(item_id):
     record = item_or_404(item_id)
-    form = EditItemForm().fill_choices() if request.method == "POST" else _edit_form(record)
+    form = EditItemForm().fill_choices() if request.method == "POST" else edit_form(record)
     if record.is_taken_down:
         flash(error_message(BoardError("taken_down")), "danger")
         return redirect(url_for(".item", item_id=record.id))
@@ -271,30 +227,6 @@ def add_entry(item_id):
 
 
 # ---------------------------------------------------------------- editorial steps
-
-STEPS = {
-    "submit": (Permission.BOARD_EDIT,),
-    "send_back": (Permission.BOARD_EDIT,),
-    "publish": (Permission.BOARD_PUBLISH,),
-    "archive": (Permission.BOARD_EDIT,),
-    "take_down": (Permission.BOARD_EDIT, Permission.BOARD_PUBLISH),
-}
-# step -> (form, runner calling one service, message after success)
-STEP_RUNS = {
-    "submit": (lambda: ConfirmForm(), lambda item, form, actor: publishing.submit_for_review(item, actor),
-               _l("Submitted for review; the unit has been notified.")),
-    "send_back": (lambda: ReasonForm(prefix="send_back"),
-                  lambda item, form, actor: publishing.send_back(item, actor, form.reason.data),
-                  _l("Sent back to draft.")),
-    "publish": (lambda: PublishForm(),
-                lambda item, form, actor: publishing.publish(item, actor, confirm_warnings=form.confirm_warnings.data),
-                _l("Published.")),
-    "archive": (lambda: OptionalReasonForm(prefix="archive"),
-                lambda item, form, actor: publishing.archive(item, actor, form.reason.data), _l("Archived.")),
-    "take_down": (lambda: ReasonForm(prefix="take_down"),
-                  lambda item, form, actor: publishing.take_down(item, actor, form.reason.data), _l("Taken down.")),
-}
-
 
 def _step_view(name):
     def view(item_id):
