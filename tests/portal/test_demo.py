@@ -11,7 +11,8 @@ from portal import create_app
 from portal.auth.models import AuditEntry, Role, User
 from portal.city import ensure_city_settings
 from portal.clock import utcnow
-from portal.demo import DEMO_PASSWORD, USERS, seed_demo_city
+from portal.demo import DEMO_PASSWORD, seed_demo_city
+from portal.demo_lists import USERS
 from portal.extensions import db
 from portal.i18n import to_simplified
 from portal.registry.models import (
