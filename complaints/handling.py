@@ -237,7 +237,6 @@ def merge_cases(duplicate, target, actor):
     return duplicate
 
 
-
 # ---------------------------------------------------------------- timing lights
 
 def light(case, now=None):

@@ -24,6 +24,7 @@ from portal.textclean import clean_text
 
 MAX_DESCRIPTION = 2000
 
+
 # ---------------------------------------------------------------- numbers and codes
 
 # Start the day's counter at 1 or add 1 to it, and return the new value: one atomic statement, the same SQL on

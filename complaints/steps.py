@@ -22,7 +22,6 @@ def attach_photo(case, event, photo, stage):
     return record
 
 
-
 def add_to_me_too_count(case, amount):
     """Add to the count in one UPDATE (read-then-write in Python lost updates under concurrent "me too"s); the
     attribute is reloaded from the row when next read."""

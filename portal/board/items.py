@@ -35,7 +35,6 @@ FROM_CASES_TEXT = _l("%(count)d reports of “%(category)s” at %(place)s betwe
                      "(%(me_too)d more residents said “me too”).")
 
 
-
 def _recompute_dates(item):
     """progress_on / rectified_on follow from the entries: the first PROGRESS and the first RECTIFIED date."""
     def first(milestone):
@@ -81,7 +80,6 @@ def apply_fields(item, data):
         raise BoardError("unit_required", field="unit")
     if item.kind != ItemKind.PRAISE and item.area is None and item.point is None and item.unit is None:
         raise BoardError("place_required", field="area")
-
 
 
 # ---------------------------------------------------------------- making items

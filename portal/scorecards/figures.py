@@ -209,7 +209,6 @@ def _figures(key, name, level, counter):
     return figures
 
 
-
 def compute(period, by, ids=None, tz=None, now=None):
     """Figures of every unit / area / category (active ones, or those in ``ids``) or of the city for ``period``."""
     return compute_many([period], by, ids=ids, tz=tz, now=now)[0]

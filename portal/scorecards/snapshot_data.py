@@ -44,8 +44,6 @@ def _jsonable(value):
     return json.loads(json.dumps(value, default=str))
 
 
-
-
 def _figures(period, by, tz, ids=None, now=None):
     from portal.scorecards.figures import compute
 
