@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
+from complaints.handling import light
 from complaints.models import Case, CaseState
-from complaints.services import light
 from portal import coords
 from portal.extensions import db
 from portal.registry.models import Category, Point

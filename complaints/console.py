@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from complaints import casemap, console_case, console_intake, queries, services
+from complaints import casemap, console_case, console_intake, handling, queries, steps
 from complaints.console_forms import (
     CASE_ERRORS,
     BulkForm,
@@ -37,7 +37,7 @@ PER_PAGE = 50
 @bp.context_processor
 def case_helpers():
     """黄灯/红灯 for the case pages: ``case_light(case)`` is 'red', 'amber', 'green' or None (no clock)."""
-    return {"case_light": services.light}
+    return {"case_light": handling.light}
 
 
 def _filter_form():
@@ -259,7 +259,7 @@ def bulk():
             return redirect(back)
 
         def step(case):
-            services.dispatch_case(case, unit, current_user)  # refuses cases not in 立案 (FILED)
+            handling.dispatch_case(case, unit, current_user)  # refuses cases not in 立案 (FILED)
     else:
         target = queries.find_visible(current_user, form.target.data)
         if target is None:
@@ -268,7 +268,7 @@ def bulk():
         cases = [c for c in cases if c.id != target.id]
 
         def step(case):
-            services.merge_cases(case, target, current_user)
+            handling.merge_cases(case, target, current_user)
 
     done, refused = [], []
     lock_for_write()  # each savepoint below reads the case before it writes
@@ -276,7 +276,7 @@ def bulk():
         try:
             with db.session.begin_nested():
                 step(case)
-        except (services.CaseError, IllegalTransition) as error:
+        except (steps.CaseError, IllegalTransition) as error:
             refused.append(_("%(number)s (%(why)s)", number=case.number, why=_why(error, case)))
         else:
             done.append(case.number)

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from complaints import intake, privacy, queries, services
+from complaints import handling, intake, privacy, queries, steps
 from complaints import photos as photo_files
 from complaints.console_actions import ACTIONS, FieldProblem, available_actions
 from complaints.console_forms import CASE_ERRORS, SUGGESTION_REASONS
@@ -88,7 +88,7 @@ def render_case(case, failed=None, revealed=False):
     return render_template(
         "complaints/console/detail.html", case=case, actions=actions, forms=forms, failed=failed,
         suggestion=suggestion, suggestion_reasons=SUGGESTION_REASONS,
-        extension=services.pending_extension(case), unit_names=_unit_names(case),
+        extension=handling.pending_extension(case), unit_names=_unit_names(case),
         contact=privacy.contact_for(case, current_user, revealed=revealed),
         answers=_answers(case), before_photos=[p for p in case.photos if p.stage == "before"],
         show_query_code=can(current_user, Permission.CASES_INTAKE), EventKind=EventKind,
@@ -154,7 +154,7 @@ def _step_view(action):
             action.run(case, form, current_user)
         except IllegalTransition:
             return _refused(case)
-        except (services.CaseError, FieldProblem) as error:
+        except (steps.CaseError, FieldProblem) as error:
             db.session.rollback()
             name, messages = _problem(error)
             if name and name in form:

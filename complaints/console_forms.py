@@ -17,8 +17,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import Select
 
 from complaints.forms import phone_number
+from complaints.handling import MAX_NOTE
 from complaints.models import STAFF_CHANNELS, CaseState, Channel
-from complaints.services import MAX_DESCRIPTION, MAX_NOTE
+from complaints.services import MAX_DESCRIPTION
 from portal.city import SATISFACTION_SCALES
 from portal.extensions import db
 from portal.forms import BaseForm

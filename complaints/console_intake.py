@@ -10,8 +10,8 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from complaints import handling, services, steps
 from complaints import intake as resident_intake
-from complaints import services
 from complaints.console_forms import BLANK, CASE_ERRORS, IntakeForm, grouped_category_choices
 from complaints.forms import normalise_phone
 from complaints.models import Channel, LocationSource
@@ -98,7 +98,7 @@ def _submit(form, point, answers):
         reporter_name=form.reporter_name.data or None, reporter_phone=normalise_phone(form.reporter_phone.data),
         answers=answers, actor=current_user, idempotency_key=form.idempotency_key.data)
     if created and form.file_now.data and can(current_user, Permission.CASES_DISPATCH):
-        services.file_case(case, current_user)
+        handling.file_case(case, current_user)
     return case, created
 
 
@@ -116,7 +116,7 @@ def intake():
         return _page(form, question_errors)
     try:
         case, created = _submit(form, point, answers)
-    except services.CaseError as error:
+    except steps.CaseError as error:
         db.session.rollback()
         target = {"area": form.area, "point": form.point_code, "category": form.category}.get(error.field)
         _add_error(target or form.description, CASE_ERRORS.get(error.code, _("This report was refused.")))

@@ -2,7 +2,7 @@
 import random
 from datetime import timedelta
 
-from complaints import services
+from complaints import handling, reopening, services
 from complaints.models import Case, CaseState, Channel
 from portal.auth.models import Role, User
 from portal.clock import utcnow
@@ -73,30 +73,30 @@ def seed_demo_cases(count=100, seed=20261122, now=None):
 def _walk(case, target, rng, dispatcher, handlers, reported, now):
     """Drive a demo case to ``target`` and give its events believable past times."""
     if case.state == CaseState.RECEIVED and target != "received":
-        services.file_case(case, dispatcher)
+        handling.file_case(case, dispatcher)
     if target == "rejected":
-        services.reject_case(case, dispatcher, "经核实，该问题属于私人住宅内部事务，不属于本平台受理范围。")
+        handling.reject_case(case, dispatcher, "经核实，该问题属于私人住宅内部事务，不属于本平台受理范围。")
     if target in ("received", "filed", "rejected"):
         return _retime(case, reported, now, rng)
     suggestion = suggest_unit(case.category, point=case.point, area=case.area)
     if suggestion is None:
         return _retime(case, reported, now, rng)
     dispatched = reported + timedelta(hours=rng.uniform(0.5, 6))
-    services.dispatch_case(case, suggestion.unit, dispatcher, now=min(dispatched, now))
+    handling.dispatch_case(case, suggestion.unit, dispatcher, now=min(dispatched, now))
     handler = handlers.get(case.unit_id) or dispatcher
     if target != "dispatched":
-        services.accept_case(case, handler if handler.role == Role.HANDLER else None)
+        handling.accept_case(case, handler if handler.role == Role.HANDLER else None)
     if target in ("handled", "closed", "rework", "reopened"):
-        services.handle_case(case, handler if handler.role == Role.HANDLER else None, "已安排人员到现场处理完毕。")
+        handling.handle_case(case, handler if handler.role == Role.HANDLER else None, "已安排人员到现场处理完毕。")
     if target == "rework":
-        services.verify_case(case, dispatcher, False, "现场核查仍未处理到位，请返工。")
+        handling.verify_case(case, dispatcher, False, "现场核查仍未处理到位，请返工。")
     if target in ("closed", "reopened"):
-        services.verify_case(case, dispatcher, True, "经现场核查，问题已处理完毕。")
+        handling.verify_case(case, dispatcher, True, "经现场核查，问题已处理完毕。")
         if rng.random() < 0.7:
             rating = rng.choices([1, 2, 3], weights=[70, 20, 10])[0]
             services.rate_case(case, rating, ask_reopen=target == "reopened" and rating == 3)
     if target == "reopened" and case.reopen_requested:
-        services.reopen_case(case, dispatcher, "群众不满意，重新派遣处理。")
+        reopening.reopen_case(case, dispatcher, "群众不满意，重新派遣处理。")
     return _retime(case, reported, now, rng)
 
 
@@ -131,6 +131,6 @@ def _retime(case, reported, now, rng=None):
             holder.ended_at = event.at
     if holder.handled_at is not None and holder.dispatched_at is not None:
         holder.hours = (holder.handled_at - holder.dispatched_at).total_seconds() / 3600
-        holder.work_hours = services.handling_work_hours(holder.dispatched_at, holder.handled_at)
+        holder.work_hours = handling.handling_work_hours(holder.dispatched_at, holder.handled_at)
     case.created_at = reported
     return case

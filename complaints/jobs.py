@@ -3,7 +3,7 @@
 Each takes ``now`` (an aware UTC datetime; the scheduler passes the run's time) and returns a short summary. They
 do not commit: ``portal.scheduler.jobs.run_job`` commits a successful run, or rolls a failed one back.
 """
-from complaints import followups, supervision
+from complaints import escalation, followups, supervision
 from portal.clock import utcnow
 
 
@@ -14,7 +14,7 @@ def watch_time_limits(now=None):
 
 def advance_escalation_ladder(now=None):
     """Step units up the three-strike ladder when they have collected enough 督办单."""
-    return {"strikes": len(supervision.advance_ladder(now or utcnow()))}
+    return {"strikes": len(escalation.advance_ladder(now or utcnow()))}
 
 
 def send_rating_reminders(now=None):

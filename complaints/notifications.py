@@ -14,7 +14,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from complaints.models import Case, CaseEvent, CaseState, EventKind, MeToo
+from complaints.case_records import MeToo
+from complaints.models import Case, CaseEvent, CaseState, EventKind
 from portal import notify
 from portal.city import get_city_settings
 from portal.clock import to_local

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from complaints.models import Case, CaseRound, CaseState, Channel, SavedFilter
+from complaints.case_records import CaseRound
+from complaints.models import Case, CaseState, Channel, SavedFilter
 from complaints.supervision_models import NoticeKind, SupervisionNotice
 from portal.auth.models import Role
 from portal.city import get_city_settings

@@ -9,7 +9,7 @@ from flask_login import current_user
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from complaints import queries, supervision
+from complaints import escalation, queries, supervision
 from complaints.console_forms import optional_int, unit_choices
 from complaints.supervision_models import NoticeKind, SupervisionNotice, UnitStrike
 from portal.auth.models import Role
@@ -140,9 +140,9 @@ def issue():
 @bp.get("/strikes")
 @require(Permission.SUPERVISION_VIEW)
 def strikes():
-    rows = supervision.ladder_overview(current_user)
+    rows = escalation.ladder_overview(current_user)
     notice_ids = {i for _unit, _state, history in rows for strike in history for i in (strike.notice_ids or [])}
-    statements = {strike.id: supervision.latest_statement(strike)
+    statements = {strike.id: escalation.latest_statement(strike)
                   for _unit, _state, history in rows for strike in history if strike.level == 2}
     return render_template(
         "complaints/supervision/strikes.html", rows=rows, notices=supervision.notices_by_id(notice_ids),
@@ -153,7 +153,7 @@ def strikes():
 
 
 def _visible_strike(strike_id):
-    return db.first_or_404(supervision.visible_strikes(current_user).where(UnitStrike.id == strike_id))
+    return db.first_or_404(escalation.visible_strikes(current_user).where(UnitStrike.id == strike_id))
 
 
 @bp.get(f"/strikes/<{ID}:strike_id>/print")
@@ -164,7 +164,7 @@ def strike_print(strike_id):
     notices = supervision.notices_by_id(strike.notice_ids or [])
     return render_template("complaints/supervision/strike_print.html", strike=strike,
                            notices=[notices[i] for i in (strike.notice_ids or []) if i in notices],
-                           statement=supervision.latest_statement(strike), level_labels=LEVEL_LABELS, now=utcnow())
+                           statement=escalation.latest_statement(strike), level_labels=LEVEL_LABELS, now=utcnow())
 
 
 @bp.post(f"/units/<{ID}:unit_id>/clear")
@@ -176,7 +176,7 @@ def clear(unit_id):
         flash(_("Give a reason for clearing (up to 500 characters)."), "danger")
         return redirect(url_for(".strikes"))
     try:
-        supervision.clear_strikes(unit, current_user, form.reason.data)
+        escalation.clear_strikes(unit, current_user, form.reason.data)
     except supervision.SupervisionError as error:
         db.session.rollback()
         flash(_error(error), "danger")
@@ -196,7 +196,7 @@ def statement(strike_id):
         flash(_("Write the self-criticism (up to 5000 characters)."), "danger")
         return redirect(url_for(".strikes", _anchor=f"strike-{strike.id}"))
     try:
-        supervision.submit_statement(strike, current_user, form.text.data)
+        escalation.submit_statement(strike, current_user, form.text.data)
     except supervision.SupervisionError as error:
         db.session.rollback()
         flash(_error(error), "danger")

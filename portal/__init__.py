@@ -96,6 +96,7 @@ def init_extensions(app):
         _tune_sqlite(app)
 
     # Importing the models registers them on the metadata (for migrations and create_all).
+    import complaints.case_records  # noqa: F401
     import complaints.models  # noqa: F401
     import complaints.open311.models  # noqa: F401
     import complaints.supervision_models  # noqa: F401

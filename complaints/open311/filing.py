@@ -12,10 +12,11 @@ from flask_babel import gettext as _
 from complaints import intake
 from complaints import photos as photo_files
 from complaints.forms import normalise_phone, parse_coordinates
+from complaints.handling import add_note
 from complaints.models import Channel
 from complaints.open311.models import ApiRequest
 from complaints.open311.projection import service_by_code, service_notice
-from complaints.services import MAX_DESCRIPTION, add_note
+from complaints.services import MAX_DESCRIPTION
 from portal.auth import audit
 from portal.city import get_city_settings
 from portal.clock import utcnow

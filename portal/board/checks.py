@@ -51,7 +51,7 @@ def texts_of(item):
 
 def reporters_of(item):
     """The names and phones of the residents behind the item's cases (reporters and "me too"s)."""
-    from complaints.models import MeToo
+    from complaints.case_records import MeToo
     from portal.extensions import db
 
     names, phones = set(), set()

@@ -1,23 +1,20 @@
 """Staff pages of the exposure board (blueprint ``board_console`` at /console/board): the list of items, new items
 (from scratch or from cases), an item's page with its editorial steps, follow-ups, photos and redaction, trail
 and appeals. The candidates queue and the exposed unit's inbox are nested blueprints (``console_candidates``,
-``console_inbox``).
+``console_inbox``); the item page's rendering and the table of editorial steps are in ``console_item``.
 
 Every POST validates a form, calls one service, commits, flashes and redirects; a refused step rolls back and
 says why in the reader's language.
 """
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from complaints import photos as photo_files
-from portal.auth.permissions import Permission, can, require
-from portal.board import checks, console_candidates, console_inbox, redaction, services
+from portal.auth.permissions import Permission, require
+from portal.board import appeals, checks, console_candidates, console_inbox, items, redaction
 from portal.board.console_auth import READERS, PhotoFiles, require_any
 from portal.board.console_forms import (
-    ACTIONS,
-    BOARD_ERRORS,
     REDACTION_ERRORS,
     ConfirmForm,
     DecideAppealForm,
@@ -26,16 +23,14 @@ from portal.board.console_forms import (
     FromCasesForm,
     ItemFilterForm,
     ItemForm,
-    OptionalReasonForm,
-    PublishForm,
-    ReasonForm,
     RedactForm,
     area_choices,
     error_message,
     unit_choices,
 )
+from portal.board.console_item import STEP_RUNS, STEPS, edit_form, render_item
 from portal.board.models import Appeal, EditorialState, ExposureItem, ItemPhoto, RectificationStatus
-from portal.board.services import BoardError
+from portal.board.rules import BoardError
 from portal.city import city_today
 from portal.extensions import db
 from portal.registry.models import Point
@@ -146,7 +141,7 @@ def new_item():
     form = ItemForm().fill_choices()
     if request.method == "GET":
         form.found_on.data = city_today()
-    item = _save_item_form(form, lambda data: services.create_item(data, current_user))
+    item = _save_item_form(form, lambda data: items.create_item(data, current_user))
     if item is not None:
         db.session.commit()
         flash(_("Draft saved."), "success")
@@ -162,8 +157,8 @@ def new_from_cases():
         form.cases.data = request.args.get("cases", "")[:2000]
     if form.validate_on_submit():
         try:
-            cases = services.cases_by_numbers(form.cases.data.replace("，", ",").split(","))
-            item = services.create_item_from_cases(cases, current_user, kind=form.kind.data,
+            cases = items.cases_by_numbers(form.cases.data.replace("，", ",").split(","))
+            item = items.create_item_from_cases(cases, current_user, kind=form.kind.data,
                                                    title=form.title.data or None, deadline=form.deadline.data)
         except BoardError as error:
             db.session.rollback()
@@ -177,45 +172,6 @@ def new_from_cases():
 
 # ---------------------------------------------------------------- one item
 
-def _edit_form(item):
-    form = EditItemForm(formdata=None, obj=item).fill_choices()
-    form.kind.data = item.kind.value
-    form.unit.data, form.area.data, form.category.data = item.unit_id, item.area_id, item.category_id
-    form.point_code.data = item.point.code if item.point else ""
-    return form
-
-
-def render_item(item, failed=None, status=200):
-    """The item page; ``failed`` is (form name, bound form) to show a refused input with its errors."""
-    today = city_today()
-    forms = {
-        "entry": EntryForm(formdata=None, reported_on=today),
-        "submit": ConfirmForm(formdata=None), "send_back": ReasonForm(formdata=None, prefix="send_back"),
-        "publish": PublishForm(formdata=None), "archive": OptionalReasonForm(formdata=None, prefix="archive"),
-        "take_down": ReasonForm(formdata=None, prefix="take_down"),
-        "decide": DecideAppealForm(formdata=None), "redact": RedactForm(formdata=None),
-    }
-    if failed:
-        forms[failed[0]] = failed[1]
-    findings = checks.check_item(item)
-    return render_template(
-        "board/console/item.html", item=item, forms=forms, actions=ACTIONS, failed=failed, findings=findings,
-        steps=available_steps(item), today=today, status=item.status(today),
-        blockers=services.publication_blockers(item, confirm_warnings=True) if item.state == EditorialState.REVIEW
-        else [], notice_ends=services.notice_ends_at(item), error_messages=BOARD_ERRORS,
-        failed_photo=(request.view_args or {}).get("board_photo_id") if failed and failed[0] == "redact" else None,
-    ), status
-
-
-def available_steps(item):
-    """The editorial steps the reader may take now (what is offered is what the POST allows)."""
-    steps = []
-    for name, permissions in STEPS.items():
-        if item.can(name) and any(can(current_user, p) for p in permissions):
-            steps.append(name)
-    return steps
-
-
 @bp.get(ITEM)
 @require_any(*READERS)
 def item(item_id):
@@ -226,12 +182,12 @@ def item(item_id):
 @require(Permission.BOARD_EDIT)
 def edit_item(item_id):
     record = item_or_404(item_id)
-    form = EditItemForm().fill_choices() if request.method == "POST" else _edit_form(record)
+    form = EditItemForm().fill_choices() if request.method == "POST" else edit_form(record)
     if record.is_taken_down:
         flash(error_message(BoardError("taken_down")), "danger")
         return redirect(url_for(".item", item_id=record.id))
     if request.method == "POST":
-        saved = _save_item_form(form, lambda data: services.edit_item(record, data, current_user,
+        saved = _save_item_form(form, lambda data: items.edit_item(record, data, current_user,
                                                                       reason=form.reason.data))
         if saved is not None:
             db.session.commit()
@@ -254,7 +210,7 @@ def add_entry(item_id):
         return render_item(record, failed=("entry", form), status=400)
     stored = photo_files.store_photos(prepared)
     try:
-        services.add_entry(record, current_user, milestone=form.milestone.data, text=form.text.data,
+        items.add_entry(record, current_user, milestone=form.milestone.data, text=form.text.data,
                            text_en=form.text_en.data, reported_on=form.reported_on.data, photos=stored)
     except BoardError as error:
         db.session.rollback()
@@ -271,30 +227,6 @@ def add_entry(item_id):
 
 
 # ---------------------------------------------------------------- editorial steps
-
-STEPS = {
-    "submit": (Permission.BOARD_EDIT,),
-    "send_back": (Permission.BOARD_EDIT,),
-    "publish": (Permission.BOARD_PUBLISH,),
-    "archive": (Permission.BOARD_EDIT,),
-    "take_down": (Permission.BOARD_EDIT, Permission.BOARD_PUBLISH),
-}
-# step -> (form, runner calling one service, message after success)
-STEP_RUNS = {
-    "submit": (lambda: ConfirmForm(), lambda item, form, actor: services.submit_for_review(item, actor),
-               _l("Submitted for review; the unit has been notified.")),
-    "send_back": (lambda: ReasonForm(prefix="send_back"),
-                  lambda item, form, actor: services.send_back(item, actor, form.reason.data),
-                  _l("Sent back to draft.")),
-    "publish": (lambda: PublishForm(),
-                lambda item, form, actor: services.publish(item, actor, confirm_warnings=form.confirm_warnings.data),
-                _l("Published.")),
-    "archive": (lambda: OptionalReasonForm(prefix="archive"),
-                lambda item, form, actor: services.archive(item, actor, form.reason.data), _l("Archived.")),
-    "take_down": (lambda: ReasonForm(prefix="take_down"),
-                  lambda item, form, actor: services.take_down(item, actor, form.reason.data), _l("Taken down.")),
-}
-
 
 def _step_view(name):
     def view(item_id):
@@ -380,7 +312,7 @@ def delete_photo(board_photo_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        services.remove_photo(record, current_user)
+        items.remove_photo(record, current_user)
     except BoardError as error:
         db.session.rollback()
         flash(error_message(error), "danger")
@@ -401,7 +333,7 @@ def decide_appeal(appeal_id):
         return render_item(appeal.item, failed=("decide", form), status=400)
     correction = {k: v for k, v in (("title", form.title.data), ("description", form.description.data)) if v}
     try:
-        services.decide_appeal(appeal, current_user, form.decision.data, form.reason.data, correction=correction,
+        appeals.decide_appeal(appeal, current_user, form.decision.data, form.reason.data, correction=correction,
                                correction_note=form.correction_note.data)
     except BoardError as error:
         db.session.rollback()

@@ -5,11 +5,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth.permissions import Permission, require
-from portal.board import services
+from portal.board import items
 from portal.board.candidates import cluster_days, cluster_threshold, propose_candidates
 from portal.board.console_forms import ConfirmForm, DismissForm, error_message
 from portal.board.models import Candidate
-from portal.board.services import BoardError
+from portal.board.rules import BoardError
 from portal.extensions import db
 
 bp = Blueprint("candidates", __name__, url_prefix="/candidates")
@@ -44,7 +44,7 @@ def use(candidate_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        item = services.create_item_from_candidate(candidate, current_user)
+        item = items.create_item_from_candidate(candidate, current_user)
     except BoardError as error:
         db.session.rollback()
         flash(error_message(error), "danger")
@@ -62,7 +62,7 @@ def dismiss(candidate_id):
     if not form.validate_on_submit():
         return queue(dismiss_form=form, failed_id=candidate.id), 400
     try:
-        services.dismiss_candidate(candidate, current_user, form.reason.data)
+        items.dismiss_candidate(candidate, current_user, form.reason.data)
     except BoardError as error:
         db.session.rollback()
         flash(error_message(error), "danger")

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from complaints.console_forms import BLANK, grouped_category_choices, id_select, unit_choices
 from portal.board.models import AppealDecision, EditorialState, EntryMilestone, ItemKind, RectificationStatus
 from portal.board.redaction import MAX_BOXES
-from portal.board.services import MAX_LOCATION, MAX_REASON, MAX_TEXT, MAX_TITLE
+from portal.board.rules import MAX_LOCATION, MAX_REASON, MAX_TEXT, MAX_TITLE
 from portal.forms import BaseForm
 from portal.registry import services as registry
 from portal.templating import localtime

@@ -7,12 +7,13 @@ from flask_login import current_user
 
 from complaints import photos as photo_files
 from portal.auth.permissions import Permission, require
-from portal.board import services
+from portal.board import appeals, rules
+from portal.board.appeals import APPEALABLE
 from portal.board.console_auth import PhotoFiles, is_reader, require_any
 from portal.board.console_forms import AppealForm, error_message
 from portal.board.models import Appeal, ItemPhoto
 from portal.board.redaction import delete_on_rollback
-from portal.board.services import APPEALABLE, BoardError
+from portal.board.rules import BoardError
 from portal.city import city_today
 from portal.extensions import db
 
@@ -35,14 +36,14 @@ def own_item_or_404(item_id):
 @bp.get("/")
 @require(Permission.BOARD_APPEAL)
 def index():
-    return render_template("board/console/inbox.html", items=services.items_for_unit(current_user.unit_id),
+    return render_template("board/console/inbox.html", items=appeals.items_for_unit(current_user.unit_id),
                            today=city_today())
 
 
 def render_inbox_item(item, form=None, status=200):
     return render_template("board/console/inbox_item.html", item=item, form=form or AppealForm(formdata=None),
-                           can_appeal=services.can_appeal(item, current_user), today=city_today(),
-                           notice_ends=services.notice_ends_at(item)), status
+                           can_appeal=appeals.can_appeal(item, current_user), today=city_today(),
+                           notice_ends=rules.notice_ends_at(item)), status
 
 
 @bp.get(ITEM)
@@ -64,7 +65,7 @@ def appeal(item_id):
         return render_inbox_item(record, form, status=400)
     stored = photo_files.store_photos(prepared)
     try:
-        services.file_appeal(record, current_user, form.statement.data, evidence=stored)
+        appeals.file_appeal(record, current_user, form.statement.data, evidence=stored)
     except BoardError as error:
         db.session.rollback()
         photo_files.discard(stored)

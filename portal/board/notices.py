@@ -9,6 +9,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from portal import notify
+from portal.board.rules import notice_ends_at
 from portal.city import get_city_settings
 from portal.clock import to_local
 from portal.i18n import localized
@@ -38,8 +39,6 @@ def _params(item, locale):
 
 def queue_unit_notice(item, event):
     """The notice to the exposed unit when an item goes to review; None when the unit has no phone."""
-    from portal.board.services import notice_ends_at
-
     phone = (item.unit.contact_phone or "").strip() if item.unit is not None else ""
     if not phone:
         return None

@@ -7,6 +7,7 @@ original's pixels. No automatic face detection: manual boxes always work (see th
 import io
 import json
 
+from flask import current_app, has_app_context
 from PIL import Image, ImageFilter
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from complaints.storage import StorageError, get_storage
 from portal.auth import audit
 from portal.auth.permissions import Permission
+from portal.board.rules import BoardError, record_event, require
 from portal.clock import utcnow
 from portal.extensions import db
 
@@ -112,9 +114,7 @@ def render_published(original_bytes, boxes):
 def redact_photo(photo, boxes, actor, confirm_nothing=False):
     """Write the published version of ``photo`` with ``boxes`` blurred in. With no box, the moderator must confirm
     that there is nothing to blur (the photo is still re-encoded as a new file). Replaces an earlier version."""
-    from portal.board.services import BoardError, _event, _require
-
-    _require(actor, Permission.BOARD_EDIT)
+    require(actor, Permission.BOARD_EDIT)
     item = photo.item
     if item.state.value == "taken_down":
         raise BoardError("taken_down")
@@ -138,7 +138,7 @@ def redact_photo(photo, boxes, actor, confirm_nothing=False):
     photo.published_key, photo.published_thumb_key = key, thumb_key
     photo.boxes = [list(b) for b in boxes]
     photo.redacted_by_id, photo.redacted_at = actor.id, utcnow()
-    _event(item, actor, "redact", reason=str(len(boxes)))
+    record_event(item, actor, "redact", reason=str(len(boxes)))
     audit.record(actor, "redact", item, summary=item.title, changes={"photo": photo.id, "boxes": len(boxes)})
     db.session.flush()
     return photo
@@ -171,8 +171,6 @@ def delete_on_rollback(keys):
 
 
 def _remove(keys):
-    from flask import current_app, has_app_context
-
     if not has_app_context():
         return
     storage = get_storage()

@@ -17,7 +17,7 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.forms import BaseForm
 from portal.registry.models import AreaLevel
-from portal.scorecards import honours, snapshots
+from portal.scorecards import honours, snapshot_display, snapshots
 from portal.scorecards.periods import Period, previous_period
 from portal.scorecards.snapshot_models import Snapshot, SnapshotKind
 
@@ -28,7 +28,7 @@ ID = "<int(max=2147483647):snapshot_id>"
 
 @bp.context_processor
 def _helpers():
-    return snapshots.template_helpers()
+    return snapshot_display.template_helpers()
 
 
 class GenerateForm(BaseForm):
@@ -178,9 +178,9 @@ def _change(snapshot_id, change, done):
 @require(Permission.SCORECARDS_VIEW)
 def export(snapshot_id, fmt):
     snapshot = _snapshot(snapshot_id)
-    rows = list(snapshots.table_rows(snapshot))
+    rows = list(snapshot_display.table_rows(snapshot))
     fallback = f"{snapshot.kind.value}-{re.sub(r'[^0-9A-Za-z-]+', '-', snapshot.period_key)}"
-    name = f"{snapshot.kind.label}-{snapshots.period_label(snapshot)}"
+    name = f"{snapshot.kind.label}-{snapshot_display.period_label(snapshot)}"
     return exports.send_table(fmt, rows, name, snapshot.kind.value, fallback, freeze="A2",
                               encoding=exports.csv_encoding(request.args.get("encoding")))
 

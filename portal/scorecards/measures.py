@@ -22,7 +22,8 @@ from functools import lru_cache
 
 from sqlalchemy import and_, case, func, literal_column
 
-from complaints.models import Case, CaseRound, CaseState
+from complaints.case_records import CaseRound
+from complaints.models import Case, CaseState
 from portal.scorecards.models import BUCKET_EDGES, BUCKETS, WORK_BUCKETS
 
 FILED_STATES = tuple(s.value for s in CaseState

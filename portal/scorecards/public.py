@@ -1,6 +1,7 @@
 """What the public board may show of the scorecards: only what has been PUBLISHED in a stored snapshot."""
+from portal.scorecards.snapshot_data import FIGURE_KEYS
 from portal.scorecards.snapshot_models import SnapshotKind
-from portal.scorecards.snapshots import FIGURE_KEYS, latest_published
+from portal.scorecards.snapshots import latest_published
 
 
 def unit_public_figures(unit_id):

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, redirect, render_template, url_for
 
 from portal.extensions import db
 from portal.page_cache import cached_public_page
-from portal.scorecards import snapshots
+from portal.scorecards import snapshot_data, snapshot_display, snapshots
 from portal.scorecards.periods import Period
 from portal.scorecards.snapshot_models import Snapshot, SnapshotKind
 
@@ -16,7 +16,7 @@ ID = "<int(max=2147483647):snapshot_id>"
 
 @bp.context_processor
 def _helpers():
-    return snapshots.template_helpers()
+    return snapshot_display.template_helpers()
 
 
 def _others():
@@ -37,7 +37,7 @@ def month(year, month):
     if not 1 <= month <= 12 or year < 1:
         abort(404)
     period = Period.containing("month", date(year, month, 1))
-    snapshot = snapshots.find_snapshot(SnapshotKind.HONOURS, period.key)
+    snapshot = snapshot_data.find_snapshot(SnapshotKind.HONOURS, period.key)
     if snapshot is None or not snapshot.is_published:
         abort(404)
     return render_template("scorecards/snapshots/public_honours.html", snapshot=snapshot, months=_others())

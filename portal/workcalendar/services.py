@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from flask import g
 from sqlalchemy.orm import selectinload
 
-from complaints.services import recalculate_due_times
+from complaints.handling import recalculate_due_times
 from portal import holidays
 from portal.auth import audit
 from portal.city import CitySettings, city_setting

@@ -8,7 +8,7 @@ import pytest
 
 from portal import cache
 from portal.auth.models import Role
-from portal.board import services
+from portal.board import appeals, items, publishing, rules
 from portal.board.models import Appeal, EditorialState, EntryMilestone, ItemKind
 from portal.board.redaction import redact_photo
 from portal.city import city_today
@@ -110,7 +110,7 @@ def test_last_modified_moves_when_the_board_changes(client, board, moderator):
     item = board[0]
     url = f"/board/items/{item.id}"
     before = client.get(url)
-    services.add_entry(item, moderator, milestone=EntryMilestone.PROGRESS, text="已清运一半", reported_on=city_today())
+    items.add_entry(item, moderator, milestone=EntryMilestone.PROGRESS, text="已清运一半", reported_on=city_today())
     db.session.commit()
     after = client.get(url, headers={"If-Modified-Since": before.headers["Last-Modified"],
                                      "If-None-Match": f'"{before.get_etag()[0]}"'})
@@ -282,41 +282,41 @@ def test_a_huge_query_string_is_answered_but_not_stored(client, board):
 def _ready(item):
     for photo in item.photos:
         photo.published_key, photo.published_thumb_key = photo.original_key, photo.original_thumb_key
-    item.unit_notified_at = utcnow() - timedelta(hours=services.notice_hours() + 1)
+    item.unit_notified_at = utcnow() - timedelta(hours=rules.notice_hours() + 1)
 
 
 def _publish(world, actor):
     item = make_item(EditorialState.REVIEW, title="新曝光：河道漂浮垃圾", unit=world["unit"])
     _ready(item)
     db.session.commit()
-    return "/board/", "新曝光：河道漂浮垃圾", lambda: services.publish(item, actor, confirm_warnings=True)
+    return "/board/", "新曝光：河道漂浮垃圾", lambda: publishing.publish(item, actor, confirm_warnings=True)
 
 
 def _take_down(world, actor):
     item = world["item"]
-    return f"/board/items/{item.id}", 410, lambda: services.take_down(item, actor, "信息有误")
+    return f"/board/items/{item.id}", 410, lambda: publishing.take_down(item, actor, "信息有误")
 
 
 def _take_down_from_the_list(world, actor):
     item = world["item"]
-    return "/board/api/items", "gone", lambda: services.take_down(item, actor, "信息有误")
+    return "/board/api/items", "gone", lambda: publishing.take_down(item, actor, "信息有误")
 
 
 def _archive(world, actor):
     item = world["item"]
-    return f"/board/api/items/{item.id}", '"archived": true', lambda: services.archive(item, actor)
+    return f"/board/api/items/{item.id}", '"archived": true', lambda: publishing.archive(item, actor)
 
 
 def _edit(world, actor):
     item = world["item"]
     data = {"title": "更正后的标题：菜市场北门"}
-    return f"/board/items/{item.id}", "更正后的标题：菜市场北门", lambda: services.edit_item(item, data, actor,
+    return f"/board/items/{item.id}", "更正后的标题：菜市场北门", lambda: items.edit_item(item, data, actor,
                                                                                      reason="地点有误")
 
 
 def _follow_up(world, actor):
     item = world["item"]
-    return f"/board/items/{item.id}", "第二次回访：已清运完毕", lambda: services.add_entry(
+    return f"/board/items/{item.id}", "第二次回访：已清运完毕", lambda: items.add_entry(
         item, actor, milestone=EntryMilestone.RECTIFIED, text="第二次回访：已清运完毕", reported_on=city_today())
 
 
@@ -325,7 +325,7 @@ def _appeal(world, decision, **kw):
     appeal = Appeal(item=item, unit_id=world["unit"].id, statement="已整改", filed_by_id=world["handler"].id)
     db.session.add(appeal)
     db.session.commit()
-    return lambda actor: services.decide_appeal(appeal, actor, decision, "经核实", **kw)
+    return lambda actor: appeals.decide_appeal(appeal, actor, decision, "经核实", **kw)
 
 
 def _correct(world, actor):
@@ -406,14 +406,14 @@ def test_a_change_made_in_another_process_reaches_this_ones_cache(served, board,
     item = board[0]
     reader = served.test_client()
     assert reader.get(f"/board/items/{item.id}").status_code == 200
-    services.take_down(item, moderator, "信息有误")
+    publishing.take_down(item, moderator, "信息有误")
     db.session.commit()  # this test's app is the other worker
     assert reader.get(f"/board/items/{item.id}").status_code == 410
 
 
 def test_a_rolled_back_change_does_not_move_the_generation(app, board, moderator):
     before = cache.current_generation()
-    services.take_down(board[0], moderator, "信息有误")
+    publishing.take_down(board[0], moderator, "信息有误")
     db.session.rollback()
     assert cache.current_generation() == before
 
@@ -436,7 +436,7 @@ def test_withdrawn_items_disappear_at_once_from_the_redis_cache_of_every_worker(
     with second.app_context():
         from portal.board.models import ExposureItem
 
-        services.take_down(db.session.get(ExposureItem, item_id), make_user(Role.MODERATOR), "信息有误")
+        publishing.take_down(db.session.get(ExposureItem, item_id), make_user(Role.MODERATOR), "信息有误")
         db.session.commit()
     assert reader.get(f"/board/items/{item_id}").status_code == 410
     assert reader.get(f"/board/api/items/{item_id}").status_code == 410

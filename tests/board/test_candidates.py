@@ -6,10 +6,10 @@ import pytest
 from complaints.services import add_me_too
 from complaints.supervision_models import UnitStrike
 from portal.auth.models import Role
-from portal.board import services
+from portal.board import items
 from portal.board.candidates import propose_candidates
 from portal.board.models import Candidate, EditorialState, ItemKind
-from portal.board.services import BoardError
+from portal.board.rules import BoardError
 from portal.clock import to_local, utcnow
 from portal.extensions import db
 from tests.factories import make_area, make_case, make_category, make_point, make_unit, make_user
@@ -90,12 +90,12 @@ def test_a_candidate_becomes_a_draft_with_its_cases_in_one_step(app):
     candidate = propose_candidates()[0]
     db.session.commit()
     moderator = make_user(Role.MODERATOR)
-    item = services.create_item_from_candidate(candidate, moderator)
+    item = items.create_item_from_candidate(candidate, moderator)
     db.session.commit()
     assert item.state == EditorialState.DRAFT and {link.case for link in item.case_links} == set(cases)
     assert (candidate.state, candidate.item_id, candidate.decided_by_id) == ("used", item.id, moderator.id)
     with pytest.raises(BoardError) as refused:
-        services.create_item_from_candidate(candidate, moderator)
+        items.create_item_from_candidate(candidate, moderator)
     assert refused.value.code == "candidate_decided"
 
 
@@ -103,7 +103,7 @@ def test_a_strike_without_cases_becomes_a_unit_item(app):
     unit = make_unit("市环卫处")
     strike(unit, 2)
     candidate = propose_candidates()[0]
-    item = services.create_item_from_candidate(candidate, make_user(Role.MODERATOR))
+    item = items.create_item_from_candidate(candidate, make_user(Role.MODERATOR))
     assert item.kind == ItemKind.UNIT and item.unit == unit
 
 
@@ -112,8 +112,8 @@ def test_dismissing_needs_a_reason_and_is_kept(app):
     candidate = propose_candidates()[0]
     moderator = make_user(Role.MODERATOR)
     with pytest.raises(BoardError):
-        services.dismiss_candidate(candidate, moderator, " ")
-    services.dismiss_candidate(candidate, moderator, "已在上月曝光")
+        items.dismiss_candidate(candidate, moderator, " ")
+    items.dismiss_candidate(candidate, moderator, "已在上月曝光")
     db.session.commit()
     assert (candidate.state, candidate.decision_note) == ("dismissed", "已在上月曝光")
     assert propose_candidates() == []  # a dismissed candidate is not proposed again

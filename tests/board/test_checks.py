@@ -5,9 +5,9 @@ import pytest
 
 from complaints.services import add_me_too
 from portal.auth.models import Role
-from portal.board import checks, services
+from portal.board import checks, items, publishing
 from portal.board.models import EditorialState
-from portal.board.services import BoardError
+from portal.board.rules import BoardError
 from portal.clock import utcnow
 from portal.extensions import db
 from tests.board.factories import make_item
@@ -35,7 +35,7 @@ def test_the_reporters_identity_blocks_publication(app, case, text):
     item = reviewed(case, description=text)
     assert any(f.blocking for f in checks.check_item(item))
     with pytest.raises(BoardError) as refused:
-        services.publish(item, make_user(Role.LEADER), confirm_warnings=True)
+        publishing.publish(item, make_user(Role.LEADER), confirm_warnings=True)
     assert refused.value.code == "reporter_identity" and item.state == EditorialState.REVIEW
 
 
@@ -55,7 +55,7 @@ def test_a_me_too_residents_phone_blocks_too(app, case):
 def test_a_reporters_name_in_a_follow_up_blocks_the_edit_of_a_public_item(app, case):
     item = make_item("published", area=make_area(), photos=0, cases=[case])
     with pytest.raises(BoardError) as refused:
-        services.add_entry(item, make_user(Role.MODERATOR), milestone="update", text="回访王小明，他表示满意",
+        items.add_entry(item, make_user(Role.MODERATOR), milestone="update", text="回访王小明，他表示满意",
                            reported_on=item.found_on)
     assert refused.value.code == "reporter_identity"
 
@@ -65,9 +65,9 @@ def test_phone_and_id_numbers_warn_and_need_confirming(app, case):
     assert kinds(item) == [("id_number", False), ("landline", False), ("mobile", False)]
     leader = make_user(Role.LEADER)
     with pytest.raises(BoardError) as refused:
-        services.publish(item, leader)
+        publishing.publish(item, leader)
     assert refused.value.code == "confirm_warnings"
-    services.publish(item, leader, confirm_warnings=True)
+    publishing.publish(item, leader, confirm_warnings=True)
     assert item.state == EditorialState.PUBLISHED
 
 
@@ -79,5 +79,5 @@ def test_ordinary_numbers_are_not_flagged(app, case, text):
 def test_submission_is_refused_while_a_reporter_is_named(app, case):
     item = make_item("draft", area=make_area(), photos=0, cases=[case], description="王小明说很脏")
     with pytest.raises(BoardError) as refused:
-        services.submit_for_review(item, make_user(Role.MODERATOR))
+        publishing.submit_for_review(item, make_user(Role.MODERATOR))
     assert refused.value.code == "reporter_identity" and item.state == EditorialState.DRAFT

@@ -6,9 +6,9 @@ import pytest
 
 from complaints.storage import get_storage
 from portal.auth.models import AuditEntry, Role
-from portal.board import services
+from portal.board import appeals, items, publishing
 from portal.board.models import EditorialState, EntryMilestone, ExposureItem, ItemKind, RectificationStatus
-from portal.board.services import BoardError
+from portal.board.rules import BoardError
 from portal.city import city_today
 from portal.clock import utcnow
 from portal.extensions import db
@@ -50,7 +50,7 @@ def new_data(**kw):
 # ---------------------------------------------------------------- making items
 
 def test_a_moderator_makes_a_draft_from_scratch_with_a_trail_and_an_audit_entry(app, moderator):
-    item = services.create_item(new_data(), moderator)
+    item = items.create_item(new_data(), moderator)
     db.session.commit()
     assert item.state == S.DRAFT and item.created_by_id == moderator.id
     assert [e.action for e in item.events] == ["create"]
@@ -60,7 +60,7 @@ def test_a_moderator_makes_a_draft_from_scratch_with_a_trail_and_an_audit_entry(
 @pytest.mark.parametrize("role", [Role.DISPATCHER, Role.OPERATOR, Role.HANDLER, Role.INSPECTOR, Role.LEADER])
 def test_roles_without_board_edit_cannot_make_items(app, role):
     with pytest.raises(BoardError) as refused:
-        services.create_item(new_data(), make_user(role))
+        items.create_item(new_data(), make_user(role))
     assert refused.value.code == "forbidden"
 
 
@@ -74,7 +74,7 @@ def test_roles_without_board_edit_cannot_make_items(app, role):
 def test_bad_items_are_refused_with_the_field_to_fix(app, moderator, change, code):
     change = {k: city_today() + timedelta(days=v) if k in ("deadline", "found_on") else v for k, v in change.items()}
     with pytest.raises(BoardError) as refused:
-        services.create_item(new_data(**change), moderator)
+        items.create_item(new_data(**change), moderator)
     assert refused.value.code == code
 
 
@@ -90,7 +90,7 @@ def test_a_draft_from_cases_takes_place_and_unit_links_cases_and_copies_photos(a
     second = make_case(category=category, point=point, description="厕所很脏")
     first.unit = unit
     db.session.commit()
-    item = services.create_item_from_cases([first, second], moderator, deadline=city_today() + timedelta(days=3))
+    item = items.create_item_from_cases([first, second], moderator, deadline=city_today() + timedelta(days=3))
     db.session.commit()
     assert (item.point, item.area, item.unit, item.category) == (point, point.area, unit, category)
     assert {link.case for link in item.case_links} == {first, second}
@@ -108,7 +108,7 @@ def test_a_draft_from_cases_takes_place_and_unit_links_cases_and_copies_photos(a
 def test_unknown_case_numbers_are_all_named(app):
     case = make_case()
     with pytest.raises(BoardError) as refused:
-        services.cases_by_numbers([case.number, "20990101-0001", "nope"])
+        items.cases_by_numbers([case.number, "20990101-0001", "nope"])
     assert refused.value.params["numbers"] == ["20990101-0001", "nope"]
 
 
@@ -116,15 +116,15 @@ def test_unknown_case_numbers_are_all_named(app):
 
 def test_progress_and_rectified_dates_follow_the_entries(app, moderator):
     item = make_item("published", found_on=city_today() - timedelta(days=10), photos=0)
-    services.add_entry(item, moderator, milestone=EntryMilestone.UPDATE, text="记者回访",
+    items.add_entry(item, moderator, milestone=EntryMilestone.UPDATE, text="记者回访",
                        reported_on=city_today() - timedelta(days=8))
     assert (item.progress_on, item.rectified_on) == (None, None)
-    services.add_entry(item, moderator, milestone=EntryMilestone.PROGRESS, text="已开始清理",
+    items.add_entry(item, moderator, milestone=EntryMilestone.PROGRESS, text="已开始清理",
                        reported_on=city_today() - timedelta(days=5))
-    services.add_entry(item, moderator, milestone=EntryMilestone.PROGRESS, text="清理过半",
+    items.add_entry(item, moderator, milestone=EntryMilestone.PROGRESS, text="清理过半",
                        reported_on=city_today() - timedelta(days=6))
     assert item.progress_on == city_today() - timedelta(days=6)
-    services.add_entry(item, moderator, milestone=EntryMilestone.RECTIFIED, text="已整改完毕",
+    items.add_entry(item, moderator, milestone=EntryMilestone.RECTIFIED, text="已整改完毕",
                        reported_on=city_today() - timedelta(days=1))
     db.session.commit()
     assert item.rectified_on == city_today() - timedelta(days=1)
@@ -136,7 +136,7 @@ def test_entries_cannot_be_dated_in_the_future_or_before_the_finding(app, modera
     for day, code in ((city_today() + timedelta(days=1), "entry_in_future"),
                       (city_today() - timedelta(days=4), "entry_before_found")):
         with pytest.raises(BoardError) as refused:
-            services.add_entry(item, moderator, milestone="progress", text="x", reported_on=day)
+            items.add_entry(item, moderator, milestone="progress", text="x", reported_on=day)
         assert refused.value.code == code
     assert item.progress_on is None
 
@@ -165,10 +165,10 @@ def test_status_derivation_from_entries_and_dates(app):
 def test_a_published_edit_needs_a_reason_and_is_in_the_trail(app, moderator):
     item = make_item("published", area=make_area(), photos=0)
     with pytest.raises(BoardError) as refused:
-        services.edit_item(item, {"title": "新标题"}, moderator)
+        items.edit_item(item, {"title": "新标题"}, moderator)
     assert refused.value.code == "required" and refused.value.field == "reason"
     db.session.rollback()
-    services.edit_item(item, {"title": "新标题"}, moderator, reason="更正地点描述")
+    items.edit_item(item, {"title": "新标题"}, moderator, reason="更正地点描述")
     db.session.commit()
     assert item.title == "新标题"
     assert (item.events[-1].action, item.events[-1].reason) == ("edit", "更正地点描述")
@@ -179,14 +179,14 @@ def test_a_published_edit_needs_a_reason_and_is_in_the_trail(app, moderator):
 def test_the_full_way_to_publication_and_archive(app, moderator, leader):
     unit = make_unit("市环卫处", contact_phone="0571-87001234")
     item = make_item("draft", unit=unit, area=make_area())
-    services.submit_for_review(item, moderator)
+    publishing.submit_for_review(item, moderator)
     db.session.commit()
     assert item.state == S.REVIEW and item.unit_notified_at is not None
     ready_for_publication(item)
-    services.publish(item, leader)
+    publishing.publish(item, leader)
     db.session.commit()
     assert item.state == S.PUBLISHED and item.published_at is not None and item.is_public
-    services.archive(item, moderator)
+    publishing.archive(item, moderator)
     db.session.commit()
     assert item.state == S.ARCHIVED and item.is_public
     assert [e.action for e in item.events][-3:] == ["submit", "publish", "archive"]
@@ -200,7 +200,7 @@ def test_the_full_way_to_publication_and_archive(app, moderator, leader):
 def test_only_publishers_publish(app, role):
     item = ready_for_publication(make_item("review", unit=make_unit(), area=make_area()))
     with pytest.raises(BoardError) as refused:
-        services.publish(item, make_user(role))
+        publishing.publish(item, make_user(role))
     assert refused.value.code == "forbidden" and item.state == S.REVIEW
 
 
@@ -213,7 +213,7 @@ def test_only_publishers_publish(app, role):
 def test_editor_steps_are_refused_to_other_roles(app, step, state, kwargs, role):
     item = make_item(state, unit=make_unit(), area=make_area())
     with pytest.raises(BoardError) as refused:
-        getattr(services, step)(item, make_user(role), **kwargs)
+        getattr(publishing, step)(item, make_user(role), **kwargs)
     assert refused.value.code == "forbidden" and item.state == EditorialState(state)
 
 
@@ -222,9 +222,9 @@ def test_editors_and_publishers_may_take_down_with_a_reason(app, role):
     item = make_item("published")
     actor = make_user(role)
     with pytest.raises(BoardError) as refused:
-        services.take_down(item, actor, "  ")
+        publishing.take_down(item, actor, "  ")
     assert refused.value.code == "required"
-    services.take_down(item, actor, "当事单位已整改且信息有误")
+    publishing.take_down(item, actor, "当事单位已整改且信息有误")
     db.session.commit()
     assert item.state == S.TAKEN_DOWN and item.takedown_reason == "当事单位已整改且信息有误"
     assert not item.is_public
@@ -233,8 +233,8 @@ def test_editors_and_publishers_may_take_down_with_a_reason(app, role):
 def test_send_back_needs_a_reason(app, moderator):
     item = make_item("review")
     with pytest.raises(BoardError):
-        services.send_back(item, moderator, "")
-    services.send_back(item, moderator, "照片未打码")
+        publishing.send_back(item, moderator, "")
+    publishing.send_back(item, moderator, "照片未打码")
     assert item.state == S.DRAFT and item.events[-1].reason == "照片未打码"
 
 
@@ -245,7 +245,7 @@ def test_illegal_steps_are_refused(app, step, state):
     admin = make_user(Role.ADMIN)
     kwargs = {"reason": "x"} if step == "take_down" else {}
     with pytest.raises(BoardError) as refused:
-        getattr(services, step)(item, admin, **kwargs)
+        getattr(publishing, step)(item, admin, **kwargs)
     assert refused.value.code == "state" and item.state == EditorialState(state)
 
 
@@ -254,7 +254,7 @@ def test_illegal_steps_are_refused(app, step, state):
 def test_submission_notifies_the_unit_once(app, moderator):
     unit = make_unit("市环卫处", contact_phone="13700001111")
     item = make_item("draft", unit=unit, area=make_area())
-    event = services.submit_for_review(item, moderator)
+    event = publishing.submit_for_review(item, moderator)
     db.session.commit()
     from portal.board.notices import queue_unit_notice
 
@@ -268,21 +268,21 @@ def test_submission_notifies_the_unit_once(app, moderator):
 def test_a_unit_without_a_phone_is_still_notified_in_its_inbox(app, moderator):
     unit = make_unit("市环卫处")
     item = make_item("draft", unit=unit, area=make_area())
-    services.submit_for_review(item, moderator)
+    publishing.submit_for_review(item, moderator)
     db.session.commit()
     assert item.unit_notified_at is not None
-    assert services.items_for_unit(unit.id) == [item]
+    assert appeals.items_for_unit(unit.id) == [item]
     assert db.session.scalar(db.select(db.func.count(Delivery.id))) == 0
 
 
 def test_publication_waits_for_the_notice_period(app, moderator, leader):
     item = make_item("draft", unit=make_unit(), area=make_area(), photos=0)
     now = utcnow()
-    services.submit_for_review(item, moderator, now=now)
+    publishing.submit_for_review(item, moderator, now=now)
     with pytest.raises(BoardError) as refused:
-        services.publish(item, leader, now=now + timedelta(hours=NOTICE_HOURS - 1))
+        publishing.publish(item, leader, now=now + timedelta(hours=NOTICE_HOURS - 1))
     assert refused.value.code == "notice_period"
-    services.publish(item, leader, now=now + timedelta(hours=NOTICE_HOURS))
+    publishing.publish(item, leader, now=now + timedelta(hours=NOTICE_HOURS))
     assert item.state == S.PUBLISHED
 
 
@@ -290,8 +290,8 @@ def test_the_notice_period_is_configurable(app, moderator, leader):
     app.config["BOARD_NOTICE_HOURS"] = 2
     item = make_item("draft", unit=make_unit(), area=make_area(), photos=0)
     now = utcnow()
-    services.submit_for_review(item, moderator, now=now)
-    services.publish(item, leader, now=now + timedelta(hours=2))
+    publishing.submit_for_review(item, moderator, now=now)
+    publishing.publish(item, leader, now=now + timedelta(hours=2))
     assert item.state == S.PUBLISHED
 
 
@@ -300,12 +300,12 @@ def test_publication_needs_every_photo_redacted(app, leader):
     ready_for_publication(item)
     item.photos[1].published_key = None
     with pytest.raises(BoardError) as refused:
-        services.publish(item, leader)
+        publishing.publish(item, leader)
     assert refused.value.code == "photos_unredacted" and item.state == S.REVIEW
 
 
 def test_publication_without_a_unit_needs_no_notice(app, leader):
     item = make_item("review", kind=ItemKind.PRAISE, area=make_area(), photos=0, unit_notified_at=None)
     item.unit_notified_at = None
-    services.publish(item, leader)
+    publishing.publish(item, leader)
     assert item.state == S.PUBLISHED

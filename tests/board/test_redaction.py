@@ -10,7 +10,7 @@ from portal.auth.models import Role
 from portal.board import redaction
 from portal.board.models import ItemPhoto
 from portal.board.redaction import RedactionError, parse_boxes
-from portal.board.services import BoardError
+from portal.board.rules import BoardError
 from portal.extensions import db
 from tests.board.factories import checkerboard_jpeg, make_item, stored_bytes
 from tests.complaints.test_photos import phone_exif

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from complaints import services
+from complaints import handling
 from portal.auth.models import Role
 from portal.extensions import db
 from tests.browser.conftest import jpeg_upload
@@ -46,8 +46,8 @@ def city(live_server):
     point = make_point(area, name="人民公园公厕")
     dispatcher = make_user(Role.DISPATCHER, username="dispatcher", display_name="指挥中心王五")
     case = make_case(category=category, point=point, description="男厕所的水龙头坏了")
-    services.file_case(case, dispatcher)
-    services.dispatch_case(case, unit, dispatcher)
+    handling.file_case(case, dispatcher)
+    handling.dispatch_case(case, unit, dispatcher)
     db.session.commit()
     survey = make_survey([satisfaction(), single("age"), matrix(), text("comment")])
     handler = make_user(Role.HANDLER, username="handler", unit=unit, display_name="环卫处赵六")
@@ -60,11 +60,11 @@ def close_reported_case(page, city):
     from complaints.models import Case
 
     case = db.session.scalar(db.select(Case).where(Case.number == page.locator("#case-number").inner_text()))
-    services.file_case(case, city["dispatcher"])
-    services.dispatch_case(case, city["unit"], city["dispatcher"])
-    services.accept_case(case, city["handler"])
-    services.handle_case(case, city["handler"], "已清理")
-    services.verify_case(case, city["dispatcher"], True, "现场核查：已清理干净")
+    handling.file_case(case, city["dispatcher"])
+    handling.dispatch_case(case, city["unit"], city["dispatcher"])
+    handling.accept_case(case, city["handler"])
+    handling.handle_case(case, city["handler"], "已清理")
+    handling.verify_case(case, city["dispatcher"], True, "现场核查：已清理干净")
     db.session.commit()
 
 

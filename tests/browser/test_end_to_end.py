@@ -7,7 +7,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from complaints import services
+from complaints import handling, services
 from portal.auth.models import Role
 from portal.extensions import db
 from tests.browser.conftest import horizontal_overflow, jpeg_upload
@@ -159,11 +159,11 @@ def test_staff_handle_the_case_and_the_resident_rates_it_satisfied(live_server, 
 
 def test_staff_see_a_rating_by_its_label(live_server, city, desktop):
     case = make_case(category=city["category"], point=city["point"])
-    services.file_case(case, city["dispatcher"])
-    services.dispatch_case(case, city["unit"], city["dispatcher"])
-    services.accept_case(case, city["handler"])
-    services.handle_case(case, city["handler"], "已更换水龙头")
-    services.verify_case(case, city["dispatcher"], True, "已修好")
+    handling.file_case(case, city["dispatcher"])
+    handling.dispatch_case(case, city["unit"], city["dispatcher"])
+    handling.accept_case(case, city["handler"])
+    handling.handle_case(case, city["handler"], "已更换水龙头")
+    handling.verify_case(case, city["dispatcher"], True, "已修好")
     services.rate_case(case, 1, "")  # 1 = 满意 on the city's 3-level scale
     db.session.commit()
 

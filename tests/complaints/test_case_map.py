@@ -2,7 +2,7 @@
 bad boxes refused with a clear message."""
 import pytest
 
-from complaints import casemap, services
+from complaints import casemap, handling
 from complaints.models import CaseState
 from portal.auth.models import Role
 from portal.extensions import db
@@ -74,8 +74,8 @@ def test_the_lists_filters_apply_state_area_and_unit(client, login, places):
     there = make_case(category=places["category"], area=places["other"], latitude=30.05, longitude=120.05)
     dispatcher = make_user(Role.DISPATCHER)
     unit = make_unit("市环卫处")
-    services.file_case(there, dispatcher, note=None)
-    services.dispatch_case(there, unit, dispatcher)
+    handling.file_case(there, dispatcher, note=None)
+    handling.dispatch_case(there, unit, dispatcher)
     db.session.commit()
     login(dispatcher)
     by_area = map_json(client, area=places["street"].id).get_json()
@@ -93,8 +93,8 @@ def test_a_unit_handler_sees_only_their_units_cases_on_the_map(client, login, pl
     mine = make_case(category=places["category"], area=places["street"], latitude=30.1, longitude=120.1)
     theirs = make_case(category=places["category"], area=places["street"], latitude=30.05, longitude=120.05)
     for case, target in ((mine, unit), (theirs, other_unit)):
-        services.file_case(case, dispatcher, note=None)
-        services.dispatch_case(case, target, dispatcher)
+        handling.file_case(case, dispatcher, note=None)
+        handling.dispatch_case(case, target, dispatcher)
     db.session.commit()
     login(make_user(Role.HANDLER, unit=unit))
     data = map_json(client).get_json()

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from complaints import services
+from complaints import handling
 from complaints.models import Case, CaseState
 from portal.auth.models import Role
 from portal.clock import utcnow
@@ -49,8 +49,8 @@ def staff(app):
 
 def dispatched_case(staff):
     case = make_case(category=make_category(limit_hours=8))
-    services.file_case(case, staff["dispatcher"])
-    services.dispatch_case(case, staff["unit"], staff["dispatcher"])
+    handling.file_case(case, staff["dispatcher"])
+    handling.dispatch_case(case, staff["unit"], staff["dispatcher"])
     db.session.commit()
     return case
 
@@ -61,8 +61,8 @@ def test_the_tracking_page_shows_no_countdown_while_the_case_is_postponed(englis
                               follow_redirects=True).get_data(as_text=True)
     assert 'id="due-at"' in page  # the clock runs: the reporter sees by when
 
-    request = services.request_extension(case, staff["handler"], "postpone", "等待雨停")
-    services.decide_extension(request, staff["dispatcher"], approve=True)
+    request = handling.request_extension(case, staff["handler"], "postpone", "等待雨停")
+    handling.decide_extension(request, staff["dispatcher"], approve=True)
     db.session.commit()
 
     page = english_client.get(f"/track/{case.number}").get_data(as_text=True)
@@ -73,10 +73,10 @@ def test_the_tracking_page_shows_no_countdown_while_the_case_is_postponed(englis
 def test_a_postponed_case_has_no_light_and_is_never_overdue(staff):
     case = dispatched_case(staff)
     later = case.due_at + timedelta(hours=1)
-    assert services.light(case, later) == "red" and case.is_overdue(later)
+    assert handling.light(case, later) == "red" and case.is_overdue(later)
 
-    request = services.request_extension(case, staff["handler"], "postpone", "等待雨停")
-    services.decide_extension(request, staff["dispatcher"], approve=True)
+    request = handling.request_extension(case, staff["handler"], "postpone", "等待雨停")
+    handling.decide_extension(request, staff["dispatcher"], approve=True)
     db.session.commit()
 
-    assert services.light(case, later) is None and not case.is_overdue(later)
+    assert handling.light(case, later) is None and not case.is_overdue(later)

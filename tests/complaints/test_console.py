@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from PIL import Image
 
-from complaints import services
+from complaints import handling, services
 from complaints.models import Case, CaseState, SavedFilter
 from portal.auth.models import Role
 from portal.extensions import db
@@ -62,11 +62,11 @@ def advance(city):
 
     def move(case, state, now=None):
         steps = [
-            lambda: services.file_case(case, city.dispatcher),
-            lambda: services.dispatch_case(case, city.sanitation, city.dispatcher, now=now),
-            lambda: services.accept_case(case, city.handler),
-            lambda: services.handle_case(case, city.handler, "已清运"),
-            lambda: services.verify_case(case, city.dispatcher, True, "已清理干净"),
+            lambda: handling.file_case(case, city.dispatcher),
+            lambda: handling.dispatch_case(case, city.sanitation, city.dispatcher, now=now),
+            lambda: handling.accept_case(case, city.handler),
+            lambda: handling.handle_case(case, city.handler, "已清运"),
+            lambda: handling.verify_case(case, city.dispatcher, True, "已清理干净"),
         ]
         for step in steps:
             if case.state == state:
@@ -191,9 +191,9 @@ def test_after_photos_are_stored_with_the_handling(make_app, tmp_path):
         unit = make_unit("市环卫处")
         handler = make_user(Role.HANDLER, unit=unit)
         case = make_case()
-        services.file_case(case, None)
-        services.dispatch_case(case, unit, None)
-        services.accept_case(case, handler)
+        handling.file_case(case, None)
+        handling.dispatch_case(case, unit, None)
+        handling.accept_case(case, handler)
         db.session.commit()
         client.post("/login", data={"username": handler.username, "password": "password123"})
         picture = io.BytesIO()
@@ -240,7 +240,7 @@ def test_steps_need_the_forms_csrf_token(make_app):
 def test_a_handler_sees_only_their_units_cases(city, client, sign_in, new_case, advance):
     ours = advance(new_case(), CaseState.DISPATCHED)
     theirs = advance(new_case(), CaseState.FILED)
-    services.dispatch_case(theirs, city.parks, city.dispatcher)
+    handling.dispatch_case(theirs, city.parks, city.dispatcher)
     db.session.commit()
     sign_in(city.handler)
     listing = page(client.get("/console/cases/"))

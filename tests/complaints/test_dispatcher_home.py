@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from complaints import services
+from complaints import handling
 from portal.auth.models import Role
 from portal.extensions import db
 from tests.factories import make_case, make_category, make_point, make_unit, make_user
@@ -26,10 +26,10 @@ def case_at(city, state, **kw):
     """A case reported 20 days ago, moved along the main line to ``state`` (dispatched 20 days ago)."""
     case = make_case(category=city["category"], point=city["point"], now=LONG_AGO, **kw)
     d, h = city["dispatcher"], city["handler"]
-    steps = {"filed": [lambda: services.file_case(case, d)],
-             "dispatched": [lambda: services.dispatch_case(case, city["unit"], d, now=LONG_AGO)],
-             "handled": [lambda: services.accept_case(case, h), lambda: services.handle_case(case, h, "已清运")],
-             "closed": [lambda: services.verify_case(case, d, True, "已清理干净")]}
+    steps = {"filed": [lambda: handling.file_case(case, d)],
+             "dispatched": [lambda: handling.dispatch_case(case, city["unit"], d, now=LONG_AGO)],
+             "handled": [lambda: handling.accept_case(case, h), lambda: handling.handle_case(case, h, "已清运")],
+             "closed": [lambda: handling.verify_case(case, d, True, "已清理干净")]}
     for name in ("filed", "dispatched", "handled", "closed"):
         for step in steps[name]:
             step()

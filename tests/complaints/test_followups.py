@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from complaints import followups, jobs, services
+from complaints import followups, handling, jobs, services
 from portal.auth.models import Role
 from portal.city import get_city_settings
 from portal.clock import utcnow
@@ -25,11 +25,11 @@ def staff(app):
 
 def closed(staff, days_ago, **kw):
     case = make_case(category=staff["category"], point=staff["point"], **kw)
-    services.file_case(case, staff["dispatcher"])
-    services.dispatch_case(case, staff["unit"], staff["dispatcher"])
-    services.accept_case(case, staff["handler"])
-    services.handle_case(case, staff["handler"], "已清运")
-    services.verify_case(case, staff["dispatcher"], True, "已清理干净")
+    handling.file_case(case, staff["dispatcher"])
+    handling.dispatch_case(case, staff["unit"], staff["dispatcher"])
+    handling.accept_case(case, staff["handler"])
+    handling.handle_case(case, staff["handler"], "已清运")
+    handling.verify_case(case, staff["dispatcher"], True, "已清理干净")
     case.closed_at = utcnow() - timedelta(days=days_ago)
     db.session.commit()
     return case

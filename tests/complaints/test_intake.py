@@ -13,8 +13,9 @@ from PIL import Image
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from complaints import intake, services
-from complaints.models import Case, CaseEvent, CasePhoto, CaseState, Channel, EventKind, MeToo
+from complaints import handling, intake
+from complaints.case_records import MeToo
+from complaints.models import Case, CaseEvent, CasePhoto, CaseState, Channel, EventKind
 from portal import qr
 from portal.auth.models import Role
 from portal.extensions import db
@@ -362,7 +363,7 @@ def test_suggestions_find_the_same_point_and_30_m_away_but_not_80_m_or_another_c
 
 def test_closed_or_rejected_cases_are_not_suggested(point, category):
     case = make_case(category=category, point=point)
-    services.reject_case(case, make_user(Role.DISPATCHER), "重复")
+    handling.reject_case(case, make_user(Role.DISPATCHER), "重复")
     db.session.commit()
     assert intake.find_similar(category=category, point=point) == []
 
@@ -398,7 +399,7 @@ def test_me_too_counts_once_per_form_and_confirms_with_the_case_number(client, p
 
 def test_me_too_on_a_closed_case_says_so(client, point, category):
     case = make_case(category=category, point=point)
-    services.reject_case(case, make_user(Role.DISPATCHER), "不属于本平台受理范围")
+    handling.reject_case(case, make_user(Role.DISPATCHER), "不属于本平台受理范围")
     db.session.commit()
 
     response = client.post(f"/report/{case.number}/me-too", data={"idempotency_key": uuid.uuid4().hex})

@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from complaints import jobs, services
+from complaints import handling, jobs, services
 from complaints.supervision_models import SupervisionNotice, UnitStrike
 from portal.auth.models import Role
 from portal.city import get_city_settings
@@ -27,8 +27,8 @@ def staff(app):
 
 def dispatched(staff, **kw):
     case = make_case(category=staff["category"], point=staff["point"], **kw)
-    services.file_case(case, staff["dispatcher"])
-    services.dispatch_case(case, staff["unit"], staff["dispatcher"], now=MONDAY_9)
+    handling.file_case(case, staff["dispatcher"])
+    handling.dispatch_case(case, staff["unit"], staff["dispatcher"], now=MONDAY_9)
     db.session.commit()
     return case
 
@@ -54,9 +54,9 @@ def test_the_watch_and_the_ladder_twice_issue_nothing_twice(staff):
 
 def closed(staff, closed_at, **kw):
     case = dispatched(staff, **kw)
-    services.accept_case(case, staff["handler"])
-    services.handle_case(case, staff["handler"], "已清运")
-    services.verify_case(case, staff["dispatcher"], True, "已清理干净")
+    handling.accept_case(case, staff["handler"])
+    handling.handle_case(case, staff["handler"], "已清运")
+    handling.verify_case(case, staff["dispatcher"], True, "已清理干净")
     case.closed_at = closed_at
     db.session.commit()
     return case

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
-from complaints import services
+from complaints import handling, services
 from complaints.models import Channel
 from portal.auth.models import Role
 from portal.city import city_today
@@ -37,16 +37,16 @@ def city(app):
         {"key": "smell", "label": "有异味吗", "label_en": "Does it smell?", "type": "yesno"}])
     closed = make_case(category=category, point=make_point(street, name="人民公园公厕"), reporter_phone="13800138000",
                        reporter_name="张三", answers={"smell": True}, description="公厕门口垃圾堆积")
-    services.file_case(closed, dispatcher)
-    services.dispatch_case(closed, unit, dispatcher)
-    services.accept_case(closed, handler)
-    services.handle_case(closed, handler, "已清运")
-    services.verify_case(closed, dispatcher, True, "现场核查已清理干净")
+    handling.file_case(closed, dispatcher)
+    handling.dispatch_case(closed, unit, dispatcher)
+    handling.accept_case(closed, handler)
+    handling.handle_case(closed, handler, "已清运")
+    handling.verify_case(closed, dispatcher, True, "现场核查已清理干净")
     services.rate_case(closed, 1, "很快")
     overdue = make_case(category=category, point=make_point(west, name="西门菜场"), channel="hotline",
                         reporter_phone="13900139000", description="=HYPERLINK(\"http://evil.test\")")
-    services.file_case(overdue, dispatcher)
-    services.dispatch_case(overdue, unit, dispatcher, now=datetime(2025, 3, 3, 9, 0, tzinfo=SH))
+    handling.file_case(overdue, dispatcher)
+    handling.dispatch_case(overdue, unit, dispatcher, now=datetime(2025, 3, 3, 9, 0, tzinfo=SH))
     waiting = make_case(category=category, point=make_point(street, name="北街菜场"))
     db.session.commit()
     return {"closed": closed, "overdue": overdue, "waiting": waiting, "east": east, "west": west, "unit": unit,
@@ -129,8 +129,8 @@ def test_an_export_of_200_cases_takes_a_bounded_number_of_queries(client, app):
         case, _created = services.submit_report(category=category, description=f"第{i}号问题", channel=Channel.WEB,
                                                 point=points[i % 5], reporter_phone="13800138000")
         if i % 2:
-            services.file_case(case, dispatcher)
-            services.dispatch_case(case, units[i % 4 // 2], dispatcher)
+            handling.file_case(case, dispatcher)
+            handling.dispatch_case(case, units[i % 4 // 2], dispatcher)
     db.session.commit()
     sign_in(client, Role.DISPATCHER)
     with recorded_statements() as statements:

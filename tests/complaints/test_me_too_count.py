@@ -4,8 +4,9 @@ import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-from complaints import services
-from complaints.models import Case, MeToo
+from complaints import handling, services
+from complaints.case_records import MeToo
+from complaints.models import Case
 from portal.auth.models import Role
 from portal.extensions import db
 from tests.factories import make_case, make_user
@@ -39,7 +40,7 @@ def test_merging_adds_the_duplicate_and_its_voices_to_the_target(app):
     db.session.commit()
     dispatcher = make_user(Role.DISPATCHER)
 
-    services.merge_cases(duplicate, target, dispatcher)
+    handling.merge_cases(duplicate, target, dispatcher)
     db.session.commit()
 
     db.session.expire_all()

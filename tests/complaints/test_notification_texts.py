@@ -7,7 +7,7 @@ import re
 import pytest
 from flask_babel import force_locale, gettext
 
-from complaints import services
+from complaints import handling
 from complaints.models import CaseState
 from portal import notify
 from portal.auth.models import Role
@@ -50,14 +50,14 @@ def test_free_text_ending_in_a_full_stop_is_not_followed_by_another(staff):
     """The rejection reason and the outcome are typed as sentences; the template adds its own 。."""
     get_city_settings().default_locale = "zh_Hans"
     rejected = make_case(reporter_phone="13800138000")
-    services.reject_case(rejected, staff["dispatcher"], "不属于本市管辖。")
+    handling.reject_case(rejected, staff["dispatcher"], "不属于本市管辖。")
     closed = make_case(reporter_phone="13800138000")
     d, h = staff["dispatcher"], staff["handler"]
-    services.file_case(closed, d)
-    services.dispatch_case(closed, staff["unit"], d)
-    services.accept_case(closed, h)
-    services.handle_case(closed, h, "已清运")
-    services.verify_case(closed, d, True, "现场核查：已清理干净！")
+    handling.file_case(closed, d)
+    handling.dispatch_case(closed, staff["unit"], d)
+    handling.accept_case(closed, h)
+    handling.handle_case(closed, h, "已清运")
+    handling.verify_case(closed, d, True, "现场核查：已清理干净！")
     db.session.commit()
     assert closed.state == CaseState.CLOSED
 
@@ -71,7 +71,7 @@ def test_links_are_absolute_even_when_queued_outside_a_request(app, staff):
     """The demo seed and the scheduler queue messages without a request: links must still work from a phone."""
     app.config["PUBLIC_BASE_URL"] = ""
     case = make_case(reporter_phone="13800138000")
-    services.file_case(case, staff["dispatcher"])
+    handling.file_case(case, staff["dispatcher"])
     db.session.commit()
 
     (text,) = texts()
@@ -83,7 +83,7 @@ def test_links_are_absolute_even_when_queued_outside_a_request(app, staff):
 def test_links_use_the_public_base_url_when_set(app, staff):
     app.config["PUBLIC_BASE_URL"] = "https://minsheng.example.gov.cn/"
     case = make_case(reporter_phone="13800138000")
-    services.file_case(case, staff["dispatcher"])
+    handling.file_case(case, staff["dispatcher"])
     db.session.commit()
 
     assert f"https://minsheng.example.gov.cn/track/{case.number}" in texts()[0]

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask_babel.speaklater import LazyString
 
-from complaints import notifications, services
+from complaints import handling, notifications, reopening, services
 from complaints.models import CaseEvent, CaseState, EventKind
 from portal.auth.models import Role
 from portal.city import get_city_settings
@@ -64,7 +64,7 @@ def test_texts_use_the_city_language_not_the_language_of_the_staff_member(app, s
     db.session.commit()
     case = reported_with_a_neighbour()
     with app.test_request_context("/console/?lang=en"):  # the dispatcher reads the console in English
-        services.file_case(case, staff["dispatcher"])
+        handling.file_case(case, staff["dispatcher"])
         db.session.commit()
     text = deliveries()[0].payload["text"]
     assert "示範市" in text and "示范市" not in text  # the city name in 繁體, as the city speaks
@@ -79,16 +79,16 @@ def test_an_anonymous_reporter_gets_nothing(staff):
 def test_internal_steps_and_notes_tell_nobody(staff):
     case = walk_to(reported_with_a_neighbour(), CaseState.IN_PROGRESS, staff)
     before = len(deliveries())
-    services.add_note(case, staff["handler"], "内部备注：明早处理")
-    services.request_extension(case, staff["handler"], "extend", "需要调车", hours=8)
-    services.return_case(case, staff["handler"], "不属于本单位")
+    handling.add_note(case, staff["handler"], "内部备注：明早处理")
+    handling.request_extension(case, staff["handler"], "extend", "需要调车", hours=8)
+    handling.return_case(case, staff["handler"], "不属于本单位")
     db.session.commit()
     assert len(deliveries()) == before
 
 
 def test_a_rolled_back_step_queues_nothing(staff):
     case = reported_with_a_neighbour()
-    services.file_case(case, staff["dispatcher"])
+    handling.file_case(case, staff["dispatcher"])
     db.session.rollback()
     db.session.commit()
     assert deliveries() == []
@@ -98,7 +98,7 @@ def test_a_rolled_back_step_queues_nothing(staff):
 def test_a_step_in_a_rolled_back_savepoint_queues_nothing(staff):
     case = reported_with_a_neighbour()
     savepoint = db.session.begin_nested()
-    services.file_case(case, staff["dispatcher"])
+    handling.file_case(case, staff["dispatcher"])
     savepoint.rollback()
     db.session.commit()
     assert deliveries() == []
@@ -114,7 +114,7 @@ def test_queueing_the_same_event_again_adds_nothing(staff):
 
 def test_a_rejection_gives_the_reason(staff):
     case = reported_with_a_neighbour()
-    services.reject_case(case, staff["dispatcher"], "不属于本平台受理范围，请拨打110")
+    handling.reject_case(case, staff["dispatcher"], "不属于本平台受理范围，请拨打110")
     db.session.commit()
     assert [d.recipient for d in deliveries(template="case_reject")] == [REPORTER, NEIGHBOUR]
     assert "不属于本平台受理范围，请拨打110" in deliveries()[0].payload["text"]
@@ -123,7 +123,7 @@ def test_a_rejection_gives_the_reason(staff):
 def test_a_merged_report_tells_its_reporter_which_case_to_follow(staff):
     target = make_case(reporter_phone=REPORTER)
     duplicate = make_case(reporter_phone=NEIGHBOUR, point=target.point, category=target.category)
-    services.merge_cases(duplicate, target, staff["dispatcher"])
+    handling.merge_cases(duplicate, target, staff["dispatcher"])
     db.session.commit()
     [merged] = deliveries(template="case_merge")
     assert merged.recipient == NEIGHBOUR and merged.case_id == duplicate.id
@@ -132,10 +132,10 @@ def test_a_merged_report_tells_its_reporter_which_case_to_follow(staff):
 
 def test_reopening_and_a_rebound_are_announced(staff):
     case = walk_to(make_case(reporter_phone=REPORTER), CaseState.CLOSED, staff)
-    services.reopen_case(case, staff["dispatcher"], "群众不满意，重新派遣")
+    reopening.reopen_case(case, staff["dispatcher"], "群众不满意，重新派遣")
     db.session.commit()
     walk_to(case, CaseState.CLOSED, staff)
-    services.mark_rebound(case, staff["dispatcher"], "三天后垃圾又堆积")
+    reopening.mark_rebound(case, staff["dispatcher"], "三天后垃圾又堆积")
     db.session.commit()
     templates = [d.template for d in deliveries()]
     assert templates.count("case_reopen") == 1 and templates.count("case_rebound") == 1
@@ -148,8 +148,8 @@ def test_a_dispatch_posts_to_the_group_robot_when_one_is_configured(make_app):
         unit = make_unit("市环卫处")
         dispatcher = make_user(Role.DISPATCHER)
         case = make_case(reporter_phone=REPORTER, point=make_point(name="人民公园公厕"))
-        services.file_case(case, dispatcher)
-        services.dispatch_case(case, unit, dispatcher, now=MONDAY_9)
+        handling.file_case(case, dispatcher)
+        handling.dispatch_case(case, unit, dispatcher, now=MONDAY_9)
         db.session.commit()
         [robot] = deliveries(channel="robot")
         text = robot.payload["text"]
@@ -188,7 +188,7 @@ def test_the_reporter_of_a_merged_duplicate_follows_the_case_it_was_merged_into(
     anonymous = make_case(reporter_phone=None, anonymous=True, point=target.point, category=target.category)
     db.session.commit()
     for case in (duplicate, same_phone, anonymous):
-        services.merge_cases(case, target, staff["dispatcher"])
+        handling.merge_cases(case, target, staff["dispatcher"])
         db.session.commit()
     walk_to(target, CaseState.DISPATCHED, staff)
     for template in ("case_file", "case_dispatch"):
@@ -200,8 +200,8 @@ def test_followers_of_a_duplicate_merged_twice_still_hear_of_the_final_case(staf
     final = make_case(reporter_phone=REPORTER)
     middle = make_case(reporter_phone="13700137000", point=final.point, category=final.category)
     first = make_case(reporter_phone="13600136000", point=final.point, category=final.category)
-    services.merge_cases(first, middle, staff["dispatcher"])
-    services.merge_cases(middle, final, staff["dispatcher"])
+    handling.merge_cases(first, middle, staff["dispatcher"])
+    handling.merge_cases(middle, final, staff["dispatcher"])
     db.session.commit()
     walk_to(final, CaseState.FILED, staff)
     assert sorted(d.recipient for d in deliveries(template="case_file", case_id=final.id)) == sorted(

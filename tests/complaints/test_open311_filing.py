@@ -5,7 +5,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from complaints import services
+from complaints import handling
 from complaints.models import Case, CaseEvent, Channel
 from complaints.open311 import keys
 from complaints.open311.models import ApiRequest
@@ -156,8 +156,8 @@ def test_a_filed_request_reaches_the_dispatchers_queue_and_its_steps_show_in_sta
     detail = client.get(f"/console/cases/{number}?lang=en").get_data(as_text=True)
     assert "12345热线" in detail and "https://example.org/a.jpg" in detail  # the system, and the link for staff
     case = db.session.scalars(db.select(Case)).one()
-    services.file_case(case, city["dispatcher"])
-    services.dispatch_case(case, city["unit"], city["dispatcher"])
+    handling.file_case(case, city["dispatcher"])
+    handling.dispatch_case(case, city["unit"], city["dispatcher"])
     db.session.commit()
     from portal.notify_models import Delivery
 
@@ -168,9 +168,9 @@ def test_a_filed_request_reaches_the_dispatchers_queue_and_its_steps_show_in_sta
     assert record["status_notes"] == "Sent to the responsible unit"
     assert record["agency_responsible"] == "市政维护处"
     assert "example.org" not in str(record)  # the client's link is not a public photo
-    services.accept_case(case, make_user(role=Role.HANDLER, unit=city["unit"]))
-    services.handle_case(case, None, "已修复")
-    services.verify_case(case, city["dispatcher"], True, "灯已全部亮起")
+    handling.accept_case(case, make_user(role=Role.HANDLER, unit=city["unit"]))
+    handling.handle_case(case, None, "已修复")
+    handling.verify_case(case, city["dispatcher"], True, "灯已全部亮起")
     db.session.commit()
     [record] = client.get(f"/open311/v2/requests/{number}.json?locale=en").get_json()
     assert (record["status"], record["status_notes"]) == ("closed", "Checked and closed: 灯已全部亮起")

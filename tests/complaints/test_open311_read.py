@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from complaints import services
+from complaints import handling
 from portal.auth.models import Role
 from tests.factories import make_area, make_case, make_category, make_point, make_unit, make_user
 
@@ -101,8 +101,8 @@ def test_an_unknown_service_is_a_404_error_list(client, city):
 
 def _dispatched(city, **kw):
     case = make_case(category=city["lamps"], point=city["point"], **kw)
-    services.file_case(case, city["dispatcher"])
-    services.dispatch_case(case, city["unit"], city["dispatcher"], now=datetime(2026, 12, 7, 9, 0, tzinfo=SHANGHAI))
+    handling.file_case(case, city["dispatcher"])
+    handling.dispatch_case(case, city["unit"], city["dispatcher"], now=datetime(2026, 12, 7, 9, 0, tzinfo=SHANGHAI))
     from portal.extensions import db
 
     db.session.commit()
@@ -147,9 +147,9 @@ def test_an_anonymous_case_is_listed_without_any_text_of_the_reporters(client, c
 
 def test_a_closed_case_shows_its_outcome_in_status_notes(client, city):
     case = _dispatched(city)
-    services.accept_case(case, city["handler"])
-    services.handle_case(case, city["handler"], "已更换灯泡")
-    services.verify_case(case, city["dispatcher"], True, "已修复，联系人13800138000")
+    handling.accept_case(case, city["handler"])
+    handling.handle_case(case, city["handler"], "已更换灯泡")
+    handling.verify_case(case, city["dispatcher"], True, "已修复，联系人13800138000")
     from portal.extensions import db
 
     db.session.commit()
@@ -165,7 +165,7 @@ def test_a_closed_case_shows_its_outcome_in_status_notes(client, city):
 
 def test_the_filters_of_the_specification(client, city):
     closed = make_case(category=city["rubbish"], point=city["point"])
-    services.reject_case(closed, city["dispatcher"], "重复")
+    handling.reject_case(closed, city["dispatcher"], "重复")
     from portal.extensions import db
 
     db.session.commit()

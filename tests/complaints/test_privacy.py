@@ -1,7 +1,7 @@
 """Reporter privacy on staff pages: masked numbers everywhere, full numbers only on an audited reveal."""
 import pytest
 
-from complaints import services
+from complaints import handling
 from complaints.privacy import mask_name, mask_phone
 from portal.auth.models import AuditEntry, Role
 from portal.extensions import db
@@ -39,8 +39,8 @@ def reported(app, client):
     client.set_cookie("lang", "en")
     unit = make_unit("市环卫处")
     case = make_case(reporter_name="陈女士", reporter_phone=PHONE)
-    services.file_case(case, None)
-    services.dispatch_case(case, unit, None)
+    handling.file_case(case, None)
+    handling.dispatch_case(case, unit, None)
     db.session.commit()
     return case, unit
 

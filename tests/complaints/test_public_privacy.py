@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from complaints import services
+from complaints import handling
 from portal.auth.models import Role
 from portal.extensions import db
 from portal.masking import mask_contacts, redact_excerpt
@@ -44,9 +44,9 @@ def test_the_me_too_page_shows_category_place_time_status_and_a_redacted_excerpt
 def test_a_guessed_number_of_a_rejected_or_merged_case_answers_like_an_unknown_one(client, reported, ending):
     dispatcher = make_user(Role.DISPATCHER)
     if ending == "reject":
-        services.reject_case(reported, dispatcher, "不属于受理范围")
+        handling.reject_case(reported, dispatcher, "不属于受理范围")
     else:
-        services.merge_cases(reported, make_case(), dispatcher)
+        handling.merge_cases(reported, make_case(), dispatcher)
     db.session.commit()
 
     known = client.get(f"/report/{reported.number}/me-too")
@@ -57,7 +57,7 @@ def test_a_guessed_number_of_a_rejected_or_merged_case_answers_like_an_unknown_o
 
 
 def test_a_closed_case_said_me_too_to_shows_nothing_of_it(client, reported):
-    services.reject_case(reported, make_user(Role.DISPATCHER), "不属于受理范围")
+    handling.reject_case(reported, make_user(Role.DISPATCHER), "不属于受理范围")
     db.session.commit()
 
     response = client.post(f"/report/{reported.number}/me-too", data={})
@@ -91,8 +91,8 @@ def test_an_excerpt_removes_names_numbers_and_mail_and_is_short():
 @pytest.fixture
 def dispatched(reported):
     unit = make_unit("市环卫处")
-    services.file_case(reported, None)
-    services.dispatch_case(reported, unit, None)
+    handling.file_case(reported, None)
+    handling.dispatch_case(reported, unit, None)
     db.session.commit()
     return reported, unit
 

@@ -1,7 +1,7 @@
 """How a 回访 rating reads: the resident's thanks look like success, staff read the rating's words (满意)."""
 import pytest
 
-from complaints import services
+from complaints import handling, services
 from complaints.views import SESSION_CODES
 from portal.auth.models import Role
 from portal.extensions import db
@@ -14,11 +14,11 @@ def closed_case(app):
     dispatcher = make_user(Role.DISPATCHER, display_name="指挥中心王五")
     handler = make_user(Role.HANDLER, unit=unit)
     case = make_case()
-    services.file_case(case, dispatcher)
-    services.dispatch_case(case, unit, dispatcher)
-    services.accept_case(case, handler)
-    services.handle_case(case, handler, "已清运")
-    services.verify_case(case, dispatcher, True, "已清理干净")
+    handling.file_case(case, dispatcher)
+    handling.dispatch_case(case, unit, dispatcher)
+    handling.accept_case(case, handler)
+    handling.handle_case(case, handler, "已清运")
+    handling.verify_case(case, dispatcher, True, "已清理干净")
     db.session.commit()
     return case, dispatcher
 

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from complaints import services
+from complaints import handling
 from complaints.models import Case
 from portal.auth.models import Role
 from portal.extensions import db
@@ -127,7 +127,7 @@ def test_checking_an_area_and_a_type_lists_open_cases_there_and_below_and_keeps_
     elsewhere = make_case(category=category, area=make_area("别的街道", level=AreaLevel.STREET),
                           description="别处的垃圾")
     closed = make_case(category=category, area=street, description="早就处理了")
-    services.reject_case(closed, make_user(Role.DISPATCHER), "重复")
+    handling.reject_case(closed, make_user(Role.DISPATCHER), "重复")
     db.session.commit()
 
     response = check(english_client, category, street, description="垃圾桶旁边又堆满了", reporter_name="李先生")

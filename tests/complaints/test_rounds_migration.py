@@ -2,8 +2,9 @@
 import importlib.util
 from pathlib import Path
 
-from complaints import services
-from complaints.models import Case, CaseRound
+from complaints import handling, reopening, services
+from complaints.case_records import CaseRound
+from complaints.models import Case
 from portal.auth.models import Role
 from portal.extensions import db
 from tests.factories import make_area, make_case, make_category, make_unit, make_user
@@ -31,20 +32,20 @@ def test_the_migration_rebuilds_earlier_rounds_from_the_events(app):
     unit, other = make_unit("市环卫处"), make_unit("市政处")
     dispatcher, handler = make_user(Role.DISPATCHER), make_user(Role.HANDLER, unit=unit)
     case = make_case(category=make_category("暴露垃圾", limit_hours=8), area=make_area("东城区"))
-    services.file_case(case, dispatcher)
-    services.dispatch_case(case, other, dispatcher, now=local(2026, 11, 9, 8))
-    services.return_case(case, None, "不归我们管")  # mis-routed: the round goes on with the right unit
-    services.dispatch_case(case, unit, dispatcher, now=local(2026, 11, 9, 9))
-    services.accept_case(case, handler)
-    services.handle_case(case, handler, "已清运", now=local(2026, 11, 9, 11))
-    services.verify_case(case, dispatcher, False, "没扫干净")  # 返工 in round 1
-    services.handle_case(case, handler, "已清运", now=local(2026, 11, 10, 17))
-    services.verify_case(case, dispatcher, True, "核查通过", now=local(2026, 11, 10, 18))
+    handling.file_case(case, dispatcher)
+    handling.dispatch_case(case, other, dispatcher, now=local(2026, 11, 9, 8))
+    handling.return_case(case, None, "不归我们管")  # mis-routed: the round goes on with the right unit
+    handling.dispatch_case(case, unit, dispatcher, now=local(2026, 11, 9, 9))
+    handling.accept_case(case, handler)
+    handling.handle_case(case, handler, "已清运", now=local(2026, 11, 9, 11))
+    handling.verify_case(case, dispatcher, False, "没扫干净")  # 返工 in round 1
+    handling.handle_case(case, handler, "已清运", now=local(2026, 11, 10, 17))
+    handling.verify_case(case, dispatcher, True, "核查通过", now=local(2026, 11, 10, 18))
     services.rate_case(case, 3, now=local(2026, 11, 12, 10))
-    services.reopen_case(case, dispatcher, "重办", now=local(2026, 11, 13, 10))
-    services.dispatch_case(case, unit, dispatcher, now=local(2026, 11, 16, 9))
-    services.accept_case(case, handler)
-    services.handle_case(case, handler, "已重新清运", now=local(2026, 11, 16, 15))
+    reopening.reopen_case(case, dispatcher, "重办", now=local(2026, 11, 13, 10))
+    handling.dispatch_case(case, unit, dispatcher, now=local(2026, 11, 16, 9))
+    handling.accept_case(case, handler)
+    handling.handle_case(case, handler, "已重新清运", now=local(2026, 11, 16, 15))
     db.session.commit()
     case_id = case.id
     expected = rounds_of(case_id)

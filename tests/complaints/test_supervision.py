@@ -6,9 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from complaints import services, supervision
-from complaints.supervision import StrikeStatement
-from complaints.supervision_models import NoticeKind, SupervisionNotice, UnitStrike
+from complaints import escalation, handling, supervision
+from complaints.supervision_models import NoticeKind, StrikeStatement, SupervisionNotice, UnitStrike
 from portal.auth.models import Role
 from portal.city import get_city_settings
 from portal.extensions import db
@@ -33,8 +32,8 @@ def staff(app):
 
 def dispatched(staff, at=MONDAY_9, **kw):
     case = make_case(category=staff["category"], point=staff["point"], **kw)
-    services.file_case(case, staff["dispatcher"])
-    services.dispatch_case(case, staff["unit"], staff["dispatcher"], now=at)
+    handling.file_case(case, staff["dispatcher"])
+    handling.dispatch_case(case, staff["unit"], staff["dispatcher"], now=at)
     db.session.commit()
     return case
 
@@ -86,11 +85,11 @@ def test_a_case_first_seen_overdue_gets_only_the_supervision_notice(staff):
 
 def test_postponed_handled_and_closed_cases_are_not_watched(staff):
     postponed = dispatched(staff)
-    request = services.request_extension(postponed, staff["handler"], "postpone", "等待雨停")
-    services.decide_extension(request, staff["dispatcher"], approve=True)
+    request = handling.request_extension(postponed, staff["handler"], "postpone", "等待雨停")
+    handling.decide_extension(request, staff["dispatcher"], approve=True)
     handled = dispatched(staff)
-    services.accept_case(handled, staff["handler"])
-    services.handle_case(handled, staff["handler"], "已清运")
+    handling.accept_case(handled, staff["handler"])
+    handling.handle_case(handled, staff["handler"], "已清运")
     db.session.commit()
     assert watch(DUE + timedelta(days=2)) == {"urge": 0, "supervise": 0}
     assert notices() == []
@@ -99,8 +98,8 @@ def test_postponed_handled_and_closed_cases_are_not_watched(staff):
 def test_an_approved_extension_moves_the_due_time_and_a_later_miss_earns_a_new_notice(staff):
     case = dispatched(staff)
     watch(DUE + timedelta(minutes=1))
-    request = services.request_extension(case, staff["handler"], "extend", "需要更换井盖", hours=4)
-    services.decide_extension(request, staff["dispatcher"], approve=True)
+    request = handling.request_extension(case, staff["handler"], "extend", "需要更换井盖", hours=4)
+    handling.decide_extension(request, staff["dispatcher"], approve=True)
     db.session.commit()
     new_due = datetime(2026, 11, 24, 15, 0, tzinfo=SH)
     assert case.due_at == new_due
@@ -209,7 +208,7 @@ def strikes(unit):
 
 
 def ladder(now):
-    made = supervision.advance_ladder(now)
+    made = escalation.advance_ladder(now)
     db.session.commit()
     return made
 
@@ -264,8 +263,8 @@ def test_clearing_starts_a_new_cycle_and_old_notices_do_not_count(staff):
     ladder(day + timedelta(hours=1))
     add_notices(staff, 2, day + timedelta(hours=2))
     with pytest.raises(supervision.SupervisionError):
-        supervision.clear_strikes(staff["unit"], staff["dispatcher"], "  ")
-    supervision.clear_strikes(staff["unit"], staff["dispatcher"], "整改到位，经复查同意", now=day + timedelta(hours=3))
+        escalation.clear_strikes(staff["unit"], staff["dispatcher"], "  ")
+    escalation.clear_strikes(staff["unit"], staff["dispatcher"], "整改到位，经复查同意", now=day + timedelta(hours=3))
     db.session.commit()
     add_notices(staff, 1, day + timedelta(hours=4))
     assert ladder(day + timedelta(hours=5)) == []  # the two before the clearing are gone with it
@@ -275,7 +274,7 @@ def test_clearing_starts_a_new_cycle_and_old_notices_do_not_count(staff):
     first = strikes(staff["unit"])[0]
     assert first.cleared_note == "整改到位，经复查同意" and first.cleared_by_id == staff["dispatcher"].id
     with pytest.raises(supervision.SupervisionError):
-        supervision.clear_strikes(make_unit("市园林局"), staff["dispatcher"], "无")
+        escalation.clear_strikes(make_unit("市园林局"), staff["dispatcher"], "无")
 
 
 def test_only_the_units_handler_hands_in_the_self_criticism_at_strike_two(staff):
@@ -286,14 +285,14 @@ def test_only_the_units_handler_hands_in_the_self_criticism_at_strike_two(staff)
     first, second = strikes(staff["unit"])
     other = make_user(Role.HANDLER, unit=make_unit("市园林局"))
     with pytest.raises(supervision.SupervisionError):
-        supervision.submit_statement(second, other, "检查")
+        escalation.submit_statement(second, other, "检查")
     with pytest.raises(supervision.SupervisionError):
-        supervision.submit_statement(first, staff["handler"], "检查")
+        escalation.submit_statement(first, staff["handler"], "检查")
     with pytest.raises(supervision.SupervisionError):
-        supervision.submit_statement(second, staff["handler"], "   ")
-    supervision.submit_statement(second, staff["handler"], "我单位对超期问题深刻检讨")
+        escalation.submit_statement(second, staff["handler"], "   ")
+    escalation.submit_statement(second, staff["handler"], "我单位对超期问题深刻检讨")
     db.session.commit()
-    assert supervision.latest_statement(second).text == "我单位对超期问题深刻检讨"
+    assert escalation.latest_statement(second).text == "我单位对超期问题深刻检讨"
 
 
 # ---------------------------------------------------------------- pages
@@ -308,8 +307,8 @@ def test_the_notice_list_filters_and_a_handler_sees_only_their_unit(staff, clien
     case = dispatched(staff)
     other_unit = make_unit("市园林局")
     other = make_case(category=staff["category"], point=staff["point"])
-    services.file_case(other, staff["dispatcher"])
-    services.dispatch_case(other, other_unit, staff["dispatcher"], now=MONDAY_9)
+    handling.file_case(other, staff["dispatcher"])
+    handling.dispatch_case(other, other_unit, staff["dispatcher"], now=MONDAY_9)
     db.session.commit()
     watch(AMBER)
     watch(DUE + timedelta(hours=1))

@@ -5,7 +5,7 @@ import uuid
 import pytest
 from PIL import Image
 
-from complaints import photos, services
+from complaints import handling, photos
 from complaints.models import Case, EventKind
 from portal.auth.models import Role
 from portal.city import CitySettings
@@ -54,14 +54,14 @@ def report(client, description="东门垃圾桶满了没人清"):
 
 def handle_and_close(case, staff, passed=True):
     d, h = staff["dispatcher"], staff["handler"]
-    services.file_case(case, d)
-    services.dispatch_case(case, staff["unit"], d)
-    services.accept_case(case, h)
-    services.add_note(case, h, "内部：已电话联系物业李经理 13912345678", public=False)
+    handling.file_case(case, d)
+    handling.dispatch_case(case, staff["unit"], d)
+    handling.accept_case(case, h)
+    handling.add_note(case, h, "内部：已电话联系物业李经理 13912345678", public=False)
     after = photos.store_photos([photos.prepare_photo(jpeg((0, 200, 0)))])
-    services.handle_case(case, h, "已清运，垃圾桶已清洗", photos=after)
+    handling.handle_case(case, h, "已清运，垃圾桶已清洗", photos=after)
     if passed:
-        services.verify_case(case, d, True, "现场核查：已清理干净")
+        handling.verify_case(case, d, True, "现场核查：已清理干净")
     db.session.commit()
     return case
 
@@ -88,8 +88,8 @@ def test_the_public_timeline_shows_what_happened_but_no_internal_notes_or_staff_
 
 def test_an_open_case_shows_the_unit_in_charge_and_the_due_time(client, staff):
     case = report(client)
-    services.file_case(case, staff["dispatcher"])
-    services.dispatch_case(case, staff["unit"], staff["dispatcher"])
+    handling.file_case(case, staff["dispatcher"])
+    handling.dispatch_case(case, staff["unit"], staff["dispatcher"])
     db.session.commit()
 
     page = page_of(client, case)
@@ -181,7 +181,7 @@ def test_a_case_not_yet_closed_cannot_be_rated(client, staff):
 
 def test_a_rejected_case_shows_the_reason(client, staff):
     case = report(client)
-    services.reject_case(case, staff["dispatcher"], "该问题属于私人住宅内部，不在受理范围")
+    handling.reject_case(case, staff["dispatcher"], "该问题属于私人住宅内部，不在受理范围")
     db.session.commit()
 
     page = page_of(client, case)

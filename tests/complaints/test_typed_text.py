@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from complaints import services
+from complaints import handling
 from complaints.models import Case
 from complaints.services import MAX_DESCRIPTION
 from portal.auth.models import Role
@@ -24,7 +24,7 @@ def test_the_cleaner_removes_overrides_isolates_and_marks_but_keeps_text():
 def test_a_report_and_staff_notes_are_stored_without_direction_controls(app):
     case = make_case(description=f"东门{RLO}桶圾垃", location_text=f"{RLO}公交站旁", reporter_name=f"张{RLO}三")
     dispatcher = make_user(Role.DISPATCHER)
-    services.reject_case(case, dispatcher, f"不属于{RLO}本市管辖")
+    handling.reject_case(case, dispatcher, f"不属于{RLO}本市管辖")
     db.session.commit()
 
     assert (case.description, case.location_text, case.reporter_name) == ("东门桶圾垃", "公交站旁", "张三")

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func
 
-from complaints.models import Case, CaseEvent, EventKind, MeToo
+from complaints.case_records import MeToo
+from complaints.models import Case, CaseEvent, EventKind
 from portal.extensions import db
 from surveys.models import SurveyQuestion
 from surveys.questions import COUNTED_KINDS

@@ -11,7 +11,8 @@ from portal import create_app
 from portal.auth.models import AuditEntry, Role, User
 from portal.city import ensure_city_settings
 from portal.clock import utcnow
-from portal.demo import DEMO_PASSWORD, USERS, seed_demo_city
+from portal.demo import DEMO_PASSWORD, seed_demo_city
+from portal.demo_lists import USERS
 from portal.extensions import db
 from portal.i18n import to_simplified
 from portal.registry.models import (
@@ -299,7 +300,8 @@ def test_demo_city_has_a_month_of_cases_in_every_stage(city):
 
 def test_demo_handling_times_match_their_rounds_times(city):
     """Each handled round's handling time is its 派遣 → 处置 in hours, in the past; reopened cases keep theirs."""
-    from complaints.models import Case, CaseRound
+    from complaints.case_records import CaseRound
+    from complaints.models import Case
 
     rounds = db.session.execute(db.select(CaseRound)).scalars().all()
     handled = db.session.execute(db.select(Case).where(Case.hours.is_not(None))).scalars().all() + rounds

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
-from complaints.services import dispatch_case, file_case
+from complaints.handling import dispatch_case, file_case
 from portal import exports
 from portal.auth.models import Role
 from portal.extensions import db

@@ -3,7 +3,7 @@ import logging
 
 import pytest
 
-from complaints import services
+from complaints import handling
 from complaints.models import Case, CaseState
 from portal import notify
 from portal.auth.models import Role
@@ -42,7 +42,7 @@ def sign_in(client, role):
 def filed_case():
     """A reported case filed by a dispatcher: one pending message for the reporter."""
     case = make_case(reporter_phone=REPORTER)
-    services.file_case(case, make_user(Role.DISPATCHER))
+    handling.file_case(case, make_user(Role.DISPATCHER))
     db.session.commit()
     return case
 
@@ -76,7 +76,7 @@ def test_a_request_never_waits_on_the_gateway_the_scheduler_sends_afterwards(gat
 
     @gateway_app.post("/_test/file/<int:case_id>")
     def file_view(case_id):  # a step as the console does it: one service, one commit
-        services.file_case(db.session.get(Case, case_id), dispatcher)
+        handling.file_case(db.session.get(Case, case_id), dispatcher)
         db.session.commit()
         return "filed"
 

@@ -7,7 +7,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
-from complaints import services
+from complaints import handling
 from complaints.open311 import keys
 from portal.auth.models import Role
 from portal.extensions import db
@@ -97,9 +97,9 @@ def world(app):
     dispatcher = make_user(role=Role.DISPATCHER)
     open_case = make_case(category=lamps, point=point, description="灯不亮13800138000")
     closed = make_case(category=lamps, area=area, anonymous=True)
-    services.reject_case(closed, dispatcher, "重复")
-    services.file_case(open_case, dispatcher)
-    services.dispatch_case(open_case, unit, dispatcher)
+    handling.reject_case(closed, dispatcher, "重复")
+    handling.file_case(open_case, dispatcher)
+    handling.dispatch_case(open_case, unit, dispatcher)
     _record, key = keys.issue_key("测试", None)
     db.session.commit()
     from portal.board.models import EntryMilestone
@@ -193,8 +193,8 @@ def mapped(app):
     lone = make_case(category=category, area=street, latitude=30.012, longitude=120.005)
     for i in range(3):
         make_case(category=category, area=street, latitude=30.018 + i * 0.0001, longitude=120.015)
-    services.file_case(lone, dispatcher)
-    services.dispatch_case(lone, make_unit(), dispatcher)
+    handling.file_case(lone, dispatcher)
+    handling.dispatch_case(lone, make_unit(), dispatcher)
     db.session.commit()
     return {"cases": db.session.scalar(db.select(db.func.count()).select_from(Case)), "lone": lone}
 

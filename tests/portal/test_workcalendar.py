@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from complaints import services as cases
+from complaints import handling as cases
 from complaints.models import CaseEvent, EventKind
 from portal.auth.models import AuditEntry, Role
 from portal.extensions import db

@@ -2,7 +2,8 @@
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from complaints.models import CaseRound, CaseState
+from complaints.case_records import CaseRound
+from complaints.models import CaseState
 from portal.extensions import db
 from tests.factories import make_case
 

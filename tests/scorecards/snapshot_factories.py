@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 from complaints.supervision_models import UnitStrike
 from portal.extensions import db
-from portal.scorecards import snapshots
+from portal.scorecards import snapshot_data
 from portal.scorecards.figures import Figures
 
 
@@ -47,7 +47,7 @@ def stand_in_engine(monkeypatch, table, scores=None, rule_version=7):
         return SimpleNamespace(total=total, parts=parts, vetoes=vetoes, undecided=[], unranked=[],
                                rule_version=rule_version)
 
-    monkeypatch.setattr(snapshots, "_figures", fake_figures)
-    monkeypatch.setattr(snapshots, "_score", fake_score)
-    monkeypatch.setattr(snapshots, "_score_rule", lambda: SimpleNamespace(version=rule_version))
+    monkeypatch.setattr(snapshot_data, "_figures", fake_figures)
+    monkeypatch.setattr(snapshot_data, "_score", fake_score)
+    monkeypatch.setattr(snapshot_data, "_score_rule", lambda: SimpleNamespace(version=rule_version))
     return calls

@@ -272,7 +272,7 @@ def test_ties_at_the_bottom_are_all_listed_but_never_reach_the_first():
 def test_the_reason_states_the_true_rank(app):
     from flask_babel import force_locale
 
-    from portal.scorecards.snapshots import reason_text
+    from portal.scorecards.snapshot_display import reason_text
 
     lists = honours.select_lists(field_of(15), NO_RED)
     reasons = {entry["id"]: entry["reasons"][0] for entry in lists["black"]}

@@ -18,8 +18,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from complaints import services
-from complaints.models import Case, CaseRound
+from complaints import handling, reopening, services
+from complaints.case_records import CaseRound
+from complaints.models import Case
 from portal.auth.models import Role
 from portal.extensions import db
 from portal.scorecards.figures import compute
@@ -51,11 +52,11 @@ def month(app):
     cases = []
     for handled, rating in zip(HANDLED, RATINGS, strict=True):
         case = make_case(category=category, area=area)
-        services.file_case(case, dispatcher)
-        services.dispatch_case(case, unit, dispatcher, now=local(2026, 11, 9, 9))
-        services.accept_case(case, handler)
-        services.handle_case(case, handler, "已清运", now=handled)
-        services.verify_case(case, dispatcher, True, "核查通过", now=handled + timedelta(hours=1))
+        handling.file_case(case, dispatcher)
+        handling.dispatch_case(case, unit, dispatcher, now=local(2026, 11, 9, 9))
+        handling.accept_case(case, handler)
+        handling.handle_case(case, handler, "已清运", now=handled)
+        handling.verify_case(case, dispatcher, True, "核查通过", now=handled + timedelta(hours=1))
         services.rate_case(case, rating, now=local(2026, 11, 12, 10))
         cases.append(case)
     db.session.commit()
@@ -84,7 +85,7 @@ def test_the_month_before_any_reopening(month):
 
 def test_reopening_the_dissatisfied_case_keeps_the_month_at_60_percent_and_counts_the_reopening(month):
     case = month["cases"][4]
-    services.reopen_case(case, month["dispatcher"], "回访不满意，重办", now=local(2026, 11, 13, 10))
+    reopening.reopen_case(case, month["dispatcher"], "回访不满意，重办", now=local(2026, 11, 13, 10))
     db.session.commit()
     f = unit_figures(month)
     # the first round stays: 5 due, 5 closed, 5 rated, 3 satisfied; 60%, not 3 / 4 = 75%
@@ -100,14 +101,14 @@ def test_reopening_the_dissatisfied_case_keeps_the_month_at_60_percent_and_count
 
 def test_the_new_round_has_its_own_due_time_and_is_counted_in_its_own_month(month):
     case = month["cases"][4]
-    services.reopen_case(case, month["dispatcher"], "回访不满意，重办", now=local(2026, 11, 30, 16))
+    reopening.reopen_case(case, month["dispatcher"], "回访不满意，重办", now=local(2026, 11, 30, 16))
     assert case.due_at is None and case.rating is None
     # dispatched again Tuesday 2026-12-01 09:00: due 7 h later that day + 1 h on Wednesday = 12-02 09:30
-    services.dispatch_case(case, month["unit"], month["dispatcher"], now=local(2026, 12, 1, 9))
+    handling.dispatch_case(case, month["unit"], month["dispatcher"], now=local(2026, 12, 1, 9))
     assert case.due_at == local(2026, 12, 2, 9, 30)
-    services.accept_case(case, month["handler"])
-    services.handle_case(case, month["handler"], "已重新清运", now=local(2026, 12, 1, 11))
-    services.verify_case(case, month["dispatcher"], True, "核查通过", now=local(2026, 12, 1, 12))
+    handling.accept_case(case, month["handler"])
+    handling.handle_case(case, month["handler"], "已重新清运", now=local(2026, 12, 1, 11))
+    handling.verify_case(case, month["dispatcher"], True, "核查通过", now=local(2026, 12, 1, 12))
     services.rate_case(case, 1, now=local(2026, 12, 3, 10))
     db.session.commit()
     november, december = unit_figures(month), unit_figures(month, DECEMBER)
@@ -122,7 +123,7 @@ def test_the_new_round_has_its_own_due_time_and_is_counted_in_its_own_month(mont
 
 def test_a_reopening_in_the_next_month_counts_there(month):
     case = month["cases"][3]
-    services.reopen_case(case, month["dispatcher"], "回访不满意，重办", now=local(2026, 12, 2, 10))
+    reopening.reopen_case(case, month["dispatcher"], "回访不满意，重办", now=local(2026, 12, 2, 10))
     db.session.commit()
     assert unit_figures(month).reopened == 0
     december = unit_figures(month, DECEMBER)
@@ -148,7 +149,7 @@ def test_rollups_give_the_same_numbers_as_the_live_count_after_a_reopening(month
     refresh_rollups()
     db.session.commit()
     assert numbers() == live
-    services.reopen_case(month["cases"][4], month["dispatcher"], "重办", now=local(2026, 11, 13, 10))
+    reopening.reopen_case(month["cases"][4], month["dispatcher"], "重办", now=local(2026, 11, 13, 10))
     db.session.commit()
     expected = dict(live, reopened=1, reopen_rate=0.2)
     if when != "live":
@@ -162,7 +163,7 @@ def test_rollups_give_the_same_numbers_as_the_live_count_after_a_reopening(month
 
 def test_a_rebound_keeps_the_round_but_is_not_a_reopening(month):
     case = month["cases"][0]
-    services.mark_rebound(case, month["dispatcher"], "又有垃圾", now=local(2026, 11, 20, 10))
+    reopening.mark_rebound(case, month["dispatcher"], "又有垃圾", now=local(2026, 11, 20, 10))
     db.session.commit()
     f = unit_figures(month)
     assert (f.due, f.closed, f.satisfied, f.reopened) == (5, 5, 3, 0)
@@ -174,7 +175,7 @@ def test_the_case_list_behind_the_numbers_lists_the_reopened_round(app, month):
     from complaints.queries import CaseFilter, apply_filter
 
     case = month["cases"][4]
-    services.reopen_case(case, month["dispatcher"], "重办", now=local(2026, 11, 13, 10))
+    reopening.reopen_case(case, month["dispatcher"], "重办", now=local(2026, 11, 13, 10))
     db.session.commit()
 
     def listed(outcome):
@@ -192,13 +193,13 @@ def test_a_postponed_round_stays_due_and_in_the_closure_rate_but_not_in_the_on_t
     """缓办 as the docstrings and the definitions page say: the clock stops, 应结案 keeps it, 按期结案率 leaves
     it out."""
     case = make_case(category=month["cases"][0].category, area=month["cases"][0].area)
-    services.file_case(case, month["dispatcher"])
-    services.dispatch_case(case, month["unit"], month["dispatcher"], now=local(2026, 11, 16, 9))  # due 11-17 09:30
-    services.accept_case(case, month["handler"])
-    request = services.request_extension(case, month["handler"], "postpone", "需协调产权单位")
-    services.decide_extension(request, month["dispatcher"], True)
+    handling.file_case(case, month["dispatcher"])
+    handling.dispatch_case(case, month["unit"], month["dispatcher"], now=local(2026, 11, 16, 9))  # due 11-17 09:30
+    handling.accept_case(case, month["handler"])
+    request = handling.request_extension(case, month["handler"], "postpone", "需协调产权单位")
+    handling.decide_extension(request, month["dispatcher"], True)
     db.session.commit()
-    assert services.light(case, now=local(2026, 11, 20, 9)) is None and not case.is_overdue(local(2026, 11, 20, 9))
+    assert handling.light(case, now=local(2026, 11, 20, 9)) is None and not case.is_overdue(local(2026, 11, 20, 9))
     f = unit_figures(month)
     # 6 due (the five closed and this one), 1 postponed; 结案率 5 / 6; 按期结案率 3 / (6 − 1) as before
     assert (f.due, f.postponed, f.closed, f.closed_on_time) == (6, 1, 5, 3)
@@ -207,10 +208,10 @@ def test_a_postponed_round_stays_due_and_in_the_closure_rate_but_not_in_the_on_t
 
 def test_the_case_page_shows_the_earlier_round_and_both_handling_times(month, client, login):
     case = month["cases"][4]
-    services.reopen_case(case, month["dispatcher"], "回访不满意，重办", now=local(2026, 11, 13, 10))
-    services.dispatch_case(case, month["unit"], month["dispatcher"], now=local(2026, 11, 16, 9))
-    services.accept_case(case, month["handler"])
-    services.handle_case(case, month["handler"], "已重新清运", now=local(2026, 11, 16, 15))
+    reopening.reopen_case(case, month["dispatcher"], "回访不满意，重办", now=local(2026, 11, 13, 10))
+    handling.dispatch_case(case, month["unit"], month["dispatcher"], now=local(2026, 11, 16, 9))
+    handling.accept_case(case, month["handler"])
+    handling.handle_case(case, month["handler"], "已重新清运", now=local(2026, 11, 16, 15))
     db.session.commit()
     client.set_cookie("lang", "en")
     login(month["dispatcher"])

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
-from complaints.services import dispatch_case, file_case
+from complaints.handling import dispatch_case, file_case
 from portal.auth.models import Role
 from portal.extensions import db
 from portal.scorecards import honours, jobs, snapshots

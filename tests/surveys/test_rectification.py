@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from complaints import services as cases
+from complaints import handling as cases
 from complaints.models import Case, CaseState, Channel
 from portal.auth.models import AuditEntry, Role
 from portal.extensions import db

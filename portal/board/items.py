@@ -1,39 +1,28 @@
-"""What the exposure board's editors do: make items (from scratch or from complaint cases), edit them, add
-follow-ups, move them through draft → review → published → archived | taken down, and decide appeals.
+"""Making and editing exposure-board items: drafts from scratch, from complaint cases or from a proposed
+candidate, edits, dated follow-ups (追踪报道) and photo removal; dismissing a candidate.
 
 Every function takes an explicit ``actor``, checks the actor's permission, appends to the item's trail
 (``ItemEvent``) and the audit log, and ends with a flush; the caller commits. Refusals raise ``BoardError``.
-Redaction lives in ``redaction.py``, text checks in ``checks.py``, messages to units in ``notices.py``.
+The editorial steps are in ``publishing.py``, appeals in ``appeals.py``, redaction in ``redaction.py``.
 """
-from datetime import date, timedelta
+from datetime import date
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from complaints.models import Case
 from complaints.storage import StorageError, get_storage
 from portal.auth import audit
-from portal.auth.permissions import Permission, can
-from portal.board import checks, notices
-from portal.board.models import (
-    AppealDecision,
-    EditorialState,
-    EntryMilestone,
-    ExposureItem,
-    ItemCase,
-    ItemEntry,
-    ItemEvent,
-    ItemKind,
-    ItemPhoto,
-)
+from portal.auth.permissions import Permission
+from portal.board import checks
+from portal.board.models import EditorialState, EntryMilestone, ExposureItem, ItemCase, ItemEntry, ItemKind, ItemPhoto
+from portal.board.redaction import delete_after_commit
+from portal.board.rules import MAX_LOCATION, MAX_REASON, MAX_TEXT, MAX_TITLE, BoardError, clean, record_event, require
 from portal.city import city_today, get_city_settings
 from portal.clock import to_local, utcnow
 from portal.extensions import db
 
-MAX_TITLE = 200
-MAX_TEXT = 5000
-MAX_REASON = 500
-MAX_LOCATION = 300
 MAX_CASES = 50  # cases linked in one step
 
 ITEM_FIELDS = ("kind", "title", "title_en", "description", "description_en", "area_id", "point_id", "unit_id",
@@ -46,42 +35,6 @@ FROM_CASES_TEXT = _l("%(count)d reports of “%(category)s” at %(place)s betwe
                      "(%(me_too)d more residents said “me too”).")
 
 
-class BoardError(Exception):
-    """A step the board refuses. ``code`` picks the message (console_forms.BOARD_ERRORS); ``field`` the form
-    field, if any; ``findings`` the text-check findings behind a refusal."""
-
-    def __init__(self, code, field=None, findings=(), **params):
-        super().__init__(code)
-        self.code, self.field, self.findings, self.params = code, field, list(findings), params
-
-
-# ---------------------------------------------------------------- small helpers
-
-def notice_hours():
-    return current_app.config["BOARD_NOTICE_HOURS"]
-
-
-def _require(actor, *permissions):
-    if not any(can(actor, p) for p in permissions):
-        raise BoardError("forbidden")
-
-
-def _clean(value, limit, field, required=False):
-    value = (value or "").strip()
-    if required and not value:
-        raise BoardError("required", field=field)
-    if len(value) > limit:
-        raise BoardError("too_long", field=field)
-    return value or None
-
-
-def _event(item, actor, action, reason=None):
-    event = ItemEvent(action=action, actor_id=getattr(actor, "id", None), from_state=item.state,
-                      to_state=item.state, reason=reason)
-    item.events.append(event)
-    return event
-
-
 def _recompute_dates(item):
     """progress_on / rectified_on follow from the entries: the first PROGRESS and the first RECTIFIED date."""
     def first(milestone):
@@ -92,7 +45,7 @@ def _recompute_dates(item):
     item.rectified_on = first(EntryMilestone.RECTIFIED)
 
 
-def _guard_public_text(item):
+def guard_public_text(item):
     """A public item may never show a reporter's name or phone, not even for a moment after an edit."""
     if item.is_public:
         blocking = [f for f in checks.check_item(item) if f.blocking]
@@ -100,12 +53,12 @@ def _guard_public_text(item):
             raise BoardError("reporter_identity", findings=blocking)
 
 
-def _apply(item, data):
+def apply_fields(item, data):
     """Validate and set the editable fields from ``data`` (model objects for the relations)."""
     data = dict(data)
     for name, limit in TEXT_FIELDS.items():
         if name in data:
-            setattr(item, name, _clean(data[name], limit, name, required=name in ("title", "description")))
+            setattr(item, name, clean(data[name], limit, name, required=name in ("title", "description")))
     if "kind" in data:
         item.kind = ItemKind(data["kind"])
     for name in ("area", "point", "unit", "category"):
@@ -134,11 +87,11 @@ def _apply(item, data):
 def create_item(data, actor):
     """A draft from scratch (inspection finding, media tip). ``data`` holds the ITEM_FIELDS (relations as
     objects: area, point, unit, category)."""
-    _require(actor, Permission.BOARD_EDIT)
+    require(actor, Permission.BOARD_EDIT)
     item = ExposureItem(state=EditorialState.DRAFT, kind=ItemKind.PLACE, created_by_id=actor.id)
-    _apply(item, data)
+    apply_fields(item, data)
     db.session.add(item)
-    _event(item, actor, "create")
+    record_event(item, actor, "create")
     db.session.flush()
     audit.record(actor, "create", item, summary=item.title, changes=audit.snapshot(item, ITEM_FIELDS))
     db.session.flush()
@@ -150,7 +103,7 @@ def create_item_from_cases(cases, actor, *, kind=ItemKind.PLACE, title=None, dea
     cases, the cases are linked, their before photos are copied (new files: the case's own never change) and
     the candidate it was proposed as, if any, is marked used. Never copies the reporter or the resident's text.
     """
-    _require(actor, Permission.BOARD_EDIT)
+    require(actor, Permission.BOARD_EDIT)
     cases = list(dict.fromkeys(cases))
     if not cases:
         raise BoardError("no_cases", field="cases")
@@ -171,7 +124,7 @@ def create_item_from_cases(cases, actor, *, kind=ItemKind.PLACE, title=None, dea
     category_en = category.name_en or category.name if category else first.category.name_en or category_zh
     item = ExposureItem(state=EditorialState.DRAFT, created_by_id=actor.id)
     texts = _from_cases_texts(cases, found_on, place_zh, place_en, category_zh, category_en)
-    _apply(item, {"kind": kind, "title": title or f"{place_zh}{category_zh}问题",
+    apply_fields(item, {"kind": kind, "title": title or f"{place_zh}{category_zh}问题",
                   "title_en": None if title else f"{category_en} at {place_en}",
                   "description": texts["zh_Hans"], "description_en": texts["en"],
                   "area": area, "point": point, "unit": unit, "category": category, "found_on": found_on,
@@ -179,7 +132,7 @@ def create_item_from_cases(cases, actor, *, kind=ItemKind.PLACE, title=None, dea
     db.session.add(item)
     for case in cases:
         item.case_links.append(ItemCase(case=case))
-    _event(item, actor, "create", reason=", ".join(c.number for c in cases))
+    record_event(item, actor, "create", reason=", ".join(c.number for c in cases))
     copied = []
     try:
         for case in cases:
@@ -256,8 +209,6 @@ def _discard_keys(keys):
 
 def cases_by_numbers(numbers):
     """The cases for a list of case numbers; raises BoardError naming the unknown ones."""
-    from complaints.models import Case
-
     numbers = [n.strip() for n in numbers if n and n.strip()]
     if not numbers:
         raise BoardError("no_cases", field="cases")
@@ -274,17 +225,17 @@ def cases_by_numbers(numbers):
 
 def edit_item(item, data, actor, reason=None):
     """Change the item's text and place. A public item's edit needs a reason and is shown in the trail."""
-    _require(actor, Permission.BOARD_EDIT)
+    require(actor, Permission.BOARD_EDIT)
     if item.is_taken_down:
         raise BoardError("taken_down")
-    reason = _clean(reason, MAX_REASON, "reason", required=item.is_public)
+    reason = clean(reason, MAX_REASON, "reason", required=item.is_public)
     before = audit.snapshot(item, ITEM_FIELDS)
-    _apply(item, data)
+    apply_fields(item, data)
     changes = audit.diff(before, audit.snapshot(item, ITEM_FIELDS))
     if not changes:
         return item
-    _guard_public_text(item)
-    _event(item, actor, "edit", reason=reason)
+    guard_public_text(item)
+    record_event(item, actor, "edit", reason=reason)
     audit.record(actor, "update", item, summary=item.title, changes=changes)
     db.session.flush()
     return item
@@ -293,12 +244,12 @@ def edit_item(item, data, actor, reason=None):
 def add_entry(item, actor, *, milestone, text, reported_on, text_en=None, photos=()):
     """A dated follow-up (追踪报道) with optional photos (``StoredPhoto``s, already in storage). The item's
     progress_on / rectified_on follow from its entries."""
-    _require(actor, Permission.BOARD_EDIT)
+    require(actor, Permission.BOARD_EDIT)
     if item.is_taken_down:
         raise BoardError("taken_down")
     milestone = EntryMilestone(milestone)
-    text = _clean(text, MAX_TEXT, "text", required=True)
-    text_en = _clean(text_en, MAX_TEXT, "text_en")
+    text = clean(text, MAX_TEXT, "text", required=True)
+    text_en = clean(text_en, MAX_TEXT, "text_en")
     if not isinstance(reported_on, date):
         raise BoardError("required", field="reported_on")
     if reported_on > city_today():
@@ -315,8 +266,8 @@ def add_entry(item, actor, *, milestone, text, reported_on, text_en=None, photos
         item.photos.append(photo)
         entry.photos.append(photo)
     _recompute_dates(item)
-    _guard_public_text(item)
-    _event(item, actor, "entry", reason=milestone.value)
+    guard_public_text(item)
+    record_event(item, actor, "entry", reason=milestone.value)
     db.session.flush()
     audit.record(actor, "add_entry", item, summary=item.title,
                  changes={"milestone": milestone.value, "reported_on": reported_on.isoformat()})
@@ -326,7 +277,7 @@ def add_entry(item, actor, *, milestone, text, reported_on, text_en=None, photos
 
 def remove_photo(photo, actor):
     """Drop a photo that should not be on the board at all (only before publication)."""
-    _require(actor, Permission.BOARD_EDIT)
+    require(actor, Permission.BOARD_EDIT)
     item = photo.item
     if not item.before_publication:
         raise BoardError("photo_locked")
@@ -334,193 +285,19 @@ def remove_photo(photo, actor):
                         photo.published_thumb_key) if k]
     item.photos.remove(photo)
     db.session.delete(photo)
-    _event(item, actor, "remove_photo")
+    record_event(item, actor, "remove_photo")
     audit.record(actor, "remove_photo", item, summary=item.title)
     db.session.flush()
-    from portal.board.redaction import delete_after_commit
-
     delete_after_commit(keys)
-
-
-# ---------------------------------------------------------------- editorial steps
-
-def _step(item, action, actor, reason=None):
-    try:
-        event = item.transition(action, actor, reason=reason)
-    except Exception as error:  # IllegalEditorialStep
-        raise BoardError("state") from error
-    audit.record(actor, action, item, summary=item.title,
-                 changes={"state": [event.from_state.value, event.to_state.value], "reason": reason})
-    return event
-
-
-def submit_for_review(item, actor, now=None):
-    """Draft → in review. The exposed unit is told now, before anything is public, and may appeal."""
-    _require(actor, Permission.BOARD_EDIT)
-    if item.state != EditorialState.DRAFT:
-        raise BoardError("state")
-    blocking = [f for f in checks.check_item(item) if f.blocking]
-    if blocking:
-        raise BoardError("reporter_identity", findings=blocking)
-    event = _step(item, "submit", actor)
-    if item.unit is not None:
-        item.unit_notified_at = now or utcnow()
-        db.session.flush()
-        notices.queue_unit_notice(item, event)
-    db.session.flush()
-    return event
-
-
-def send_back(item, actor, reason):
-    _require(actor, Permission.BOARD_EDIT)
-    reason = _clean(reason, MAX_REASON, "reason", required=True)
-    event = _step(item, "send_back", actor, reason)
-    db.session.flush()
-    return event
-
-
-def publication_blockers(item, now=None, confirm_warnings=False):
-    """Why ``item`` cannot be published now: a list of BoardError codes (empty: it can be)."""
-    now = now or utcnow()
-    problems = []
-    if item.state != EditorialState.REVIEW:
-        problems.append("state")
-    if any(p.published_key is None for p in item.photos):
-        problems.append("photos_unredacted")
-    findings = checks.check_item(item)
-    if any(f.blocking for f in findings):
-        problems.append("reporter_identity")
-    if not confirm_warnings and any(not f.blocking for f in findings):
-        problems.append("confirm_warnings")
-    if item.open_appeal is not None:
-        problems.append("appeal_open")
-    elif item.unit_id is not None:
-        if item.unit_notified_at is None:
-            problems.append("no_notice")
-        elif now < item.unit_notified_at + timedelta(hours=notice_hours()) and not any(
-                a.decided_at is not None and a.decided_at >= item.unit_notified_at for a in item.appeals):
-            problems.append("notice_period")
-    return problems
-
-
-def notice_ends_at(item):
-    if item.unit_notified_at is None:
-        return None
-    return item.unit_notified_at + timedelta(hours=notice_hours())
-
-
-def publish(item, actor, confirm_warnings=False, now=None):
-    """In review → published: every photo redacted, no reporter identity in the text, warnings confirmed, and
-    the unit's notice period over (or its appeal decided)."""
-    _require(actor, Permission.BOARD_PUBLISH)
-    problems = publication_blockers(item, now=now, confirm_warnings=confirm_warnings)
-    if problems:
-        findings = checks.check_item(item) if {"reporter_identity", "confirm_warnings"} & set(problems) else ()
-        raise BoardError(problems[0], findings=findings, until=notice_ends_at(item), problems=problems)
-    event = _step(item, "publish", actor)
-    if item.published_at is None:
-        item.published_at = now or utcnow()
-    db.session.flush()
-    return event
-
-
-def archive(item, actor, reason=None):
-    _require(actor, Permission.BOARD_EDIT)
-    event = _step(item, "archive", actor, _clean(reason, MAX_REASON, "reason"))
-    db.session.flush()
-    return event
-
-
-def take_down(item, actor, reason):
-    """No longer public; the reason is kept. Editors and publishers may both do it."""
-    _require(actor, Permission.BOARD_EDIT, Permission.BOARD_PUBLISH)
-    reason = _clean(reason, MAX_REASON, "reason", required=True)
-    event = _step(item, "take_down", actor, reason)
-    item.takedown_reason = reason
-    db.session.flush()
-    return event
-
-
-# ---------------------------------------------------------------- appeals (申诉)
-
-APPEALABLE = frozenset({EditorialState.REVIEW, EditorialState.PUBLISHED, EditorialState.ARCHIVED})
-
-
-def items_for_unit(unit_id):
-    """What an exposed unit's staff see in their inbox: items about their unit in review or public."""
-    if unit_id is None:
-        return []
-    return db.session.execute(
-        db.select(ExposureItem).where(ExposureItem.unit_id == unit_id, ExposureItem.state.in_(APPEALABLE))
-        .order_by(ExposureItem.unit_notified_at.desc(), ExposureItem.id.desc())).scalars().all()
-
-
-def can_appeal(item, actor):
-    return (can(actor, Permission.BOARD_APPEAL) and actor.unit_id is not None and actor.unit_id == item.unit_id
-            and item.state in APPEALABLE and item.open_appeal is None)
-
-
-def file_appeal(item, actor, statement, evidence=()):
-    """申诉 by the exposed unit's handler: a statement and evidence photos (``StoredPhoto``s, in storage)."""
-    from portal.board.models import Appeal
-
-    _require(actor, Permission.BOARD_APPEAL)
-    if actor.unit_id is None or actor.unit_id != item.unit_id:
-        raise BoardError("not_your_unit")
-    if item.state not in APPEALABLE:
-        raise BoardError("state")
-    if item.open_appeal is not None:
-        raise BoardError("appeal_open")
-    statement = _clean(statement, MAX_TEXT, "statement", required=True)
-    appeal = Appeal(unit_id=item.unit_id, filed_by_id=actor.id, statement=statement,
-                    evidence_keys=[{"key": p.key, "thumb_key": p.thumb_key} for p in evidence] or None)
-    item.appeals.append(appeal)
-    _event(item, actor, "appeal")
-    db.session.flush()
-    audit.record(actor, "appeal", item, summary=item.title, changes={"appeal": appeal.id})
-    db.session.flush()
-    return appeal
-
-
-def decide_appeal(appeal, actor, decision, reason, correction=None, correction_note=None):
-    """Accept (withdraw the item, or correct it with a public correction note) or reject; the reason is kept
-    and shown to the unit."""
-    _require(actor, Permission.BOARD_EDIT)
-    if appeal.decision is not None:
-        raise BoardError("appeal_decided")
-    decision = AppealDecision(decision)
-    reason = _clean(reason, MAX_REASON, "reason", required=True)
-    item = appeal.item
-    if decision == AppealDecision.WITHDRAWN:
-        _step(item, "take_down", actor, reason)
-        item.takedown_reason = reason
-    elif decision == AppealDecision.CORRECTED:
-        note = _clean(correction_note, MAX_TEXT, "correction_note", required=True)
-        if correction:
-            before = audit.snapshot(item, ITEM_FIELDS)
-            _apply(item, correction)
-            audit.record(actor, "update", item, summary=item.title,
-                         changes=audit.diff(before, audit.snapshot(item, ITEM_FIELDS)))
-        item.correction_note = note
-        _guard_public_text(item)
-    appeal.decision, appeal.decision_reason = decision, reason
-    appeal.decided_by_id, appeal.decided_at = actor.id, utcnow()
-    event = _event(item, actor, f"appeal_{decision.value}", reason=reason)
-    db.session.flush()
-    audit.record(actor, "decide_appeal", item, summary=item.title,
-                 changes={"appeal": appeal.id, "decision": decision.value})
-    notices.queue_appeal_decision(appeal, event)
-    db.session.flush()
-    return appeal
 
 
 # ---------------------------------------------------------------- candidates
 
 def dismiss_candidate(candidate, actor, reason):
-    _require(actor, Permission.BOARD_EDIT)
+    require(actor, Permission.BOARD_EDIT)
     if candidate.state != "open":
         raise BoardError("candidate_decided")
-    candidate.decision_note = _clean(reason, MAX_REASON, "reason", required=True)
+    candidate.decision_note = clean(reason, MAX_REASON, "reason", required=True)
     candidate.state, candidate.decided_by_id, candidate.decided_at = "dismissed", actor.id, utcnow()
     audit.record(actor, "dismiss", candidate, summary=candidate.key, changes={"reason": candidate.decision_note})
     db.session.flush()
@@ -530,8 +307,6 @@ def dismiss_candidate(candidate, actor, reason):
 def create_item_from_candidate(candidate, actor):
     """One click on the queue: a draft prefilled from the candidate's cases (or, for a unit at strike 2 with no
     open cases, a unit item to write)."""
-    from complaints.models import Case
-
     ids = candidate.case_ids or []
     cases = db.session.execute(db.select(Case).where(Case.id.in_(ids)).order_by(Case.id)).scalars().all() if ids \
         else []
@@ -551,4 +326,3 @@ def create_item_from_candidate(candidate, actor):
 def _mark_used(candidate, item, actor):
     candidate.state, candidate.item_id, candidate.decided_by_id, candidate.decided_at = (
         "used", item.id, actor.id, utcnow())
-
