@@ -73,7 +73,12 @@ def _strip(value):
 
 
 class ReportForm(BaseForm):
-    """The resident's report. The place comes from the URL (QR token or chosen point) or from these fields."""
+    """The resident's report. The place comes from the URL (QR token or chosen point) or from these fields.
+
+    Built on every POST of the busiest form: its fields are bound once per process and copied (nothing sets a
+    field's label, flags or choices on an instance)."""
+
+    KEEP_BOUND_FIELDS = True
 
     idempotency_key = HiddenField("")  # hidden fields get an empty label: WTForms translates a missing one
     category_id = StringField(_l("Type of problem"), filters=[optional_id])

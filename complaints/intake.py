@@ -1,6 +1,6 @@
-"""Resident intake: where a report is about, what the report form offers, "same problem already reported?",
-checking and filing a report with its photos all-or-nothing, and what the tracking page may show of a case."""
-import math
+"""Resident intake: "same problem already reported?", checking and filing a report with its photos all-or-nothing,
+and what the tracking page may show of a case. Where a report is about lives in complaints/places.py, the types of
+problem and their questions in complaints/report_questions.py (both also reachable from here, as before)."""
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -8,194 +8,32 @@ from sqlalchemy.orm import selectinload
 
 from complaints import photos as photo_files
 from complaints import services
-from complaints.forms import normalise_phone, optional_id, parse_coordinates
+from complaints.forms import normalise_phone, parse_coordinates
 from complaints.models import Case, Channel, EventKind, LocationSource
-from portal import coords, qr
+from complaints.places import MAX_QUERY as MAX_QUERY
+from complaints.places import Place as Place
+from complaints.places import area_near as area_near
+from complaints.places import area_options as area_options
+from complaints.places import bounding_box, distance_m, within_box
+from complaints.places import resolve_place as resolve_place
+from complaints.places import search_points as search_points
+from complaints.report_questions import MAX_ANSWER as MAX_ANSWER
+from complaints.report_questions import Question as Question
+from complaints.report_questions import category_groups as category_groups
+from complaints.report_questions import questions_of as questions_of
+from complaints.report_questions import read_answers
+from complaints.report_questions import search_categories as search_categories
+from portal import coords
 from portal.auth.models import Role
 from portal.extensions import db
-from portal.i18n import localized, search_key
 from portal.masking import redact_excerpt
 from portal.registry.cells import locate
-from portal.registry.models import Area, AreaLevel, Category, Point
-from portal.registry.services import area_choices, search
+from portal.registry.models import Area, Category, Point
 
 SIMILAR_RADIUS_M = 50  # "the same place" for a problem reported by location
-AREA_GUESS_RADIUS_M = 300  # a shared location takes the area of the nearest point this close
 MAX_SIMILAR = 5
-MAX_RESULTS = 20
-MAX_QUERY = 50
-MAX_ANSWER = 200
-EARTH_RADIUS_M = 6_371_000
 # Public events whose note the reporter reads: the reason, the fix, the outcome, and notes staff made public.
 NOTE_KINDS = frozenset({EventKind.REJECT, EventKind.HANDLE, EventKind.CLOSE, EventKind.NOTE})
-
-
-# ---------------------------------------------------------------- where the report is about
-
-@dataclass(frozen=True)
-class Place:
-    """What the report page is bound to: a point from its QR code, a point chosen by search, or nothing yet.
-
-    ``problem`` says why a QR token (qr.UNKNOWN / REVOKED / INACTIVE) or a chosen point ("point") led nowhere.
-    """
-
-    point: Point | None = None
-    token: str | None = None
-    problem: str | None = None
-
-    @property
-    def via_qr(self):
-        return self.token is not None and self.point is not None
-
-    def url_args(self):
-        if self.token is not None:
-            return {"t": self.token}
-        return {"p": self.point.id} if self.point is not None else {}
-
-
-def resolve_place(token=None, point_id=None):
-    if token is not None:
-        resolution = qr.resolve_token(token)
-        return Place(point=resolution.point, token=token, problem=resolution.problem)
-    if point_id:
-        point_id = optional_id(point_id)
-        point = db.session.get(Point, point_id) if point_id else None
-        if point is None or not point.active:
-            return Place(problem="point")
-        return Place(point=point)
-    return Place()
-
-
-def area_options(include_grid=False):
-    """(id, indented name) of active areas in tree order. Residents don't know grid cells; inspectors do."""
-    hidden = set()
-    if not include_grid:
-        hidden = set(db.session.scalars(db.select(Area.id).where(Area.level == AreaLevel.GRID)))
-    return [(area_id, label) for area_id, label in area_choices() if area_id not in hidden]
-
-
-def search_points(text, limit=MAX_RESULTS):
-    """Active points whose code or name (any language, 简/繁 alike) contains ``text``."""
-    text = (text or "").strip()[:MAX_QUERY]
-    if not text:
-        return []
-    return db.session.scalars(search(Point, text, active=True).options(selectinload(Point.area)).limit(limit)).all()
-
-
-def distance_m(lat1, lng1, lat2, lng2):
-    """Great-circle (haversine) distance in metres."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi, dlambda = phi2 - phi1, math.radians(lng2 - lng1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
-
-
-def bounding_box(lat, lng, radius_m):
-    """(south, north, west, east) of a box holding every point within ``radius_m``: a cheap SQL prefilter."""
-    dlat = math.degrees(radius_m / EARTH_RADIUS_M)
-    dlng = math.degrees(radius_m / (EARTH_RADIUS_M * max(math.cos(math.radians(lat)), 0.01)))
-    return lat - dlat, lat + dlat, lng - dlng, lng + dlng
-
-
-def _within(columns, box):
-    lat_column, lng_column = columns
-    south, north, west, east = box
-    return db.and_(lat_column.between(south, north), lng_column.between(west, east))
-
-
-def area_near(latitude, longitude, radius_m=AREA_GUESS_RADIUS_M):
-    """The area of the nearest active point within ``radius_m`` of a shared location, or None."""
-    box = bounding_box(latitude, longitude, radius_m)
-    points = db.session.scalars(db.select(Point).where(Point.active.is_(True),
-                                                       _within((Point.latitude, Point.longitude), box))).all()
-    ranked = sorted((distance_m(latitude, longitude, p.latitude, p.longitude), p.id, p) for p in points)
-    for distance, _id, point in ranked:
-        if distance <= radius_m and point.area is not None and point.area.active:
-            return point.area
-    return None
-
-
-# ---------------------------------------------------------------- the taxonomy on the form
-
-def category_groups():
-    """Active groups with their active categories, in taxonomy order: [(group, [category, ...])]."""
-    rows = db.session.scalars(db.select(Category).where(Category.active.is_(True))
-                              .order_by(Category.sort_order, Category.code)).all()
-    children = {}
-    for category in rows:
-        if category.parent_id is not None:
-            children.setdefault(category.parent_id, []).append(category)
-    return [(group, children[group.id]) for group in rows if group.parent_id is None and group.id in children]
-
-
-def search_categories(text):
-    """Categories whose own name or whose group's name matches ``text`` in 简体, 繁體 or English."""
-    key = search_key((text or "").strip()[:MAX_QUERY])
-    found = []
-    for group, categories in category_groups():
-        group_matches = not key or key in group.search_key
-        found.extend((group, c) for c in categories if group_matches or key in c.search_key)
-    return found
-
-
-@dataclass(frozen=True)
-class Question:
-    """One extra question of a category (Category.questions), ready for the form in the reader's language."""
-
-    category_id: int
-    key: str
-    label: str
-    type: str
-    choices: tuple
-    required: bool
-
-    @property
-    def field_name(self):
-        return f"q-{self.category_id}-{self.key}"
-
-
-def questions_of(category):
-    """The category's extra questions; entries an admin got wrong are skipped rather than breaking the form."""
-    questions = []
-    for item in (category.questions or []) if category is not None else []:
-        if not isinstance(item, dict) or not str(item.get("key") or "").strip():
-            continue
-        kind = item.get("type") if item.get("type") in ("text", "choice", "yesno") else "text"
-        choices = []
-        for choice in item.get("choices") or []:
-            if isinstance(choice, dict):
-                value = str(choice.get("value") or choice.get("label") or "")
-                choices.append((value, localized(choice.get("label") or value, choice.get("label_zh_hant"),
-                                                 choice.get("label_en"))))
-            else:
-                choices.append((str(choice), str(choice)))
-        if kind == "yesno":
-            choices = [("yes", _("Yes")), ("no", _("No"))]
-        if kind == "choice" and not choices:
-            kind = "text"
-        label = localized(item.get("label") or item["key"], item.get("label_zh_hant"), item.get("label_en"))
-        questions.append(Question(category.id, str(item["key"]).strip()[:40], label, kind, tuple(choices),
-                                  bool(item.get("required"))))
-    return questions
-
-
-def read_answers(category, formdata):
-    """The answers to ``category``'s questions in ``formdata``: ``(answers by key, errors by field name)``."""
-    answers, errors = {}, {}
-    for question in questions_of(category):
-        value = (formdata.get(question.field_name) or "").strip()
-        if not value:
-            if question.required:
-                errors[question.field_name] = _("Please answer: %(question)s", question=question.label)
-            continue
-        if question.type != "text" and value not in {v for v, _label in question.choices}:
-            errors[question.field_name] = _("Please choose one of the answers to: %(question)s",
-                                            question=question.label)
-        elif len(value) > MAX_ANSWER:
-            errors[question.field_name] = _("Please keep the answer under %(max)d characters.", max=MAX_ANSWER)
-        else:
-            answers[question.key] = value
-    return answers, errors
 
 
 # ---------------------------------------------------------------- "same problem already reported?"
@@ -241,8 +79,8 @@ def find_similar(category=None, point=None, latitude=None, longitude=None, radiu
         near.append(Case.point_id == point.id)
     if latitude is not None and longitude is not None:
         box = bounding_box(latitude, longitude, radius_m)
-        near.append(_within((Case.latitude, Case.longitude), box))
-        near.append(Case.point_id.in_(db.select(Point.id).where(_within((Point.latitude, Point.longitude), box))))
+        near.append(within_box((Case.latitude, Case.longitude), box))
+        near.append(Case.point_id.in_(db.select(Point.id).where(within_box((Point.latitude, Point.longitude), box))))
     in_area = set()
     if area is not None:
         in_area = set(db.session.scalars(db.select(Area.id).where(Area.path.startswith(area.path))))  # the subtree
@@ -350,14 +188,14 @@ _CHOSEN_AREA = db.select(_areas.c.id).where(_areas.c.id == db.bindparam("id"), _
 
 def chosen_category(category_id):
     """The active category (not a group) with this id, or None."""
-    row = db.session.execute(_CHOSEN_CATEGORY, {"id": category_id}).first() if category_id else None
+    row = db.session.connection().execute(_CHOSEN_CATEGORY, {"id": category_id}).first() if category_id else None
     category = ChosenCategory(*row) if row is not None else None
     return category if category is not None and category.active and not category.is_group else None
 
 
 def chosen_area(area_id):
     """The active area with this id, or None."""
-    found = db.session.execute(_CHOSEN_AREA, {"id": area_id}).scalar() if area_id else None
+    found = db.session.connection().execute(_CHOSEN_AREA, {"id": area_id}).scalar() if area_id else None
     return ChosenArea(found) if found is not None else None
 
 
@@ -472,7 +310,8 @@ def file_report(report, also=None):
             location_source=report.location_source, location_text=report.location_text, urgent=report.urgent,
             anonymous=report.anonymous, reporter_name=report.reporter_name, reporter_phone=report.reporter_phone,
             answers=report.answers,
-            photos=stored, actor=report.actor, idempotency_key=report.idempotency_key, key_checked=True)
+            photos=stored, actor=report.actor, idempotency_key=report.idempotency_key, key_checked=True,
+            as_row=also is None)
         if created and also is not None:
             also(case)
         filed = Filed(case.number, case.query_code)

@@ -10,7 +10,6 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 
 from portal import signing
@@ -70,7 +69,7 @@ class SessionInterface(SecureCookieSessionInterface):
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
 migrate = Migrate(render_as_batch=True, compare_type=True)
 babel = Babel()
-csrf = CSRFProtect()
+csrf = signing.KeptCSRFProtect()  # Flask-WTF's, checking tokens with a kept serializer
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 compress = Compress()

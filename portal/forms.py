@@ -9,15 +9,17 @@ catalogue is looked up when a message is first produced, and the CSRF token is s
 """
 from functools import lru_cache
 
-from flask import request
+from flask import g, request
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import _FlaskFormCSRF
+from flask_wtf.csrf import _FlaskFormCSRF, logger
 from flask_wtf.form import _Auto, _is_submitted
 from werkzeug.datastructures import ImmutableMultiDict
+from wtforms import ValidationError
 from wtforms.i18n import get_translations
 
 from portal.i18n import current_locale
 from portal.input_guard import strip_nul
+from portal.signing import generate_csrf, validate_csrf
 
 WTFORMS_LOCALES = {"zh_Hans": "zh", "zh_Hant": "zh_TW", "en": "en"}
 
@@ -55,11 +57,22 @@ class TokenWhenShown:
 class RenderedTokenCSRF(_FlaskFormCSRF):
     """Flask-WTF's form CSRF, with the token for the hidden field signed only when the field is rendered.
 
-    Checking a posted token is unchanged (CSRFProtect checks every POST before the view; the form checks again
-    when CSRFProtect is off for a view)."""
+    Tokens are signed and checked with a kept serializer (portal/signing.py) as CSRFProtect's are; the checks are
+    Flask-WTF's (CSRFProtect checks every POST before the view; the form checks again when CSRFProtect is off for a
+    view)."""
 
-    def generate_csrf_token(self, csrf_token_field):
-        return TokenWhenShown(lambda: super(RenderedTokenCSRF, self).generate_csrf_token(csrf_token_field))
+    def generate_csrf_token(self, _field):
+        meta = self.meta
+        return TokenWhenShown(lambda: generate_csrf(secret_key=meta.csrf_secret, token_key=meta.csrf_field_name))
+
+    def validate_csrf_token(self, form, field):
+        if g.get("csrf_valid", False):  # already checked by CSRFProtect
+            return
+        try:
+            validate_csrf(field.data, self.meta.csrf_secret, self.meta.csrf_time_limit, self.meta.csrf_field_name)
+        except ValidationError as e:
+            logger.info(e.args[0])
+            raise
 
 
 def _plain(value):
@@ -100,7 +113,33 @@ class BaseForm(FlaskForm):
             return super().wrap_formdata(form, formdata)
 
         def bind_field(self, form, unbound_field, options):
-            # Every field drops NUL bytes first (requests carrying one are refused before any view: see
-            # portal/input_guard.py; this covers forms filled from other data).
-            filters = [strip_nul, *unbound_field.kwargs.get("filters", ())]
-            return unbound_field.bind(form=form, **dict(options, filters=filters))
+            if form.KEEP_BOUND_FIELDS and not unbound_field.field_class.__name__.startswith("CSRF"):
+                return _bound_copy(self, form, unbound_field, options)
+            return _bind(form, unbound_field, options)
+
+    # A form whose fields never change after binding (no choices, labels, flags or render_kw set on an instance)
+    # may take copies of fields bound once per process: building a field (its label, flags and filters) is most
+    # of the cost of building a form on every POST. Its CSRF field is always bound afresh (it holds the form's
+    # token check).
+    KEEP_BOUND_FIELDS = False
+
+
+def _bind(form, unbound_field, options):
+    # Every field drops NUL bytes first (requests carrying one are refused before any view: see
+    # portal/input_guard.py; this covers forms filled from other data).
+    filters = [strip_nul, *unbound_field.kwargs.get("filters", ())]
+    return unbound_field.bind(form=form, **dict(options, filters=filters))
+
+
+_KEPT_FIELDS = {}  # (unbound field, name, prefix) -> the field bound once; its copies get the form's meta and data
+
+
+def _bound_copy(meta, form, unbound_field, options):
+    key = (unbound_field, options["name"], options["prefix"])
+    kept = _KEPT_FIELDS.get(key)
+    if kept is None:
+        kept = _KEPT_FIELDS[key] = _bind(form, unbound_field, options)
+    field = object.__new__(type(kept))
+    field.__dict__.update(kept.__dict__)  # data, errors and raw_data are set afresh by process() and validate()
+    field.meta = meta
+    return field

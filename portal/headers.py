@@ -25,22 +25,35 @@ HSTS_SECONDS = 365 * 24 * 3600
 PRIVATE_PREFIXES = ("/console", "/login", "/logout")
 
 
+# Set on every response whatever the view did (the two the view may choose itself are set only when it did not).
+FIXED = (("X-Frame-Options", "DENY"), ("X-Content-Type-Options", "nosniff"))
+HSTS = f"max-age={HSTS_SECONDS}"
+
+
 def init_app(app):
-    app.after_request(add_security_headers)
+    app.after_request(SecurityHeaders(app.config))
 
 
-def add_security_headers(response):
-    from flask import current_app, request
+class SecurityHeaders:
+    """The after-request hook. It holds the app's config, so that a response costs no context-local lookups for it;
+    the policy is read from the config on each response (a test or the map's tiles may change it after start)."""
 
-    headers = response.headers
-    headers.setdefault("Content-Security-Policy", current_app.config["CONTENT_SECURITY_POLICY"])
-    headers["X-Frame-Options"] = "DENY"
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers.setdefault("Referrer-Policy", "same-origin")
-    if request.is_secure or current_app.config["PREFER_HTTPS"]:
-        headers["Strict-Transport-Security"] = f"max-age={HSTS_SECONDS}"
-    if request.path.startswith(PRIVATE_PREFIXES) and not response.cache_control.private:
-        # A view that chose a private cache (a staff photo, kept a day in that one browser) keeps it.
-        headers["Cache-Control"] = "no-store, private"
-        headers.pop("Expires", None)
-    return response
+    def __init__(self, config):
+        self.config = config
+
+    def __call__(self, response):
+        from flask import request
+
+        config, headers = self.config, response.headers
+        headers.setdefault("Content-Security-Policy", config["CONTENT_SECURITY_POLICY"])
+        for name, value in FIXED:
+            headers[name] = value
+        headers.setdefault("Referrer-Policy", "same-origin")
+        request = request._get_current_object()
+        if config["PREFER_HTTPS"] or request.is_secure:
+            headers["Strict-Transport-Security"] = HSTS
+        if request.path.startswith(PRIVATE_PREFIXES) and not response.cache_control.private:
+            # A view that chose a private cache (a staff photo, kept a day in that one browser) keeps it.
+            headers["Cache-Control"] = "no-store, private"
+            headers.pop("Expires", None)
+        return response

@@ -69,3 +69,111 @@ def test_a_form_token_of_another_survey_is_refused():
     token = guards.new_form_token("secret", SimpleNamespace(id=7))
     with pytest.raises(SurveyError):
         guards.read_form_token("secret", SimpleNamespace(id=8), token)
+
+
+# ---------------------------------------------------------------- the CSRF token, through a kept serializer
+
+def _csrf_token_of(client, path="/report?lang=en"):
+    import re
+
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
+
+
+def _report(client, token, category_id, area_id):
+    import uuid
+
+    return client.post("/report", data={"csrf_token": token, "idempotency_key": uuid.uuid4().hex,
+                                        "category_id": str(category_id), "area_id": str(area_id),
+                                        "description": "路灯不亮", "anonymous": "y"})
+
+
+@pytest.fixture
+def csrf_app(make_app):
+    from portal.registry.models import AreaLevel
+    from tests.factories import make_area, make_category
+
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        category = make_category("路灯")
+        area = make_area("第1网格", level=AreaLevel.GRID, parent=make_area("示范区"))
+        from portal.extensions import db
+
+        db.session.commit()
+        return app, category.id, area.id
+
+
+def test_the_form_token_files_a_report_and_a_wrong_one_is_refused(csrf_app):
+    from complaints.models import Case
+    from portal.extensions import db
+
+    app, category, area = csrf_app
+    client = app.test_client()
+    token = _csrf_token_of(client)
+    flipped = token[:-1] + ("A" if token[-1] != "A" else "B")
+
+    assert _report(client, flipped, category, area).status_code == 400
+    assert _report(client, "", category, area).status_code == 400
+    assert _report(app.test_client(), token, category, area).status_code == 400  # another browser's session
+    assert _report(client, token, category, area).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Case.id))) == 1
+
+
+def test_tokens_signed_by_flask_wtf_and_by_the_kept_serializer_are_the_same_tokens(csrf_app):
+    from flask import g, session
+    from flask_wtf import csrf as flask_wtf_csrf
+    from wtforms import ValidationError
+
+    from portal import signing
+
+    app, _category, _area = csrf_app
+    with app.test_request_context():
+        library = flask_wtf_csrf.generate_csrf()
+        delattr(g, "csrf_token")
+        ours = signing.generate_csrf()
+        for token in (library, ours):  # each accepted by both checks
+            signing.validate_csrf(token)
+            flask_wtf_csrf.validate_csrf(token)
+        session["csrf_token"] = "another session's"
+        for check in (signing.validate_csrf, flask_wtf_csrf.validate_csrf):
+            with pytest.raises(ValidationError, match="The CSRF tokens do not match."):
+                check(ours)
+    other = signing.csrf_serializer("another-secret").dumps("x")
+    with app.test_request_context(), pytest.raises(ValidationError, match="The CSRF token is invalid."):
+        session["csrf_token"] = "x"
+        signing.validate_csrf(other)
+
+
+def test_a_csrf_token_expires_only_with_a_time_limit(csrf_app, monkeypatch):
+    import time
+
+    from flask import session
+    from wtforms import ValidationError
+
+    from portal import signing
+
+    app, _category, _area = csrf_app
+    with app.test_request_context():
+        token = signing.generate_csrf()
+        real = time.time()
+        monkeypatch.setattr(time, "time", lambda: real + 3601)
+        assert "csrf_token" in session
+        signing.validate_csrf(token)  # WTF_CSRF_TIME_LIMIT is None: a form on a phone may stay open for long
+        with pytest.raises(ValidationError, match="The CSRF token has expired."):
+            signing.validate_csrf(token, time_limit=3600)
+        signing.validate_csrf(token, time_limit=3602)
+
+
+def test_flask_wtf_csrf_code_is_what_kept_csrf_protect_copies():
+    """signing.KeptCSRFProtect.protect, validate_csrf and generate_csrf are Flask-WTF 1.3.0's with a kept serializer:
+    when a new Flask-WTF changes them, read the new ones and copy again (then update these digests)."""
+    import hashlib
+    import inspect
+
+    from flask_wtf import csrf
+
+    digests = {name: hashlib.sha256(inspect.getsource(code).encode()).hexdigest()[:16] for name, code in (
+        ("protect", csrf.CSRFProtect.protect), ("validate_csrf", csrf.validate_csrf),
+        ("generate_csrf", csrf.generate_csrf), ("validate_csrf_token", csrf._FlaskFormCSRF.validate_csrf_token))}
+    assert digests == {"protect": "60961f8ee3e9ef3f", "validate_csrf": "647c0372b8c77385",
+                       "generate_csrf": "016213b9f24494e8", "validate_csrf_token": "c55a22b291d5332f"}
