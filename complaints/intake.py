@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from complaints import photos as photo_files
 from complaints import services
 from complaints.forms import normalise_phone, optional_id, parse_coordinates
 from complaints.models import Case, Channel, EventKind, LocationSource
 from portal import coords, qr
+from portal import photos as photo_files
 from portal.auth.models import Role
 from portal.extensions import db
 from portal.i18n import localized, search_key

@@ -25,7 +25,7 @@ from complaints.models import (
     ExtensionRequest,
     MeToo,
 )
-from complaints.supervision import amber_at
+from complaints.supervision.services import amber_at
 from portal.auth.models import Role
 from portal.city import city_setting, get_city_settings
 from portal.clock import to_local, utcnow

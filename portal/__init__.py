@@ -97,17 +97,17 @@ def init_extensions(app):
 
     # Importing the models registers them on the metadata (for migrations and create_all).
     import complaints.models  # noqa: F401
-    import complaints.open311.models  # noqa: F401
-    import complaints.supervision_models  # noqa: F401
+    import complaints.supervision.models  # noqa: F401
+    import oversight.board.models  # noqa: F401
+    import oversight.open311.models  # noqa: F401
+    import oversight.scorecards.models  # noqa: F401
+    import oversight.scorecards.snapshot_models  # noqa: F401
     import portal.auth.models  # noqa: F401
-    import portal.board.models  # noqa: F401
     import portal.cache  # noqa: F401
     import portal.city  # noqa: F401
     import portal.notify_models  # noqa: F401
     import portal.registry.models  # noqa: F401
     import portal.scheduler.models  # noqa: F401
-    import portal.scorecards.models  # noqa: F401
-    import portal.scorecards.snapshot_models  # noqa: F401
     import portal.workcalendar.models  # noqa: F401
     import surveys.models  # noqa: F401
 
@@ -132,16 +132,19 @@ def _tune_sqlite(app):
 
 
 def register_blueprints(app):
-    from complaints.console import bp as cases_bp
-    from complaints.ledger_views import bp as ledger_bp
-    from complaints.open311.console import bp as open311_console_bp
-    from complaints.open311.views import bp as open311_bp
-    from complaints.supervision_views import bp as supervision_bp
+    from complaints.console.views import bp as cases_bp
+    from complaints.ledger.views import bp as ledger_bp
+    from complaints.supervision.views import bp as supervision_bp
     from complaints.views import bp as complaints_bp
+    from oversight.board.console import bp as board_console_bp
+    from oversight.board.views import bp as board_bp
+    from oversight.open311.console import bp as open311_console_bp
+    from oversight.open311.views import bp as open311_bp
+    from oversight.scorecards.bulletin_views import bp as bulletins_bp
+    from oversight.scorecards.public_views import bp as honours_bp
+    from oversight.scorecards.views import bp as scorecards_bp
     from portal.apidocs.views import bp as apidocs_bp
     from portal.auth.views import bp as auth_bp
-    from portal.board.console import bp as board_console_bp
-    from portal.board.views import bp as board_bp
     from portal.console.views import bp as console_bp
     from portal.health import bp as health_bp
     from portal.home import bp as home_bp
@@ -150,13 +153,10 @@ def register_blueprints(app):
     from portal.registry.transfer_views import bp as transfer_bp
     from portal.registry.views import bp as registry_bp
     from portal.scheduler.views import bp as scheduler_bp
-    from portal.scorecards.bulletin_views import bp as bulletins_bp
-    from portal.scorecards.public_views import bp as honours_bp
-    from portal.scorecards.views import bp as scorecards_bp
     from portal.workcalendar.views import bp as work_calendar_bp
     from surveys.console import bp as survey_builder_bp
     from surveys.distribution_views import bp as survey_distribution_bp
-    from surveys.results_views import bp as survey_results_bp
+    from surveys.results.views import bp as survey_results_bp
     from surveys.views import bp as surveys_bp
 
     for bp in (health_bp, home_bp, auth_bp, console_bp, registry_bp, qr_bp, transfer_bp, complaints_bp, cases_bp,

@@ -220,10 +220,10 @@ def watched_models():
     """The models whose rows the board and the 红黑榜 show. Candidates, events and appeals are staff-side only: an
     appeal that changes an item changes the item. Case counters (linked reports, "me too") are not watched, they
     change with every report; cached pages show them at most BOARD_CACHE_SECONDS old."""
-    from portal.board.models import ExposureItem, ItemCase, ItemEntry, ItemPhoto
+    from oversight.board.models import ExposureItem, ItemCase, ItemEntry, ItemPhoto
+    from oversight.scorecards.snapshot_models import Snapshot, SnapshotNote
     from portal.city import CitySettings
     from portal.registry.models import Area, Category, Point, Unit
-    from portal.scorecards.snapshot_models import Snapshot, SnapshotNote
 
     return (ExposureItem, ItemEntry, ItemPhoto, ItemCase, Area, Unit, Point, Category, CitySettings, Snapshot,
             SnapshotNote)

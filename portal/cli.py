@@ -25,7 +25,7 @@ def create_admin(username, password):
 
 
 def init_app(app):
-    from portal import demo
+    from composition import demo
 
     app.cli.add_command(create_admin)
     app.cli.add_command(demo.seed_demo_command)

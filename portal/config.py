@@ -19,7 +19,7 @@ DEFAULTS = {
     "DB_POOL_TIMEOUT": 10,
     "DB_POOL_RECYCLE": 1800,
     "DB_CONNECT_TIMEOUT": 5,
-    # Photo storage (complaints/storage.py): "local" (UPLOAD_FOLDER, default instance/uploads) or "s3".
+    # Photo storage (portal/storage.py): "local" (UPLOAD_FOLDER, default instance/uploads) or "s3".
     "UPLOAD_STORE": "local",
     "S3_ENDPOINT_URL": "",
     "S3_BUCKET": "",
@@ -72,7 +72,7 @@ DEFAULTS = {
     "COMPRESS_BR_LEVEL": 5,
     "COMPRESS_CACHE_BACKEND": CompressedStaticCache,  # static files compressed once, not per visitor
     "COMPRESS_CACHE_KEY": compression_cache_key,
-    # Report photos (complaints/photos.py): the most pixels one photo may decode to, in millions; how many photos a
+    # Report photos (portal/photos.py): the most pixels one photo may decode to, in millions; how many photos a
     # process decodes at once, and how long a request waits for its turn before the form asks to try again.
     "PHOTO_MAX_MEGAPIXELS": 16.0,
     "PHOTO_CONCURRENCY": 2,

@@ -127,7 +127,7 @@ def _check_redis(app):
 
 
 def _check_bucket(_app):
-    from complaints.storage import get_storage
+    from portal.storage import get_storage
 
     storage = get_storage()
     storage.client.head_bucket(Bucket=storage.bucket)

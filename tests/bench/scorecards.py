@@ -125,9 +125,9 @@ def run(tmp=None):
         prepare_city(db_path)
         seed_cases(db_path)
         app = _app(db_path)
+        from oversight.scorecards.rollups import refresh_rollups
         from portal.auth.models import Role, User
         from portal.extensions import db
-        from portal.scorecards.rollups import refresh_rollups
 
         with app.app_context():
             started = time.perf_counter()

@@ -6,9 +6,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from complaints import services, supervision
-from complaints.supervision import StrikeStatement
-from complaints.supervision_models import NoticeKind, SupervisionNotice, UnitStrike
+from complaints import services
+from complaints.supervision import services as supervision
+from complaints.supervision.models import NoticeKind, SupervisionNotice, UnitStrike
+from complaints.supervision.services import StrikeStatement
 from portal.auth.models import Role
 from portal.city import get_city_settings
 from portal.extensions import db

@@ -1,0 +1,1 @@
+"""The composition root: the one package that imports every layer (blueprints, models, CLI, demo)."""
