@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from complaints import measures
 from complaints.models import Case, CaseRound, CaseState, Channel, SavedFilter
 from complaints.supervision.models import NoticeKind, SupervisionNotice
-from oversight.scorecards import measures
 from portal.auth.models import Role
 from portal.city import get_city_settings
 from portal.clock import utcnow
@@ -123,7 +123,7 @@ def local_day_start(day, tz_name):
 
 
 def outcome_clause(outcome, t=None):
-    """SQL for one of OUTCOMES, the same cohort as the scorecard figure of that name (oversight.scorecards.measures),
+    """SQL for one of OUTCOMES, the same cohort as the scorecard figure of that name (complaints.measures),
     over ``t``: the cases (the round in progress) or the finished rounds (``CaseRound``)."""
     t = t if t is not None else Case.__table__
     c = t.c

@@ -25,8 +25,4 @@ def create_admin(username, password):
 
 
 def init_app(app):
-    from composition import demo
-
-    app.cli.add_command(create_admin)
-    app.cli.add_command(demo.seed_demo_command)
-    app.cli.add_command(demo.demo_logins_command)
+    app.cli.add_command(create_admin)  # the demo's commands come from the composition root

@@ -6,7 +6,7 @@ from flask import g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
-from portal import create_app
+from composition import create_app
 from portal.city import ensure_city_settings
 from portal.extensions import db
 

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.cache import watch_public
 from portal.clock import UTCDateTime, utcnow
 from portal.extensions import db
 from portal.models import LabelledEnum, TimestampMixin, enum_column
@@ -355,3 +356,7 @@ class Candidate(db.Model):
     area = relationship("Area")
     point = relationship("Point")
     category = relationship("Category")
+
+
+# A change to these rows changes the public board (its cached pages are dropped).
+watch_public(ExposureItem, ItemEntry, ItemPhoto, ItemCase)

@@ -2,7 +2,7 @@
 period: counts from SQL aggregation (daily rollups for settled days, a live query for today, and an exact
 correction for each case changed since the rollups counted it), never by loading cases.
 
-Definitions (cohorts in ``oversight.scorecards.measures``; shown to staff on the definitions page):
+Definitions (cohorts in ``complaints.measures``; shown to staff on the definitions page):
 
 * 受理 received, 立案 filed: cases received in the period (by the local day of receipt).
 * 应结案 due: handling rounds whose due time fell in the period (and has passed); a reopened case has one round
@@ -28,12 +28,11 @@ from zoneinfo import ZoneInfo
 from flask import g, has_request_context
 from sqlalchemy import Date, and_, bindparam, case, literal_column, or_
 
-from complaints.models import Case, CaseRound
-from complaints.supervision.models import NoticeKind, SupervisionNotice
-from oversight.scorecards import rollups
-from oversight.scorecards.measures import (
+from complaints.measures import (
+    BUCKETS,
     DUE_MEASURES,
     REOPENED_MEASURES,
+    WORK_BUCKETS,
     bucket_of_rank,
     case_key,
     due_columns,
@@ -44,7 +43,10 @@ from oversight.scorecards.measures import (
     timed_clause,
     work_timed_clause,
 )
-from oversight.scorecards.models import BUCKETS, WORK_BUCKETS, CaseMark, DueRollup, ReceivedRollup
+from complaints.models import Case, CaseRound
+from complaints.supervision.models import NoticeKind, SupervisionNotice
+from oversight.scorecards import rollups
+from oversight.scorecards.models import CaseMark, DueRollup, ReceivedRollup
 from oversight.scorecards.survey_figures import survey_figures
 from portal.city import get_city_settings
 from portal.clock import utcnow

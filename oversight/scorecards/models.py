@@ -1,7 +1,7 @@
 """Scorecard rules (weights, targets, veto lines, in append-only versions) and the daily rollups behind the figures.
 
 The rollups hold, per local day and per unit / leaf area / leaf category / the whole city, the counts the figures
-are made of (see ``oversight.scorecards.measures``). They are derived data: ``refresh_rollups`` rebuilds any day
+are made of (see ``complaints.measures``). They are derived data: ``refresh_rollups`` rebuilds any day
 from the cases, and the figures replace any day touched since the last refresh by a live query, so a stale rollup
 never shows.
 """
@@ -12,13 +12,6 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from portal.clock import UTCDateTime, utcnow
 from portal.extensions import db
-
-# Handling-time histograms: upper edges in hours of the buckets h00 … h19 (calendar hours) and w00 … w19 (working
-# hours); h20 / w20 hold everything longer. They find the bucket the 90th percentile lies in; the figure itself is
-# the observed value read from the cases (oversight.scorecards.figures).
-BUCKET_EDGES = (0.5, 1, 2, 3, 4, 6, 8, 12, 16, 24, 36, 48, 72, 96, 120, 168, 240, 336, 480, 720)
-BUCKETS = tuple(f"h{index:02d}" for index in range(len(BUCKET_EDGES) + 1))
-WORK_BUCKETS = tuple(f"w{index:02d}" for index in range(len(BUCKET_EDGES) + 1))
 
 
 class ScoreRule(db.Model):

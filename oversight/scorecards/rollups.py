@@ -4,7 +4,7 @@ from them and which it must count live.
 ``refresh_rollups(now)`` is the scheduler's entry point (every few minutes; idempotent). It recounts every day
 that became complete since the last run and every day touched by a case changed since then (its received day, its
 due day and the due day it had before), from the cases, with the same SQL the live figures use
-(``oversight.scorecards.measures``). A change of the city's timezone rebuilds everything.
+(``complaints.measures``). A change of the city's timezone rebuilds everything.
 
 Reading never writes: ``plan`` says which days the rollups hold and which cases changed since they were counted.
 The figures take the rolled-up days, count the rest live, and correct for each changed case exactly (its copy as
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from complaints.measures import case_key, due_columns, received_columns
 from complaints.models import Case
-from oversight.scorecards.measures import case_key, due_columns, received_columns
 from oversight.scorecards.models import MARK_COLUMNS, CaseMark, DueRollup, ReceivedRollup, RollupState
 from portal.city import get_city_settings
 from portal.clock import utcnow

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from portal.cache import watch_public
 from portal.clock import UTCDateTime, utcnow
 from portal.extensions import db
 from portal.models import LabelledEnum, enum_column
@@ -141,3 +142,7 @@ def _keep_snapshots_frozen(session, _context, _instances):
     for obj in session.deleted:
         if isinstance(obj, (Snapshot, SnapshotNote, ListRule)):
             raise SnapshotFrozen(f"{type(obj).__name__} rows are never deleted")
+
+
+# A change to these rows changes the public 红黑榜 pages (their cached copies are dropped).
+watch_public(Snapshot, SnapshotNote)

@@ -13,8 +13,8 @@ from typing import NamedTuple
 from sqlalchemy import case, func
 from sqlalchemy.orm import joinedload
 
-from oversight.scorecards.rules import verdict_min_n
 from portal.extensions import db
+from portal.hooks import verdict_min_n
 from portal.registry.models import Area
 from surveys import rates
 from surveys.models import QuestionKind, Source, SurveyArea

@@ -13,8 +13,8 @@ from flask_migrate import upgrade
 from PIL import Image
 from playwright.sync_api import sync_playwright
 
+from composition import create_app
 from composition.demo import DEMO_PASSWORD, seed_demo_city
-from portal import create_app
 from portal.config import ROOT
 from portal.extensions import db
 from portal.registry.models import Point

@@ -7,8 +7,8 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 
+from composition import create_app
 from composition.demo import DEMO_PASSWORD, USERS, seed_demo_city
-from portal import create_app
 from portal.auth.models import AuditEntry, Role, User
 from portal.city import ensure_city_settings
 from portal.clock import utcnow

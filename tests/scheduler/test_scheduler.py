@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from portal import create_app
+from composition import create_app
 from portal.auth.models import Role
 from portal.extensions import db
 from portal.scheduler import jobs, lock

@@ -3,9 +3,9 @@ from datetime import date, timedelta
 
 import pytest
 
+from complaints.measures import p90_rank
 from complaints.models import CaseState
 from oversight.scorecards.figures import compute
-from oversight.scorecards.measures import p90_rank
 from oversight.scorecards.periods import Period
 from oversight.scorecards.rollups import refresh_rollups
 from portal.extensions import db

@@ -296,7 +296,7 @@ def test_the_migration_appends_versions_that_stop_rewarding_missing_data(tmp_pat
     the stored ones as they were (SQLite; the step is plain SQLAlchemy Core)."""
     from flask_migrate import upgrade
 
-    from portal import create_app
+    from composition import create_app
     from tests.conftest import base_config
 
     app = create_app(base_config("sqlite:///" + str(tmp_path / "old.db")))

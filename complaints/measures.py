@@ -23,7 +23,13 @@ from functools import lru_cache
 from sqlalchemy import and_, case, func, literal_column
 
 from complaints.models import Case, CaseRound, CaseState
-from oversight.scorecards.models import BUCKET_EDGES, BUCKETS, WORK_BUCKETS
+
+# Handling-time histograms: upper edges in hours of the buckets h00 … h19 (calendar hours) and w00 … w19 (working
+# hours); h20 / w20 hold everything longer. They find the bucket the 90th percentile lies in; the figure itself is
+# the observed value read from the cases (oversight.scorecards.figures).
+BUCKET_EDGES = (0.5, 1, 2, 3, 4, 6, 8, 12, 16, 24, 36, 48, 72, 96, 120, 168, 240, 336, 480, 720)
+BUCKETS = tuple(f"h{index:02d}" for index in range(len(BUCKET_EDGES) + 1))
+WORK_BUCKETS = tuple(f"w{index:02d}" for index in range(len(BUCKET_EDGES) + 1))
 
 FILED_STATES = tuple(s.value for s in CaseState
                      if s not in (CaseState.RECEIVED, CaseState.REJECTED, CaseState.MERGED))
