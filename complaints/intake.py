@@ -9,12 +9,13 @@ from sqlalchemy.orm import selectinload
 from complaints import services
 from complaints.forms import normalise_phone, optional_id, parse_coordinates
 from complaints.models import Case, Channel, EventKind, LocationSource
-from portal import coords, qr
+from portal import coords
 from portal import photos as photo_files
 from portal.auth.models import Role
 from portal.extensions import db
 from portal.i18n import localized, search_key
 from portal.masking import redact_excerpt
+from portal.registry import qr
 from portal.registry.cells import locate
 from portal.registry.models import Area, AreaLevel, Category, Point
 from portal.registry.services import area_choices, search

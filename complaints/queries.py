@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from complaints import measures
 from complaints.models import Case, CaseRound, CaseState, Channel, SavedFilter
 from complaints.supervision.models import NoticeKind, SupervisionNotice
+from complaints.supervision.services import amber_at
 from portal.auth.models import Role
 from portal.city import get_city_settings
 from portal.clock import utcnow
@@ -101,8 +102,6 @@ def overdue_clause(now=None):
 def amber_clause(now=None):
     """SQL for the 黄灯 cases. The warning time is counted in working hours (``supervision.amber_at``, the watch's
     own rule), so it is worked out for each case on the clock that is not overdue yet."""
-    from complaints.supervision.services import amber_at  # supervision imports this module's neighbours at import
-
     now = now or utcnow()
     settings = get_city_settings()
     on_clock = db.session.execute(db.select(Case).where(

@@ -19,10 +19,11 @@ from complaints.forms import (
 )
 from complaints.models import CasePhoto, EventKind, IllegalTransition
 from complaints.services import CaseError
-from portal import photos, qr
+from portal import photos
 from portal.city import SATISFACTION_SCALES, get_city_settings
 from portal.errors import handle_http_error
 from portal.extensions import db, limiter
+from portal.registry import qr
 from portal.registry.models import Area, Category, Point
 from portal.templating import localtime
 

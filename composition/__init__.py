@@ -13,11 +13,11 @@ import oversight.scorecards.models
 import oversight.scorecards.snapshot_models
 import surveys.models
 from complaints import notifications
+from complaints.console.supervision import bp as supervision_bp
 from complaints.console.views import bp as cases_bp
 from complaints.ledger.views import bp as ledger_bp
 from complaints.queries import today_work
 from complaints.services import recalculate_due_times
-from complaints.supervision.views import bp as supervision_bp
 from complaints.views import bp as complaints_bp
 from composition import demo
 from oversight.board.console import bp as board_console_bp

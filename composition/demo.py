@@ -14,8 +14,12 @@ from flask.cli import with_appcontext
 from werkzeug.security import generate_password_hash
 
 from complaints.demo import seed_demo_cases
+from complaints.jobs import seed_demo_supervision
 from complaints.models import Case
 from composition.demo_boundaries import build_demo_boundaries
+from oversight.board.demo import seed_board_demo
+from oversight.open311.demo import demo_key, seed_demo_key
+from oversight.scorecards.demo import seed_snapshots
 from portal.auth.models import Role, User
 from portal.auth.services import save_user
 from portal.city import DEFAULTS as CITY_DEFAULTS
@@ -25,6 +29,7 @@ from portal.extensions import db
 from portal.registry.models import Area, AreaLevel, Category, Point, PointKind, RoutingRule, Unit, UnitKind
 from portal.registry.services import save
 from portal.taxonomy import GROUPS, install_taxonomy
+from surveys.demo import seed_demo_surveys
 
 DEMO_PASSWORD = "minsheng-demo"
 CITY_CODE = "CITY"
@@ -348,12 +353,6 @@ def _seed_demo_followups():
     """What the scheduler, the editors and the survey team would have produced by now: 催办/督办单 and strikes, the
     exposure board, answered surveys, and the last complete 旬通报 / 月评比 / 红黑榜 (each seeder does nothing when
     its data exists)."""
-    from complaints.jobs import seed_demo_supervision
-    from oversight.board.demo import seed_board_demo
-    from oversight.open311.demo import seed_demo_key
-    from oversight.scorecards.demo import seed_snapshots
-    from surveys.demo import seed_demo_surveys
-
     now = utcnow()
     seed_demo_supervision(now)
     db.session.flush()
@@ -412,7 +411,6 @@ def demo_logins_command():
     click.echo("Demo sign-ins (demo data only; change these passwords before any real use):")
     for name, label, password in rows:
         click.echo(f"  {_pad(name, widths[0])}{_pad(label, widths[1])}{password}")
-    from oversight.open311.demo import demo_key
 
     integration = demo_key()
     if integration:

@@ -1,6 +1,8 @@
 """The shell's application factory: ``build_app`` builds the app every layer stands on (configuration,
 extensions, logging, errors, assets, the scheduler, the shell's own blueprints). The whole app is
 ``composition.create_app``, which plugs complaints, surveys and oversight into it."""
+from functools import partial
+
 from flask import Flask
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -19,11 +21,11 @@ from portal import (
     templating,
     workcalendar,
 )
+from portal.accounts.views import bp as auth_bp
 from portal.apidocs.views import bp as apidocs_bp
 from portal.auth import models as auth_models
 from portal.auth.services import load_user
-from portal.auth.views import bp as auth_bp
-from portal.city import city_setting
+from portal.city import city_setting, default_locale
 from portal.config import DEFAULTS, ROOT, config_from_env, engine_options, normalise_database_url
 from portal.console.views import bp as console_bp
 from portal.extensions import SessionInterface, babel, compress, csrf, db, limiter, login_manager, migrate
@@ -31,6 +33,7 @@ from portal.health import bp as health_bp
 from portal.home import bp as home_bp
 from portal.logs import configure_logging
 from portal.notify_models import Delivery
+from portal.page_replay import ReplayMiddleware
 from portal.registry import models as registry_models
 from portal.registry.map_views import bp as areamap_bp
 from portal.registry.qr_views import bp as qr_bp
@@ -79,6 +82,7 @@ def build_app(config=None, plug_in=None):
         plug_in(app)
 
     cache.init_app(app)  # the board's shared page cache and its generation (raised by every public change)
+    app.wsgi_app = ReplayMiddleware(app.wsgi_app, app)  # cached public pages answered before Flask
     assets.init_app(app)
     coords.init_app(app)  # the map's tile source: checked, and allowed by the CSP
     headers.init_app(app)
@@ -109,7 +113,7 @@ def init_extensions(app):
     ratelimit.warn_if_per_process(app)  # importing it registered the "database://" store of counters
     babel.init_app(
         app,
-        locale_selector=i18n.select_locale,
+        locale_selector=partial(i18n.select_locale, default_locale),
         timezone_selector=lambda: city_setting("timezone"),
     )
     app.after_request(i18n.remember_locale)

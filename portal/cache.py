@@ -186,9 +186,6 @@ class RedisStore:
 def init_app(app):
     url = app.config["REDIS_URL"]
     app.extensions[EXTENSION] = RedisStore(url) if url else LocalStore(app.config["BOARD_CACHE_ENTRIES"])
-    from portal.page_replay import ReplayMiddleware
-
-    app.wsgi_app = ReplayMiddleware(app.wsgi_app, app)
     if not event.contains(Session, "after_flush", _note_changes):
         event.listen(Session, "after_flush", _note_changes)
         event.listen(Session, "after_commit", _after_commit)

@@ -19,7 +19,7 @@ from portal.city import get_city_settings
 from portal.forms import BaseForm
 from portal.registry.models import AreaLevel
 from surveys.definition import choice_codes
-from surveys.models import CHOICE_KINDS, Guarantee, QuestionKind, QuotaAction, SurveyKind, SurveyMethod
+from surveys.models import CHOICE_KINDS, CONDITION_KINDS, Guarantee, QuestionKind, QuotaAction, SurveyKind, SurveyMethod
 
 ERROR_MESSAGES = {
     # building
@@ -285,8 +285,6 @@ class QuestionForm(BaseForm):
 
 
 def condition_choices(questions):
-    from surveys.models import CONDITION_KINDS
-
     return [("", _l("(always show)"))] + [
         (q.key, f"{q.key} · {q.display_text}") for q in questions if q.kind in CONDITION_KINDS]
 

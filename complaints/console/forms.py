@@ -23,9 +23,9 @@ from portal.city import SATISFACTION_SCALES
 from portal.extensions import db
 from portal.forms import BaseForm
 from portal.i18n import picker_key
-from portal.qr import MAX_DB_ID
 from portal.registry import services as registry
 from portal.registry.models import Category, Unit
+from portal.registry.qr import MAX_DB_ID
 
 BLANK = [("", "—")]
 MAX_BULK = 200  # cases in one bulk step (a list page shows 50)

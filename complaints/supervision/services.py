@@ -20,8 +20,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from complaints.models import Case
+from complaints.notifications import place_of, render
 from complaints.supervision.models import NoticeKind, StrikeStatement, SupervisionNotice, UnitStrike
 from portal import notify
+from portal.auth import audit
 from portal.auth.models import Role
 from portal.city import get_city_settings
 from portal.clock import to_local, utcnow
@@ -69,8 +71,6 @@ def _city_locale():
 
 
 def _render(text, params):
-    from complaints.notifications import render
-
     return render(text, params)
 
 
@@ -86,8 +86,6 @@ def _queue_for_unit(unit, template, text, params, key, case_id=None):
 
 def notify_notice(notice):
     """Tell the unit of a 催办 or 督办单 (queued in the caller's transaction; one message per notice)."""
-    from complaints.notifications import place_of
-
     settings = get_city_settings()
     locale = _city_locale()
     case = notice.case
@@ -338,8 +336,6 @@ def _notify_strike(strike, count, days):
 
 def clear_strikes(unit, actor, reason, now=None):
     """Clear the unit's strikes of the current cycle with a reason; the next strike starts a new cycle."""
-    from portal.auth import audit
-
     reason = (reason or "").strip()
     if not reason:
         raise SupervisionError("reason_required", field="reason")

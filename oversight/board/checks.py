@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
+from complaints.models import MeToo
+from portal.extensions import db
 from portal.i18n import to_simplified
 from portal.masking import ID_NUMBER, LANDLINE, MOBILE, mask_name, mask_phone
 
@@ -51,9 +53,6 @@ def texts_of(item):
 
 def reporters_of(item):
     """The names and phones of the residents behind the item's cases (reporters and "me too"s)."""
-    from complaints.models import MeToo
-    from portal.extensions import db
-
     names, phones = set(), set()
     case_ids = []
     for link in item.case_links:

@@ -38,7 +38,7 @@ from portal import photos as photo_files
 from portal.auth.permissions import Permission, can, require
 from portal.city import city_today
 from portal.extensions import db
-from portal.registry.models import Point
+from portal.registry.models import Area, Category, Point, Unit
 
 bp = Blueprint("board_console", __name__, url_prefix="/console/board", template_folder="templates")
 bp.register_blueprint(console_candidates.bp)
@@ -100,8 +100,6 @@ def _point_by_code(code):
 
 
 def _item_data(form):
-    from portal.registry.models import Area, Category, Unit
-
     def get(model, value):
         return db.session.get(model, value) if value else None
 

@@ -8,7 +8,7 @@ from flask_login import current_user
 from oversight.board import services
 from oversight.board.console_auth import PhotoFiles, is_reader, require_any
 from oversight.board.console_forms import AppealForm, error_message
-from oversight.board.models import Appeal, ItemPhoto
+from oversight.board.models import Appeal, ExposureItem, ItemPhoto
 from oversight.board.redaction import delete_on_rollback
 from oversight.board.services import APPEALABLE, BoardError
 from portal import photos as photo_files
@@ -23,8 +23,6 @@ ITEM = "/<int(max=2147483647):item_id>"
 
 def own_item_or_404(item_id):
     """An item about the reader's unit that the unit may see (in review or public); 404 for anything else."""
-    from oversight.board.models import ExposureItem
-
     item = db.session.get(ExposureItem, item_id)
     if item is None or current_user.unit_id is None or item.unit_id != current_user.unit_id \
             or item.state not in APPEALABLE:

@@ -23,6 +23,7 @@ from oversight.board.models import (
     ItemPhoto,
     RectificationStatus,
 )
+from portal.cache import current_generation
 from portal.city import get_city_settings
 from portal.extensions import db
 from portal.i18n import localized
@@ -294,8 +295,6 @@ def filter_options():
     """The menus of the filter form as (id, name in the reader's language, depth): areas down to streets, every
     active unit, every active category. The names change rarely and the board is read often, so each worker keeps
     them per language for ``OPTIONS_SECONDS``, or until the registry changes (the board's cache generation)."""
-    from portal.cache import current_generation
-
     locale = str(get_locale())
     generation = current_generation()  # None: its store does not answer, read the menus afresh
     cache = current_app.extensions.setdefault("board_filter_menus", {})  # locale -> (time, generation, menus)

@@ -11,10 +11,12 @@ from oversight.board import feeds, mapdata, share
 from oversight.board import payloads as api
 from oversight.board import queries as public
 from oversight.board.models import ItemKind, RectificationStatus
+from oversight.scorecards.published import unit_public_figures
 from portal.city import city_today
 from portal.extensions import db
 from portal.i18n import current_locale, localized
 from portal.page_cache import cached_public_page
+from portal.photos import serve_stored_photo
 from portal.registry.models import Area, Unit
 from portal.registry.services import place_label
 
@@ -115,16 +117,8 @@ def unit(unit_id):
     filters.unit = found.id
     page = public.list_page(filters, city_today(), default_kinds=None)
     return render_template("board/public/unit.html", unit=found, page=page, filters=filters,
-                           today=city_today(), figures=_unit_figures(found.id),
+                           today=city_today(), figures=unit_public_figures(found.id),
                            figure_labels=[(key, str(label)) for key, label in FIGURE_LABELS.items()])
-
-
-def _unit_figures(unit_id):
-    try:
-        from oversight.scorecards.published import unit_public_figures
-    except ImportError:  # the scorecards' public figures are not built yet
-        return None
-    return unit_public_figures(unit_id)
 
 
 @bp.get(f"/photos/<{ID}:photo_id>", defaults={"thumb": False})
@@ -134,8 +128,6 @@ def photo(photo_id, thumb):
     found = public.public_photo(photo_id)
     if found is None:
         abort(404)
-    from portal.photos import serve_stored_photo
-
     return serve_stored_photo(found.published_thumb_key if thumb else found.published_key,
                               f"public, max-age={PHOTO_MAX_AGE}", max_age=PHOTO_MAX_AGE)
 

@@ -20,6 +20,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from oversight.scorecards import honours
+from oversight.scorecards.figures import compute
+from oversight.scorecards.periods import Period
+from oversight.scorecards.rules import current_rule, score
 from oversight.scorecards.snapshot_models import PERIOD_KIND, Snapshot, SnapshotKind, SnapshotNote
 from portal.auth import audit
 from portal.city import city_today, get_city_settings
@@ -104,20 +107,14 @@ def _jsonable(value):
 
 
 def _figures(period, by, tz, ids=None, now=None):
-    from oversight.scorecards.figures import compute
-
     return compute(period, by=by, ids=ids, tz=tz, now=now)
 
 
 def _score_rule():
-    from oversight.scorecards.rules import current_rule
-
     return current_rule()
 
 
 def _score(figures, rule):
-    from oversight.scorecards.rules import score
-
     return score(figures, rule)
 
 
@@ -203,8 +200,6 @@ def build_bulletin(period, tz, list_rule, now=None):
 
 
 def _year_to_date(period):
-    from oversight.scorecards.periods import Period
-
     start = date(period.end.year, 1, 1)
     days_in_year = (date(period.end.year + 1, 1, 1) - start).days
     return Period("custom", start, period.end), ((period.end - start).days + 1) / days_in_year
@@ -461,8 +456,6 @@ def points(current, previous):
 
 
 def period_label(snapshot):
-    from oversight.scorecards.periods import Period
-
     return Period.parse(snapshot.period_key).label
 
 

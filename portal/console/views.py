@@ -3,7 +3,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.auth.forms import UserForm
+from portal.accounts.forms import UserForm
 from portal.auth.models import AuditEntry, Role, User
 from portal.auth.permissions import Permission, can, require
 from portal.auth.services import AuthError, save_user, set_user_active

@@ -15,9 +15,9 @@ from werkzeug.test import encode_multipart
 
 from complaints import intake, services
 from complaints.models import Case, CaseEvent, CasePhoto, CaseState, Channel, EventKind, MeToo
-from portal import qr
 from portal.auth.models import Role
 from portal.extensions import db
+from portal.registry import qr
 from portal.registry.models import AreaLevel
 from tests.factories import make_area, make_case, make_category, make_point, make_unit, make_user
 

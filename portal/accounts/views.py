@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from portal.auth.forms import LoginForm, PasswordForm
+from portal.accounts.forms import LoginForm, PasswordForm
 from portal.auth.permissions import Permission, require
 from portal.auth.services import AuthError, authenticate, change_password, sign_out
 from portal.extensions import db, limiter
