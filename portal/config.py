@@ -85,7 +85,7 @@ DEFAULTS = {
     "REDIS_URL": "",
     # Retry-After (seconds) on the 503 page shown while the database is unavailable.
     "RETRY_AFTER_SECONDS": 30,
-    # Open311 (complaints/open311): this deployment's jurisdiction_id (empty: one city, any or none accepted), whether
+    # Open311 (oversight/open311): this deployment's jurisdiction_id (empty: one city, any or none accepted), whether
     # clients must send it (a deployment serving several cities), and the POSTs allowed per API key.
     "OPEN311_JURISDICTION_ID": "",
     "OPEN311_JURISDICTION_REQUIRED": False,
@@ -103,7 +103,7 @@ DEFAULTS = {
     "SCHEDULER_DELIVER_SECONDS": 30,
     "SCHEDULER_HEARTBEAT_SECONDS": 10.0,
     "SCHEDULER_LEASE_SECONDS": 60.0,
-    # The exposure board (portal/board): the unit's notice before publication, and when a cluster of reports
+    # The exposure board (oversight/board): the unit's notice before publication, and when a cluster of reports
     # becomes a candidate (reports plus "me too"s within the window).
     "BOARD_NOTICE_HOURS": 48.0,
     "BOARD_CLUSTER_DAYS": 30,
