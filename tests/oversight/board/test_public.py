@@ -1,11 +1,10 @@
 """The public exposure board: list and filters, item page, unit page, photos, 410 for taken-down items."""
 import re
-import sys
-import types
 from datetime import timedelta
 
 import pytest
 
+from oversight.board import views as board_views
 from oversight.board.models import EntryMilestone, ItemKind
 from portal import cache
 from portal.city import city_today
@@ -204,9 +203,8 @@ def test_unit_page_shows_the_figures_of_the_published_ranking(english_client, wo
     figures = {"period_key": "2026-10", "rank": 2, "ranked": 9, "received": 40,
                "figures": {"received": 40, "closure_rate": 0.925, "on_time_rate": 0.8,
                            "followup_satisfaction_rate": None, "supervised": 1}}
-    fake = types.ModuleType("oversight.scorecards.published")
-    fake.unit_public_figures = lambda unit_id: figures if unit_id == world.sanitation.id else None
-    monkeypatch.setitem(sys.modules, "oversight.scorecards.published", fake)
+    monkeypatch.setattr(board_views, "unit_public_figures",
+                        lambda unit_id: figures if unit_id == world.sanitation.id else None)
     html = english_client.get(f"/board/units/{world.sanitation.id}").get_data(as_text=True)
     section = html.split('id="figures"', 1)[1].split("</section>", 1)[0]
     assert "2026-10" in section and "92.5%" in section and "80.0%" in section
