@@ -58,7 +58,7 @@ def build_app(config=None, plug_in=None):
     """Build the shell. ``config`` (a dict) replaces the environment entirely, which is what tests do;
     ``plug_in(app)`` adds the layers above the shell (``composition.plug_in``) after the shell's blueprints."""
     app = Flask(
-        __name__,
+        "portal",  # the app's name (its logger, "portal") and root (portal/templates) as before portal/app.py
         static_folder=str(ROOT / "static"),
         static_url_path="/static",
         instance_path=str(ROOT / "instance"),
