@@ -59,8 +59,10 @@ translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel compile -d translations
 
 lint: install
-	$(VENV)/bin/ruff check --select F,E,W,I,B --line-length 120 portal complaints surveys tests wsgi.py
-	$(VENV)/bin/vulture portal complaints surveys wsgi.py --min-confidence 80
+	$(VENV)/bin/ruff check --select F,E,W,I,B --line-length 120 portal complaints surveys oversight composition tests wsgi.py
+	$(VENV)/bin/vulture portal complaints surveys oversight composition wsgi.py --min-confidence 80
+	@# the layers and no import cycles (.importlinter; docs/architecture.md)
+	PYTHONPATH=. $(VENV)/bin/lint-imports --no-cache
 
 # WeUI cut to the rules our pages use (purgecss from npm, config in purgecss.config.cjs); the result is committed.
 # Run it after a page starts using a weui-* class it did not use before (tests/test_assets.py says which one).

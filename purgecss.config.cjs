@@ -5,9 +5,9 @@ module.exports = {
   // Every place a class name can come from: templates, our scripts (classList, innerHTML), and Python code that
   // renders fields with classes.
   content: [
-    "portal/**/*.html", "complaints/**/*.html", "surveys/**/*.html",
+    "portal/**/*.html", "complaints/**/*.html", "surveys/**/*.html", "oversight/**/*.html",
     "static/js/*.js",
-    "portal/**/*.py", "complaints/**/*.py", "surveys/**/*.py",
+    "portal/**/*.py", "complaints/**/*.py", "surveys/**/*.py", "oversight/**/*.py", "composition/**/*.py",
   ],
   // No page puts a weui-* class together from pieces (check with: grep -rn "weui-[a-z_-]*{{" --include=*.html .);
   // a class that one ever does goes here, e.g. /^weui-icon-/.

@@ -1,4 +1,4 @@
 """WSGI entry point: ``gunicorn wsgi:app`` or ``flask --app wsgi run``."""
-from portal import create_app
+from composition import create_app
 
 app = create_app()

@@ -1,7 +1,7 @@
 """What a case gathers besides its trail and photos: the residents' "me too"s, the unit's extension requests
 (延期/缓办) and the handling rounds that ended when the case was reopened (重办) or marked rebound (反弹).
 
-Registered with the other models in ``portal.create_app``; ``Case`` refers to ``CaseRound`` by name.
+Registered with the other models in ``composition.create_app``; ``Case`` refers to ``CaseRound`` by name.
 """
 from datetime import datetime
 

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 
 from complaints.services import MAX_DESCRIPTION
 from portal.forms import BaseForm
-from portal.qr import MAX_DB_ID
+from portal.registry.qr import MAX_DB_ID
 
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 # Landlines: 010 and 02x have 8-digit numbers, the other 0xxx area codes 7 or 8 digits; an extension may follow.

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from complaints.case_records import ExtensionRequest
 from complaints.models import OPEN_STATES, Case, EventKind
 from complaints.steps import CaseError, add_to_me_too_count, attach_photo
-from complaints.supervision import amber_at
+from complaints.supervision.services import amber_at
 from portal.auth.models import Role
 from portal.city import get_city_settings
 from portal.clock import utcnow

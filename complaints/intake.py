@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from complaints import photos as photo_files
 from complaints import services
 from complaints.forms import normalise_phone, parse_coordinates
 from complaints.models import Case, Channel, EventKind, LocationSource
@@ -24,6 +23,7 @@ from complaints.report_questions import questions_of as questions_of
 from complaints.report_questions import read_answers
 from complaints.report_questions import search_categories as search_categories
 from portal import coords
+from portal import photos as photo_files
 from portal.auth.models import Role
 from portal.extensions import db
 from portal.masking import redact_excerpt

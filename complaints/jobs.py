@@ -3,7 +3,9 @@
 Each takes ``now`` (an aware UTC datetime; the scheduler passes the run's time) and returns a short summary. They
 do not commit: ``portal.scheduler.jobs.run_job`` commits a successful run, or rolls a failed one back.
 """
-from complaints import escalation, followups, supervision
+from complaints import followups
+from complaints.supervision import escalation
+from complaints.supervision import services as supervision
 from portal.clock import utcnow
 
 

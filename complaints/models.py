@@ -52,7 +52,7 @@ class Channel(LabelledEnum):
     PATROL = "patrol"  # 巡查, an inspector's report
     MEDIA = "media"  # 媒体曝光
     SUPERIOR = "superior"  # 上级交办
-    API = "api"  # filed by another system over Open311 (the key's system is in complaints.open311)
+    API = "api"  # filed by another system over Open311 (the key's system is in oversight.open311)
 
 
 class LocationSource(LabelledEnum):
@@ -173,7 +173,7 @@ class Case(TimestampMixin, db.Model):
     # comparing the column (unit_id = ?, due_at < ?) still uses the partial index, on SQLite and PostgreSQL alike.
     __table_args__ = (
         db.Index("ix_cases_state_due_at", "state", "due_at"),
-        # the case map (complaints/casemap.py) groups positions by state without reading the rows
+        # the case map (complaints/console/casemap.py) groups positions by state without reading the rows
         db.Index("ix_cases_map", "state", "latitude", "longitude", "point_id"),
         db.Index("ix_cases_category_point_state", "category_id", "point_id", "state"),
         *(db.Index(name, *columns, sqlite_where=db.text(f"{columns[0]} IS NOT NULL"),
@@ -261,7 +261,7 @@ class Case(TimestampMixin, db.Model):
     @property
     def position(self):
         """(latitude, longitude) in WGS-84: the report's own, else its point's; None when neither is known.
-        The case map (complaints/casemap.py) spells the same rule in SQL."""
+        The case map (complaints/console/casemap.py) spells the same rule in SQL."""
         if self.latitude is not None and self.longitude is not None:
             return self.latitude, self.longitude
         if self.point is not None and self.point.latitude is not None and self.point.longitude is not None:

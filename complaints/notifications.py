@@ -21,6 +21,7 @@ from portal.city import get_city_settings
 from portal.clock import to_local
 from portal.extensions import db
 from portal.i18n import localized
+from portal.registry.models import Unit
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +63,6 @@ def message_params(case, event, locale):
     settings = get_city_settings()
     unit = case.unit
     if unit is None and event.data and event.data.get("unit_id"):
-        from portal.registry.models import Unit
-
         unit = db.session.get(Unit, event.data["unit_id"])
     due = to_local(case.due_at, settings.timezone)
     params = {

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import selectinload
 
 from complaints.forms import optional_id
-from portal import qr
 from portal.extensions import db
+from portal.registry import qr
 from portal.registry.models import Area, AreaLevel, Point
 from portal.registry.services import area_choices, search
 

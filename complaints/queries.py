@@ -11,16 +11,17 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from complaints import measures
 from complaints.case_records import CaseRound
 from complaints.models import Case, CaseState, Channel, SavedFilter
-from complaints.supervision_models import NoticeKind, SupervisionNotice
+from complaints.supervision.models import NoticeKind, SupervisionNotice
+from complaints.supervision.services import amber_at
 from portal.auth.models import Role
 from portal.city import get_city_settings
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.i18n import to_simplified, to_traditional
 from portal.registry.models import Area, Category
-from portal.scorecards import measures
 
 FILTER_KEYS = ("q", "state", "overdue", "amber", "followup_due",
                "unit", "area", "category", "channel", "created_from", "created_to",
@@ -102,8 +103,6 @@ def overdue_clause(now=None):
 def amber_clause(now=None):
     """SQL for the 黄灯 cases. The warning time is counted in working hours (``supervision.amber_at``, the watch's
     own rule), so it is worked out for each case on the clock that is not overdue yet."""
-    from complaints.supervision import amber_at  # supervision imports this module's neighbours at import
-
     now = now or utcnow()
     settings = get_city_settings()
     on_clock = db.session.execute(db.select(Case).where(
@@ -124,7 +123,7 @@ def local_day_start(day, tz_name):
 
 
 def outcome_clause(outcome, t=None):
-    """SQL for one of OUTCOMES, the same cohort as the scorecard figure of that name (portal.scorecards.measures),
+    """SQL for one of OUTCOMES, the same cohort as the scorecard figure of that name (complaints.measures),
     over ``t``: the cases (the round in progress) or the finished rounds (``CaseRound``)."""
     t = t if t is not None else Case.__table__
     c = t.c

@@ -1,11 +1,11 @@
 """Public complaint pages: report a problem (from a point's QR code or directly), "me too", the receipt, and
-tracking and rating a case with its number and query code. Staff pages live in complaints.console."""
+tracking and rating a case with its number and query code. Staff pages live in complaints.console.views."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from complaints import intake, photos, services
+from complaints import intake, services
 from complaints.forms import (
     MeTooForm,
     RatingForm,
@@ -19,10 +19,11 @@ from complaints.forms import (
 )
 from complaints.models import CasePhoto, EventKind, IllegalTransition
 from complaints.services import CaseError
-from portal import qr
+from portal import photos
 from portal.city import SATISFACTION_SCALES, get_city_settings
 from portal.errors import handle_http_error
 from portal.extensions import db, limiter
+from portal.registry import qr
 from portal.registry.models import Area, Category, Point
 from portal.templating import localtime
 

@@ -15,7 +15,9 @@ from datetime import datetime, timezone
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from portal.city import CitySettings
 from portal.extensions import db
+from portal.registry.models import Area, Category, Point, Unit
 
 log = logging.getLogger(__name__)
 
@@ -184,9 +186,6 @@ class RedisStore:
 def init_app(app):
     url = app.config["REDIS_URL"]
     app.extensions[EXTENSION] = RedisStore(url) if url else LocalStore(app.config["BOARD_CACHE_ENTRIES"])
-    from portal.page_replay import ReplayMiddleware
-
-    app.wsgi_app = ReplayMiddleware(app.wsgi_app, app)
     if not event.contains(Session, "after_flush", _note_changes):
         event.listen(Session, "after_flush", _note_changes)
         event.listen(Session, "after_commit", _after_commit)
@@ -216,17 +215,21 @@ def bump_generation(name=BOARD):
 
 # ---------------------------------------------------------------- what changes the public pages
 
-def watched_models():
-    """The models whose rows the board and the 红黑榜 show. Candidates, events and appeals are staff-side only: an
-    appeal that changes an item changes the item. Case counters (linked reports, "me too") are not watched, they
-    change with every report; cached pages show them at most BOARD_CACHE_SECONDS old."""
-    from portal.board.models import ExposureItem, ItemCase, ItemEntry, ItemPhoto
-    from portal.city import CitySettings
-    from portal.registry.models import Area, Category, Point, Unit
-    from portal.scorecards.snapshot_models import Snapshot, SnapshotNote
+# The models whose rows the board and the 红黑榜 show: the registry's and the city's here; the board's items and the
+# published snapshots are added by their model modules (``watch_public``), which stand above the shell.
+_PUBLIC_MODELS = [Area, Unit, Point, Category, CitySettings]
 
-    return (ExposureItem, ItemEntry, ItemPhoto, ItemCase, Area, Unit, Point, Category, CitySettings, Snapshot,
-            SnapshotNote)
+
+def watch_public(*models):
+    """Declare models whose rows the public pages show: a change to one raises the board's generation. Candidates,
+    events and appeals are staff-side only: an appeal that changes an item changes the item. Case counters (linked
+    reports, "me too") are not watched, they change with every report; cached pages show them at most
+    BOARD_CACHE_SECONDS old."""
+    _PUBLIC_MODELS.extend(model for model in models if model not in _PUBLIC_MODELS)
+
+
+def watched_models():
+    return tuple(_PUBLIC_MODELS)
 
 
 def _touches_public_pages(session):

@@ -21,6 +21,8 @@ METHOD_MAP = [
     ("portal/**.py", "python"),
     ("complaints/**.py", "python"),
     ("surveys/**.py", "python"),
+    ("oversight/**.py", "python"),
+    ("composition/**.py", "python"),
     ("**/templates/**.html", "jinja2"),
 ]
 

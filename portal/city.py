@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, make_transient_to_detached, mapped_column
 
+from portal.auth import audit
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.i18n import localized
@@ -181,8 +182,6 @@ KEEP_WHEN_BLANK = ("strike_notice_count", "strike_window_days", "rating_reminder
 
 def save_city_settings(data, actor):
     """Change the city settings from validated data, with an audit entry of what changed; the caller commits."""
-    from portal.auth import audit  # the audit log's models import this module's package
-
     settings = ensure_city_settings()
     before = audit.snapshot(settings, SETTINGS_FIELDS)
     for key in SETTINGS_FIELDS:
@@ -196,3 +195,8 @@ def save_city_settings(data, actor):
 
 def valid_timezone(name):
     return name in available_timezones()
+
+
+def default_locale():
+    """The city's default language (its settings), else the app's: the last choice of ``i18n.select_locale``."""
+    return get_city_settings().default_locale or current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -2,6 +2,9 @@
 import click
 from flask.cli import with_appcontext
 
+from portal.auth.models import Role, User
+from portal.auth.services import save_user
+from portal.city import ensure_city_settings
 from portal.extensions import db
 
 
@@ -11,10 +14,6 @@ from portal.extensions import db
 @with_appcontext
 def create_admin(username, password):
     """Create an administrator account (for a city without demo data)."""
-    from portal.auth.models import Role, User
-    from portal.auth.services import save_user
-    from portal.city import ensure_city_settings
-
     ensure_city_settings()
     if db.session.execute(db.select(User).filter_by(username=username)).scalar_one_or_none():
         raise click.ClickException(f"user {username} exists")
@@ -25,8 +24,4 @@ def create_admin(username, password):
 
 
 def init_app(app):
-    from portal import demo
-
-    app.cli.add_command(create_admin)
-    app.cli.add_command(demo.seed_demo_command)
-    app.cli.add_command(demo.demo_logins_command)
+    app.cli.add_command(create_admin)  # the demo's commands come from the composition root

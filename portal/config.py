@@ -19,7 +19,7 @@ DEFAULTS = {
     "DB_POOL_TIMEOUT": 10,
     "DB_POOL_RECYCLE": 1800,
     "DB_CONNECT_TIMEOUT": 5,
-    # Photo storage (complaints/storage.py): "local" (UPLOAD_FOLDER, default instance/uploads) or "s3".
+    # Photo storage (portal/storage.py): "local" (UPLOAD_FOLDER, default instance/uploads) or "s3".
     "UPLOAD_STORE": "local",
     "S3_ENDPOINT_URL": "",
     "S3_BUCKET": "",
@@ -75,7 +75,7 @@ DEFAULTS = {
     "COMPRESS_BR_LEVEL": 5,
     "COMPRESS_CACHE_BACKEND": CompressedStaticCache,  # static files compressed once, not per visitor
     "COMPRESS_CACHE_KEY": compression_cache_key,
-    # Report photos (complaints/photos.py): the most pixels one photo may decode to, in millions; how many photos a
+    # Report photos (portal/photos.py): the most pixels one photo may decode to, in millions; how many photos a
     # process decodes at once, and how long a request waits for its turn before the form asks to try again.
     "PHOTO_MAX_MEGAPIXELS": 16.0,
     "PHOTO_CONCURRENCY": 2,
@@ -88,7 +88,7 @@ DEFAULTS = {
     "REDIS_URL": "",
     # Retry-After (seconds) on the 503 page shown while the database is unavailable.
     "RETRY_AFTER_SECONDS": 30,
-    # Open311 (complaints/open311): this deployment's jurisdiction_id (empty: one city, any or none accepted), whether
+    # Open311 (oversight/open311): this deployment's jurisdiction_id (empty: one city, any or none accepted), whether
     # clients must send it (a deployment serving several cities), and the POSTs allowed per API key.
     "OPEN311_JURISDICTION_ID": "",
     "OPEN311_JURISDICTION_REQUIRED": False,
@@ -108,7 +108,7 @@ DEFAULTS = {
     "SCHEDULER_DELIVER_SECONDS": 30,
     "SCHEDULER_HEARTBEAT_SECONDS": 10.0,
     "SCHEDULER_LEASE_SECONDS": 60.0,
-    # The exposure board (portal/board): the unit's notice before publication, and when a cluster of reports
+    # The exposure board (oversight/board): the unit's notice before publication, and when a cluster of reports
     # becomes a candidate (reports plus "me too"s within the window).
     "BOARD_NOTICE_HOURS": 48.0,
     "BOARD_CLUSTER_DAYS": 30,

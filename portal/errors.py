@@ -7,7 +7,8 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from portal.extensions import db
+from portal.city import settings_without_database
+from portal.extensions import db, login_manager
 
 
 def _messages():
@@ -62,9 +63,6 @@ def _is_outage(error):
 def _forget_database():
     """Let the error page render without the database: drop the dead transaction (which may fail again), and give
     the templates the settings this process last read and an anonymous reader instead of asking the database."""
-    from portal.city import settings_without_database
-    from portal.extensions import login_manager
-
     try:
         db.session.rollback()
     except Exception:  # noqa: BLE001 - the connection is gone; closing the session is all that is left

@@ -12,6 +12,7 @@ from flask import Blueprint, current_app, jsonify
 
 from portal.config import ROOT
 from portal.extensions import db, limiter
+from portal.storage import get_storage
 
 bp = Blueprint("health", __name__)
 
@@ -127,8 +128,6 @@ def _check_redis(app):
 
 
 def _check_bucket(_app):
-    from complaints.storage import get_storage
-
     storage = get_storage()
     storage.client.head_bucket(Bucket=storage.bucket)
     return "ok"

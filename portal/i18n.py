@@ -2,7 +2,7 @@
 from functools import lru_cache
 from pathlib import Path
 
-from flask import current_app, g, has_request_context, request
+from flask import g, has_request_context, request
 from flask_babel import get_locale
 
 LOCALES = ("zh_Hans", "zh_Hant", "en")
@@ -35,12 +35,11 @@ def normalise_locale(value):
     return locale_from_tag(value)
 
 
-def select_locale():
-    """Babel's locale selector: ?lang=, then the switcher's cookie, then Accept-Language, then the city default."""
-    from portal.city import get_city_settings  # the settings model imports this module
-
+def select_locale(city_default):
+    """Babel's locale selector: ?lang=, then the switcher's cookie, then Accept-Language, then the city default
+    (``city_default()``: ``portal.city.default_locale``, which stands above this module)."""
     if not has_request_context():  # CLI commands and jobs speak the city's default language
-        return get_city_settings().default_locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+        return city_default()
     chosen = normalise_locale(request.args.get("lang"))
     if chosen:
         g.lang_to_remember = chosen
@@ -52,7 +51,7 @@ def select_locale():
         chosen = locale_from_tag(tag)
         if chosen:
             return chosen
-    return get_city_settings().default_locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return city_default()
 
 
 def remember_locale(response):

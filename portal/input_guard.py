@@ -4,6 +4,8 @@ SQLite stores it; refusing it here, once, gives the same clear 400 on both and l
 from flask import request
 from flask_babel import gettext as _
 
+from portal.errors import render_error
+
 NUL = "\x00"
 
 
@@ -36,8 +38,6 @@ def request_has_nul():
 
 def refuse_nul():
     if request_has_nul():
-        from portal.errors import render_error
-
         return render_error(400, _("The request contains a character that is not allowed (a NUL byte). "
                                    "Please remove it and try again."))
     return None

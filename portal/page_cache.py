@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from flask import current_app, g, request, session
 
 from portal import cache
+from portal.city import city_today, get_city_settings
 from portal.i18n import current_locale
 
 MAX_QUERY = 512  # longer (kept) query strings are never real filters: rendered, never stored
@@ -84,8 +85,6 @@ def _key():
 
 
 def _city_today():
-    from portal.city import city_today
-
     return city_today()
 
 
@@ -210,8 +209,6 @@ def _replay_ttl(response):
     past the city's midnight (rectification statuses are matters of the local date)."""
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
-
-    from portal.city import get_city_settings
 
     now = datetime.now(ZoneInfo(get_city_settings().timezone))
     midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), tzinfo=now.tzinfo)

@@ -7,6 +7,8 @@ import time
 from urllib.parse import urlencode
 
 from portal import cache, logs
+from portal.extensions import db
+from portal.i18n import locale_from_tag, normalise_locale
 from portal.page_cache import ENCODINGS, MAX_BODY, MAX_QUERY, QUERY_PARAMS, REPLAY_FLAG
 
 REPLAY_PREFIXES = ("/board/",)
@@ -129,8 +131,6 @@ def _generation(app):
         return found.generation(cache.BOARD)
     engine = app.extensions.get("public_cache_engine")
     if engine is None:
-        from portal.extensions import db
-
         with app.app_context():
             engine = app.extensions["public_cache_engine"] = db.engine
     if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
@@ -176,7 +176,6 @@ def _language_of(cookie, accept_language):
     from werkzeug.datastructures import LanguageAccept
     from werkzeug.http import parse_accept_header
 
-    from portal.i18n import locale_from_tag, normalise_locale
 
     chosen = normalise_locale(cookie)
     if chosen:

@@ -7,7 +7,6 @@ from portal.auth.permissions import Permission, can
 from portal.city import get_city_settings, satisfaction_label
 from portal.i18n import HTML_LANG, LOCALE_LABELS, LOCALES, colon, current_locale, list_separator
 from portal.masking import mask_contacts
-from surveys.rates import verdict_text
 
 
 def localtime(value, format="yyyy-MM-dd HH:mm"):
@@ -33,8 +32,6 @@ def url_with_lang(code):
 
 def init_app(app):
     app.jinja_env.filters["localtime"] = localtime
-    # The verdict on a figure against a line, in the same words on every page (surveys.rates.verdict).
-    app.jinja_env.globals["verdict_text"] = verdict_text
     app.jinja_env.filters["private_text"] = private_text
     app.jinja_env.globals["satisfaction_label"] = satisfaction_label
     app.jinja_env.globals["colon"] = colon

@@ -20,8 +20,8 @@ from portal.sqlite import lock_for_write
 from surveys.definition import SurveyError
 from surveys.guards import has_answered, has_answered_from, is_on_call_list, normalise_token, phone_guard
 from surveys.models import Guarantee, QuotaAction, Source, SurveyArea, SurveyMethod
-from surveys.quality import REPEAT_WINDOW, STRAIGHT_LINE_ITEMS, is_below_floor
 from surveys.response_models import QUALITY_FLAGS, SurveyAnswer, SurveyResponse, SurveyToken
+from surveys.results.quality import REPEAT_WINDOW, STRAIGHT_LINE_ITEMS, is_below_floor
 from surveys.sheets import sheet_of
 from surveys.tallies import add_to_tallies
 
@@ -149,7 +149,7 @@ def submit_response(survey, raw, *, idempotency_key, started_at=None, token_code
     response from the same device/phone ("already_answered", "device_required", "phone_required"), bad
     answers ("answers", with problems) and a full quota ("quota_full").
 
-    Flags what it can tell at once (``surveys.quality``): a straight-liner, a speeder under the questionnaire's
+    Flags what it can tell at once (``surveys.results.quality``): a straight-liner, a speeder under the questionnaire's
     floor, and on a once-per-device survey a repeat from the same network and browser (``fingerprint``) with a new
     cookie. A flagged response is stored but held back from the tallies and the headline.
     Only a sampling frame makes an answer sampled: a token card, or a phone on a telephone survey's call list.

@@ -10,7 +10,7 @@ from surveys.distribution import add_survey_area
 from surveys.guards import new_form_token
 from surveys.models import Guarantee, QuotaAction, Source, SurveyKind, SurveyMethod
 from surveys.response_models import SurveyAnswer, SurveyResponse, SurveyTally
-from surveys.results import survey_results
+from surveys.results.aggregates import survey_results
 from surveys.services import create_survey, open_survey, save_question
 from surveys.tallies import KEY_COLUMNS
 

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from complaints.console_forms import BLANK, grouped_category_choices, optional_int
+from complaints.console.forms import BLANK, grouped_category_choices, optional_int
 from complaints.services import MAX_DESCRIPTION
 from portal.forms import BaseForm
 from portal.registry import services as registry

@@ -18,7 +18,7 @@ from portal.auth import audit
 from portal.city import get_city_settings
 from portal.clock import to_local, utcnow
 from portal.extensions import db
-from portal.qr import render_svg
+from portal.registry.qr import render_svg
 from surveys.definition import SurveyError
 from surveys.guards import format_token, new_token_code, normalise_phone, phone_hash
 from surveys.models import QuotaAction, Survey, SurveyArea, SurveyMethod, SurveyState

@@ -6,8 +6,8 @@ from flask_login import current_user
 
 from portal.auth.permissions import Permission, require
 from portal.extensions import db
-from portal.qr import render_svg
 from portal.registry.models import Area
+from portal.registry.qr import render_svg
 from portal.registry.services import area_choices
 from surveys import distribution
 from surveys.definition import SurveyError

@@ -3,7 +3,8 @@
 They do not commit: ``portal.scheduler.jobs.run_job`` commits a successful run, or rolls a failed one back.
 """
 from portal.clock import utcnow
-from surveys import distribution, quality, services
+from surveys import distribution, services
+from surveys.results import quality
 
 
 def close_ended_surveys(now=None):

@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from werkzeug.routing.rules import Rule
 
-from portal import create_app
+from composition import create_app
 from portal.city import ensure_city_settings
 from portal.extensions import db
 

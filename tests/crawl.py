@@ -8,8 +8,8 @@ import re
 from collections import deque
 from urllib.parse import parse_qsl, urlsplit
 
-from portal.demo import DEMO_PASSWORD
-from portal.demo_lists import USERS
+from composition.demo import DEMO_PASSWORD
+from composition.demo_lists import USERS
 
 PUBLIC_STARTS = ("/", "/report", "/track", "/board/", "/board/red-black", "/s/")
 SKIP = re.compile(r"/(static|logout)\b|\.(csv|xlsx|png|svg|jpg|jpeg|json|xml|atom|ico)(\?|$)|/photos?/|/qr\b|"

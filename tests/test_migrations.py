@@ -3,7 +3,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 
-from portal import create_app
+from composition import create_app
 from portal.extensions import db
 from tests.conftest import base_config
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from portal.demo import seed_demo_city
+from composition.demo import seed_demo_city
 from portal.extensions import db
 from tests.crawl import crawl_as_everyone, visible_text
 

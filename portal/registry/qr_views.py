@@ -6,9 +6,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from portal import qr
 from portal.auth.permissions import Permission, require
 from portal.extensions import db
+from portal.registry import qr
 from portal.registry.models import Point
 
 bp = Blueprint("qr", __name__)

@@ -7,6 +7,11 @@ scheduled run (for cron-based setups and by hand); ``--list`` shows the jobs.
 import click
 from flask.cli import with_appcontext
 
+from portal.city import get_city_settings
+from portal.extensions import db
+from portal.scheduler import jobs
+from portal.scheduler.runner import SchedulerProcess
+
 
 @click.command("scheduler")
 @click.option("--run-job", "run_job_name", metavar="NAME", help="Run one job once now and exit.")
@@ -16,9 +21,6 @@ def scheduler_command(run_job_name, list_jobs):
     """Run the scheduler: exactly one process runs the jobs; any others stand by and take over."""
     from flask import current_app
 
-    from portal.city import get_city_settings
-    from portal.scheduler import jobs
-    from portal.scheduler.runner import SchedulerProcess
 
     tz_name = get_city_settings().timezone
     if list_jobs:
@@ -37,7 +39,6 @@ def scheduler_command(run_job_name, list_jobs):
         if run.outcome != "success":
             raise click.ClickException(run.error.strip().splitlines()[-1] if run.error else "failed")
         return
-    from portal.extensions import db
 
     db.session.rollback()  # the process works in its own app contexts from here on
     SchedulerProcess(current_app._get_current_object()).run(install_signals=True)

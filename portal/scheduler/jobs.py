@@ -1,7 +1,7 @@
 """The jobs the scheduler runs, and running one of them with its record.
 
 Each job is named and points by dotted path (``module:function``) to a thin wrapper in the package that owns the
-work (complaints/jobs.py, surveys/jobs.py, portal/notify.py, portal/scorecards/jobs.py). The function is imported
+work (complaints/jobs.py, surveys/jobs.py, portal/notify.py, oversight/scorecards/jobs.py). The function is imported
 only when the job runs, so a missing or broken module fails that run (recorded with its error), not the scheduler.
 
 Jobs that happen on calendar dates (bulletins, rankings, nightly checks) are *keyed*: the run key names the job and
@@ -69,17 +69,17 @@ def default_jobs(config):
                 description=_l("Tell the staff group a day before a survey closes (responses, areas short of quota)")),
         JobSpec("survey_quality", "surveys.jobs:check_quality_of_open_surveys", {"cron": {"hour": 2, "minute": 0}},
                 keyed=True, description=_l("Nightly quality check of open surveys")),
-        JobSpec("xun_bulletin", "portal.scorecards.jobs:publish_xun_bulletin",
+        JobSpec("xun_bulletin", "oversight.scorecards.jobs:publish_xun_bulletin",
                 {"cron": {"day": "1,11,21", "hour": 0, "minute": 30}}, keyed=True,
                 description=_l("Ten-day bulletin (旬通报) for the previous ten days")),
-        JobSpec("month_ranking", "portal.scorecards.jobs:publish_month_ranking",
+        JobSpec("month_ranking", "oversight.scorecards.jobs:publish_month_ranking",
                 {"cron": {"day": 1, "hour": 1, "minute": 0}}, keyed=True,
                 description=_l("Monthly ranking (月评比) for the previous month")),
-        JobSpec("honours", "portal.scorecards.jobs:publish_honours", {"cron": {"day": 1, "hour": 1, "minute": 0}},
+        JobSpec("honours", "oversight.scorecards.jobs:publish_honours", {"cron": {"day": 1, "hour": 1, "minute": 0}},
                 keyed=True, description=_l("Red and black lists (红黑榜) for the previous month")),
-        JobSpec("scorecard_rollups", "portal.scorecards.rollups:refresh_rollups", {"interval": {"minutes": 5}},
+        JobSpec("scorecard_rollups", "oversight.scorecards.rollups:refresh_rollups", {"interval": {"minutes": 5}},
                 description=_l("Bring the daily scorecard rollups up to date")),
-        JobSpec("board_candidates", "portal.board.candidates:propose_candidates", {"interval": {"minutes": 30}},
+        JobSpec("board_candidates", "oversight.board.candidates:propose_candidates", {"interval": {"minutes": 30}},
                 description=_l("Propose exposure-board candidates (units at strike 2, clusters of reports)")),
         JobSpec("prune_job_runs", "portal.scheduler.jobs:prune_job_runs", {"cron": {"hour": 3, "minute": 30}},
                 keyed=True, description=_l("Forget old records of frequent jobs")),

@@ -19,6 +19,7 @@ from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from portal.city import get_city_settings
 from portal.clock import utcnow
 from portal.scheduler import jobs as registry
 from portal.scheduler import lock
@@ -46,8 +47,6 @@ class SchedulerProcess:
         self._stop = threading.Event()
         self._job_locks = {}  # one run of a job at a time in this process (a catch-up and its regular run)
         with app.app_context():
-            from portal.city import get_city_settings
-
             self.tz_name = get_city_settings().timezone
             self.specs = registry.job_specs(app)
         if not log.isEnabledFor(logging.DEBUG):  # APScheduler logs every job added and run at INFO; runs are recorded

@@ -6,12 +6,12 @@ from datetime import date, timedelta
 from flask import g
 from sqlalchemy.orm import selectinload
 
-from complaints.handling import recalculate_due_times
 from portal import holidays
 from portal.auth import audit
 from portal.city import CitySettings, city_setting
 from portal.clock import to_local, utcnow
 from portal.extensions import db
+from portal.hooks import CALENDAR_CHANGED, hook
 from portal.sqlite import lock_for_write
 from portal.workcalendar.models import CalendarDay, CalendarYear
 from portal.workdays import SOURCE_CITY, WorkCalendar, YearCalendar
@@ -214,7 +214,8 @@ def _change(year, actor, store):
     after = city_calendar()
     if before.year(year).same_days(after.year(year)):
         return []
-    return recalculate_due_times(before, after, [year], actor)
+    move_due_times = hook(CALENDAR_CHANGED)  # complaints.services.recalculate_due_times, plugged in by composition
+    return move_due_times(before, after, [year], actor) if move_due_times else []
 
 
 def save_year(year, text, actor, confirm=False):

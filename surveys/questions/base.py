@@ -83,7 +83,7 @@ class QuestionType:
     # ------------------------------------------------------------ results
 
     def summarise(self, survey, dist):
-        """Fill a Distribution's figures (n, rate, mean) from its counts (``surveys.results``)."""
+        """Fill a Distribution's figures (n, rate, mean) from its counts (``surveys.results.aggregates``)."""
         if not self.counts_answered:
             dist.n = sum(dist.counts.values())
 

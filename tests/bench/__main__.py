@@ -32,7 +32,7 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 
 
 def _app(db_path):
-    from portal import create_app
+    from composition import create_app
 
     return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SECRET_KEY": "bench",
                        "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "LOG_LEVEL": "WARNING"})
@@ -73,7 +73,7 @@ def bench_in_process(tmp, requests=300):
 
     from sqlalchemy import event
 
-    from portal import create_app
+    from composition import create_app
     from portal.extensions import db
     from surveys.bench import make_bench_survey, submission_fields
 

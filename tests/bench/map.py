@@ -26,7 +26,7 @@ FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
 
 def _app(db_path):
-    from portal import create_app
+    from composition import create_app
 
     return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SECRET_KEY": "bench",
                        "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "LOG_LEVEL": "WARNING"})

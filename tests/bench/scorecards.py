@@ -108,7 +108,7 @@ def seed_cases(db_path, count=CASES, now=None, seed=6):
 
 
 def _app(db_path):
-    from portal import create_app
+    from composition import create_app
 
     return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SECRET_KEY": "bench",
                        "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "LOG_LEVEL": "WARNING"})
@@ -125,9 +125,9 @@ def run(tmp=None):
         prepare_city(db_path)
         seed_cases(db_path)
         app = _app(db_path)
+        from oversight.scorecards.rollups import refresh_rollups
         from portal.auth.models import Role, User
         from portal.extensions import db
-        from portal.scorecards.rollups import refresh_rollups
 
         with app.app_context():
             started = time.perf_counter()

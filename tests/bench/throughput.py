@@ -92,7 +92,7 @@ def bench_intake(folder, category, area):
 def make_survey(db_path, bodies):
     """The benchmark survey in the city at ``db_path`` and ``bodies`` form-encoded submissions (without the CSRF
     token), each with its own signed form token: signing them during the run would take the server's CPU."""
-    from portal import create_app
+    from composition import create_app
     from surveys.bench import make_bench_survey, submission_fields
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SECRET_KEY": "bench",

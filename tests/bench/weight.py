@@ -14,8 +14,8 @@ from pathlib import Path
 def run():
     from flask_migrate import upgrade
 
-    from portal import create_app
-    from portal.demo import seed_demo_city
+    from composition import create_app
+    from composition.demo import seed_demo_city
     from portal.extensions import db
     from surveys.bench import make_bench_survey
     from tests.pageweight import page_weight

@@ -15,9 +15,9 @@ from flask_migrate import upgrade
 from PIL import Image
 from playwright.sync_api import sync_playwright
 
-from portal import create_app
+from composition import create_app
+from composition.demo import DEMO_PASSWORD, seed_demo_city
 from portal.config import ROOT
-from portal.demo import DEMO_PASSWORD, seed_demo_city
 from portal.extensions import db
 from portal.registry.models import Point
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, LiveServer, _unavailable_reason, jpeg_upload

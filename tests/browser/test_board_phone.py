@@ -2,7 +2,7 @@
 names readable, and every row says which district its grid cell is in."""
 import pytest
 
-from portal.demo import seed_demo_city
+from composition.demo import seed_demo_city
 from portal.extensions import db
 from tests.browser.conftest import horizontal_overflow
 

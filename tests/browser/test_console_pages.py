@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from complaints.open311 import keys
+from oversight.open311 import keys
 from portal.auth.models import Role
 from portal.extensions import db
 from tests.browser.conftest import DESKTOP, PHONE, LiveServer, horizontal_overflow
@@ -194,9 +194,9 @@ def check_map(page, selector, viewport):
 @pytest.mark.parametrize("lang", ["zh_Hans", "zh_Hant", "en"])
 def test_the_three_maps_draw_without_errors_on_a_phone_and_a_desktop(live_server, new_context, city, viewport,  # noqa: F811
                                                                      lang):
+    from oversight.scorecards.periods import Period
     from portal.city import city_today
-    from portal.scorecards.periods import Period
-    from tests.board.factories import make_item
+    from tests.oversight.board.factories import make_item
 
     point = make_point(area=city["west"], name="柳荫路口", latitude=30.01, longitude=120.005)
     make_case(category=city["category"], point=point)
@@ -230,7 +230,7 @@ def test_the_three_maps_draw_without_errors_on_a_phone_and_a_desktop(live_server
 def test_with_a_tile_server_that_cannot_be_reached_the_board_map_still_draws_the_city(live_server, make_app, city,  # noqa: F811
                                                                                       new_context):
     """Offline, or the tile contract lapsed: the tiles fail (the browser says so), the page does not break."""
-    from tests.board.factories import make_item
+    from tests.oversight.board.factories import make_item
 
     make_item(area=city["west"], title="背街小巷乱堆放", photos=0)
     db.session.commit()

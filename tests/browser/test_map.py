@@ -86,9 +86,9 @@ def test_a_pin_placed_on_the_phone_files_the_case_in_that_cell_and_it_shows_on_t
 
 
 def test_the_board_map_and_the_leaders_map_draw_their_data_without_a_csp_violation(live_server, desktop, city):
+    from oversight.scorecards.periods import Period
     from portal.city import city_today
-    from portal.scorecards.periods import Period
-    from tests.board.factories import make_item
+    from tests.oversight.board.factories import make_item
 
     make_item(area=city["west"], title="背街小巷乱堆放", photos=0)
     make_user(Role.LEADER, username="leader")

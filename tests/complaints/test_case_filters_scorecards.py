@@ -7,17 +7,17 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from complaints.models import CaseState, SavedFilter
-from complaints.supervision_models import NoticeKind, SupervisionNotice
+from complaints.supervision.models import NoticeKind, SupervisionNotice
+from oversight.scorecards.figures import compute
+from oversight.scorecards.periods import Period
+from oversight.scorecards.views import _cases_link
 from portal.auth.models import Role
 from portal.city import city_today
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.registry.models import AreaLevel
-from portal.scorecards.figures import compute
-from portal.scorecards.periods import Period
-from portal.scorecards.views import _cases_link
 from tests.factories import make_area, make_category, make_unit, make_user
-from tests.scorecards.helpers import local, put_case
+from tests.oversight.scorecards.helpers import local, put_case
 
 C = CaseState
 NOVEMBER = Period.containing("month", date(2025, 11, 1))  # long past: every due time in it has passed
@@ -27,7 +27,7 @@ COUNTS = ("received", "filed", "due", "postponed", "closed", "closed_on_time", "
 
 @pytest.fixture
 def city(app, client, login):
-    """The scorecards' hand-computed month (tests/scorecards/test_figures.py), a year earlier, with 督办单; a
+    """The scorecards' hand-computed month (tests/oversight/scorecards/test_figures.py), a year earlier, with 督办单; a
     leader signed in, reading English."""
     client.set_cookie("lang", "en")
     district = make_area("东城区")

@@ -2,7 +2,8 @@
 bad boxes refused with a clear message."""
 import pytest
 
-from complaints import casemap, handling
+from complaints import handling
+from complaints.console import casemap
 from complaints.models import CaseState
 from portal.auth.models import Role
 from portal.extensions import db

@@ -16,9 +16,9 @@ from werkzeug.test import encode_multipart
 from complaints import handling, intake
 from complaints.case_records import MeToo
 from complaints.models import Case, CaseEvent, CasePhoto, CaseState, Channel, EventKind
-from portal import qr
 from portal.auth.models import Role
 from portal.extensions import db
+from portal.registry import qr
 from portal.registry.models import AreaLevel
 from tests.factories import make_area, make_case, make_category, make_point, make_unit, make_user
 

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from complaints import handling, jobs, services
-from complaints.supervision_models import SupervisionNotice, UnitStrike
+from complaints.supervision.models import SupervisionNotice, UnitStrike
 from portal.auth.models import Role
 from portal.city import get_city_settings
 from portal.clock import utcnow

@@ -181,7 +181,7 @@ def test_the_ledger_page_offers_the_filters_and_the_sidebar_links_it(client, cit
 def test_on_time_is_decided_by_the_closing_time(app, city):
     from flask_babel import force_locale
 
-    from complaints.ledger import on_time
+    from complaints.ledger.records import on_time
 
     with force_locale("en"):
         _check_on_time(city, on_time)

@@ -6,10 +6,9 @@ import uuid
 import pytest
 
 from complaints.models import Case, LocationSource
-from portal import qr
 from portal.auth.models import Role
 from portal.extensions import db
-from portal.registry import cells
+from portal.registry import cells, qr
 from portal.registry.boundaries import import_boundaries, set_boundary
 from portal.registry.models import AreaLevel, CategoryKind
 from portal.registry.services import suggest_unit

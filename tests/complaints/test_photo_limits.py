@@ -8,8 +8,8 @@ import uuid
 import pytest
 from PIL import Image, ImageFile
 
-from complaints import photos
 from complaints.models import Case
+from portal import photos
 from portal.extensions import db
 from tests.complaints.test_intake import multipart
 from tests.factories import make_area, make_category

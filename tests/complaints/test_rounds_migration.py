@@ -8,7 +8,7 @@ from complaints.models import Case
 from portal.auth.models import Role
 from portal.extensions import db
 from tests.factories import make_area, make_case, make_category, make_unit, make_user
-from tests.scorecards.helpers import local
+from tests.oversight.scorecards.helpers import local
 
 COMPARED = ("seq", "ended_kind", "ended_at", "unit_id", "area_id", "category_id", "dispatched_at", "due_at",
             "handled_at", "closed_at", "postponed", "rework_count", "hours", "work_hours", "rating", "rating_scale",

@@ -6,8 +6,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from complaints import escalation, handling, supervision
-from complaints.supervision_models import NoticeKind, StrikeStatement, SupervisionNotice, UnitStrike
+from complaints import handling
+from complaints.supervision import escalation
+from complaints.supervision import services as supervision
+from complaints.supervision.models import NoticeKind, StrikeStatement, SupervisionNotice, UnitStrike
 from portal.auth.models import Role
 from portal.city import get_city_settings
 from portal.extensions import db

@@ -5,8 +5,9 @@ import uuid
 import pytest
 from PIL import Image
 
-from complaints import handling, photos
+from complaints import handling
 from complaints.models import Case, EventKind
+from portal import photos
 from portal.auth.models import Role
 from portal.city import CitySettings
 from portal.extensions import db

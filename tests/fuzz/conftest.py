@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 from portal.extensions import db
-from tests.board.public_world import REPORTER_PHONE, build_world
 from tests.factories import make_case
+from tests.oversight.board.public_world import REPORTER_PHONE, build_world
 
 _COMMON = {"deadline": None, "derandomize": True, "print_blob": True, "database": None,
            "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow,

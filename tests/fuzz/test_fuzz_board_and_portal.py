@@ -7,10 +7,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from portal.auth.models import Role
-from tests.board.public_world import REPORTER_NAME
 from tests.factories import make_user
 from tests.fuzz import strategies as hostile
 from tests.fuzz.conftest import FUZZ, assert_no_server_error, assert_nothing_private, row_counts
+from tests.oversight.board.public_world import REPORTER_NAME
 
 ENDPOINTS = {
     "board.index", "board.item", "board.unit", "board.photo", "board.share_image", "board.feed", "board.area_feed",

@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 from complaints.models import Case
 from portal.auth.models import Role
 from portal.extensions import db
-from tests.board.factories import jpeg_bytes
 from tests.complaints.test_tracking import handle_and_close
 from tests.factories import make_unit, make_user
 from tests.fuzz import strategies as hostile
 from tests.fuzz.conftest import FUZZ, assert_no_server_error, assert_nothing_private, row_counts, upload_files
+from tests.oversight.board.factories import jpeg_bytes
 
 ENDPOINTS = {
     "complaints.report", "complaints.categories_json", "complaints.points_json", "complaints.similar_json",

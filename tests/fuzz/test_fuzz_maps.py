@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 
 from portal.extensions import db
 from portal.registry.models import AreaLevel
-from tests.board.public_world import REPORTER_NAME, REPORTER_PHONE
 from tests.fuzz import strategies as hostile
 from tests.fuzz.conftest import FUZZ, assert_no_server_error, assert_nothing_private, row_counts
+from tests.oversight.board.public_world import REPORTER_NAME, REPORTER_PHONE
 
 ENDPOINTS = {"board.board_map", "board.map_data", "areamap.areas"}
 UNPUBLISHED = ("草稿条目", "审核中条目", "已撤下的条目", REPORTER_NAME)

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from complaints.models import Case, CaseEvent, Channel
-from complaints.open311 import keys
-from complaints.open311.models import ApiRequest
+from oversight.open311 import keys
+from oversight.open311.models import ApiRequest
 from portal.extensions import db
 from tests.factories import make_area, make_case, make_category, make_point
 from tests.portal.test_openapi import openapi_path, schema_validator

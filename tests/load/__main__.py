@@ -63,7 +63,7 @@ def drop_pg(url):
 
 
 def make_app(url):
-    from portal import create_app
+    from composition import create_app
 
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET, "LOG_LEVEL": "WARNING",
                        "PUBLIC_BASE_URL": "http://127.0.0.1"})

@@ -52,9 +52,9 @@ def world_values(world):
 
     The photo files do not exist (keys of the right shape only): the role test reads no response bodies, so a
     served file would stay open."""
-    from portal.board.models import Appeal, Candidate, ItemPhoto
+    from oversight.board.models import Appeal, Candidate, ItemPhoto
     from portal.extensions import db
-    from tests.board.factories import make_item
+    from tests.oversight.board.factories import make_item
 
     missing = "00/" + "0" * 32 + ".jpg"
     item = make_item("review", unit=world["unit"], point=world["point"], category=world["category"],

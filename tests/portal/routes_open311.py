@@ -11,7 +11,7 @@ EXPECTED = {
 
 
 def world_values(world):
-    from complaints.open311.keys import issue_key
+    from oversight.open311.keys import issue_key
     from portal.extensions import db
 
     record, _key = issue_key("测试系统", None)

@@ -52,9 +52,9 @@ def world_values(world):
 
 def _snapshot_values(world):
     """m2: a stored month ranking for last month (the pages of a snapshot need one)."""
+    from oversight.scorecards.jobs import publish_month_ranking
     from portal.clock import utcnow
     from portal.extensions import db
-    from portal.scorecards.jobs import publish_month_ranking
 
     snapshot = publish_month_ranking(utcnow())
     db.session.commit()
@@ -63,8 +63,8 @@ def _snapshot_values(world):
 
 def _scorecard_values(world):
     """m1: the scorecards of the world's unit, area and category, rule version 1 and the units export."""
+    from oversight.scorecards.rules import current_rule
     from portal.extensions import db
-    from portal.scorecards.rules import current_rule
 
     rule = current_rule()
     db.session.commit()

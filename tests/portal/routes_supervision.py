@@ -5,7 +5,7 @@ creates) for the rules' arguments.
 """
 from datetime import timedelta
 
-from complaints.supervision_models import NoticeKind, SupervisionNotice, UnitStrike
+from complaints.supervision.models import NoticeKind, SupervisionNotice, UnitStrike
 from portal.auth.models import Role
 from portal.clock import utcnow
 from portal.extensions import db

@@ -87,8 +87,9 @@ def test_a_conditional_request_for_a_static_file_is_answered_304(client):
 def _weui_classes_used():
     """Every weui-* class named in a template, a script or Python code (where `make css` looks)."""
     files = [*ROOT.glob("portal/**/*.html"), *ROOT.glob("complaints/**/*.html"), *ROOT.glob("surveys/**/*.html"),
-             *STATIC.glob("js/*.js"), *ROOT.glob("portal/**/*.py"), *ROOT.glob("complaints/**/*.py"),
-             *ROOT.glob("surveys/**/*.py")]
+             *ROOT.glob("oversight/**/*.html"), *STATIC.glob("js/*.js"), *ROOT.glob("portal/**/*.py"),
+             *ROOT.glob("complaints/**/*.py"), *ROOT.glob("surveys/**/*.py"), *ROOT.glob("oversight/**/*.py"),
+             *ROOT.glob("composition/**/*.py")]
     used = set()
     for path in files:
         used |= set(re.findall(r"weui-[A-Za-z0-9_-]*[A-Za-z0-9_]", path.read_text("utf-8")))
@@ -111,7 +112,7 @@ def test_no_template_puts_a_weui_class_together_at_run_time():
     """A class spelled in pieces ("weui-icon-{{ kind }}") would be dropped by the purge without a safelist."""
     pieces = []
     for path in [*ROOT.glob("portal/**/*.html"), *ROOT.glob("complaints/**/*.html"), *ROOT.glob("surveys/**/*.html"),
-                 *STATIC.glob("js/*.js")]:
+                 *ROOT.glob("oversight/**/*.html"), *STATIC.glob("js/*.js")]:
         pieces += [f"{path.name}: {m}" for m in re.findall(r"weui-[A-Za-z0-9_-]*[-_](?:\{\{|\{%|[\"'] ?\+)",
                                                            path.read_text("utf-8"))]
     assert pieces == []

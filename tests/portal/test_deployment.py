@@ -4,7 +4,7 @@ import re
 
 from flask import jsonify, request
 
-from portal import create_app
+from composition import create_app
 from portal.config import DEFAULTS, ROOT, config_from_env
 from portal.extensions import db
 from tests.conftest import base_config

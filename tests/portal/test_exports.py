@@ -10,15 +10,15 @@ import pytest
 from openpyxl import load_workbook
 
 from complaints.handling import dispatch_case, file_case
+from oversight.scorecards import jobs
+from oversight.scorecards.periods import Period
 from portal import exports
 from portal.auth.models import Role
 from portal.extensions import db
 from portal.registry.models import AreaLevel
-from portal.scorecards import jobs
-from portal.scorecards.periods import Period
 from surveys.answering import submit_response
 from tests.factories import make_area, make_case, make_category, make_point, make_unit, make_user
-from tests.scorecards.snapshot_factories import figures, stand_in_engine
+from tests.oversight.scorecards.snapshot_factories import figures, stand_in_engine
 from tests.surveys.factories import key, make_survey, satisfaction, text
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -95,7 +95,8 @@ def test_a_server_error_carries_the_headers_too(make_app):
 
 # The CSP forbids inline code; these keep every template inside it. -----------------------------------------------
 
-TEMPLATES = sorted(path for package in ("portal", "complaints", "surveys") for path in (ROOT / package).rglob("*.html"))
+TEMPLATES = sorted(path for package in ("portal", "complaints", "surveys", "oversight", "composition")
+                   for path in (ROOT / package).rglob("*.html"))
 
 
 def test_templates_are_found():

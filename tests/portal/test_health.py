@@ -6,7 +6,7 @@ import threading
 import pytest
 from flask_migrate import upgrade
 
-from portal import create_app
+from composition import create_app
 from tests.conftest import base_config
 from tests.portal.test_headers import assert_security_headers
 from tests.s3server import s3_config, s3_endpoint  # noqa: F401 - fixtures

@@ -69,7 +69,7 @@ def test_place_names_follow_the_language_with_automatic_traditional(app, client)
     from portal.extensions import db
 
     db.session.commit()
-    from portal import qr
+    from portal.registry import qr
 
     with app.test_request_context():
         token = qr.point_url(point).rsplit("/", 1)[1]

@@ -15,7 +15,7 @@ from tests.factories import make_user
 
 SCRIPT = """
 import logging
-from portal import create_app
+from composition import create_app
 app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
 logging.getLogger("portal.scheduler.runner").info("scheduler demo-holder started")
 app.logger.warning("the app itself speaks")
@@ -34,7 +34,7 @@ def test_a_log_line_of_the_app_or_the_scheduler_prints_once():
 
 JSON_SCRIPT = """
 import logging
-from portal import create_app
+from composition import create_app
 app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite:///:memory:", "LOG_FORMAT": "json"})
 
 @app.get("/speak")

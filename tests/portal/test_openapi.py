@@ -8,7 +8,7 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
 from complaints import handling
-from complaints.open311 import keys
+from oversight.open311 import keys
 from portal.auth.models import Role
 from portal.extensions import db
 from tests.factories import make_area, make_case, make_category, make_point, make_unit, make_user
@@ -102,8 +102,8 @@ def world(app):
     handling.dispatch_case(open_case, unit, dispatcher)
     _record, key = keys.issue_key("测试", None)
     db.session.commit()
-    from portal.board.models import EntryMilestone
-    from tests.board.factories import make_item
+    from oversight.board.models import EntryMilestone
+    from tests.oversight.board.factories import make_item
 
     item = make_item(cases=[open_case], unit=unit, area=area, category=lamps, photos=2,
                      entries=[{"milestone": EntryMilestone.RECTIFIED, "reported_on": open_case.created_at.date(),
@@ -175,7 +175,7 @@ def mapped(app):
     from complaints.models import Case
     from portal.registry.boundaries import import_boundaries
     from portal.registry.models import AreaLevel
-    from tests.board.factories import make_item
+    from tests.oversight.board.factories import make_item
 
     district = make_area("东城区", code="D")
     street = make_area("北街道", level=AreaLevel.STREET, parent=district, code="S-N")
@@ -227,8 +227,8 @@ def test_real_map_and_readiness_responses_match_the_description(client, login, s
     check(spec, cases, "get", client.get(cases + "?bbox=1,2,3&zoom=99"))
     client.post("/logout")
     login(make_user(role=Role.LEADER))
+    from oversight.scorecards.periods import Period
     from portal.city import city_today
-    from portal.scorecards.periods import Period
 
     month = Period.containing("month", city_today()).key
     choropleth = client.get(f"{leader}?period={month}&area_level=street")

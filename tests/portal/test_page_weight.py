@@ -7,13 +7,13 @@ from datetime import timedelta
 import pytest
 
 from complaints.models import Case
-from portal.board.models import EntryMilestone
+from oversight.board.models import EntryMilestone
 from portal.city import city_today
 from portal.extensions import db
 from portal.registry.models import AreaLevel
 from portal.taxonomy import install_taxonomy
-from tests.board.factories import make_item
 from tests.factories import make_area, make_category, make_unit
+from tests.oversight.board.factories import make_item
 from tests.pageweight import page_weight
 from tests.surveys.factories import make_survey, matrix, multiple, satisfaction, single, text
 

@@ -8,9 +8,9 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from portal import qr
 from portal.auth.models import AuditEntry, Role
 from portal.extensions import db
+from portal.registry import qr
 from portal.registry.models import AreaLevel
 from portal.registry.services import set_active
 from tests.factories import make_area, make_point, make_unit, make_user

@@ -15,7 +15,7 @@ from tests.factories import make_user
 ROOT = Path(__file__).resolve().parents[2]
 OTHER_WORKER = """
 import json, sys
-from portal import create_app
+from composition import create_app
 from tests.conftest import base_config
 app = create_app(base_config(sys.argv[1], RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute"))
 client = app.test_client()

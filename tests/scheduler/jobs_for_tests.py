@@ -37,7 +37,7 @@ def explode(now=None):
 def main(url):
     import logging
 
-    from portal import create_app
+    from composition import create_app
     from portal.scheduler.jobs import JobSpec
     from portal.scheduler.runner import SchedulerProcess
 

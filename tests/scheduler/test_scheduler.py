@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from portal import create_app
+from composition import create_app
 from portal.auth.models import Role
 from portal.extensions import db
 from portal.scheduler import jobs, lock
@@ -177,7 +177,7 @@ def test_the_platform_schedule(app):
     assert jobs.next_due(found["xun_bulletin"], "Asia/Shanghai", after) == datetime(2026, 12, 1, 0, 30, tzinfo=SH)
     assert jobs.next_due(found["month_ranking"], "Asia/Shanghai", after) == datetime(2026, 12, 1, 1, 0, tzinfo=SH)
     assert jobs.next_due(found["honours"], "Asia/Shanghai", after) == datetime(2026, 12, 1, 1, 0, tzinfo=SH)
-    assert found["xun_bulletin"].target == "portal.scorecards.jobs:publish_xun_bulletin"
+    assert found["xun_bulletin"].target == "oversight.scorecards.jobs:publish_xun_bulletin"
 
 
 def test_pruning_keeps_dated_runs(app):

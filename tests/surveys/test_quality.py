@@ -6,9 +6,9 @@ from portal.clock import utcnow
 from portal.extensions import db
 from surveys.answering import submit_response
 from surveys.models import Source
-from surveys.quality import exclude_flagged, flag_responses, median_duration
 from surveys.response_models import SurveyExclusion, SurveyResponse
-from surveys.results import survey_results
+from surveys.results.aggregates import survey_results
+from surveys.results.quality import exclude_flagged, flag_responses, median_duration
 from tests.surveys.factories import key, make_survey
 
 

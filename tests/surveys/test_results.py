@@ -10,9 +10,9 @@ from portal.extensions import db
 from surveys.answering import submit_response
 from surveys.distribution import generate_tokens
 from surveys.models import Source, Survey
-from surveys.quality import exclude_responses, include_responses
 from surveys.response_models import NO_AREA, SurveyExclusion, SurveyResponse, SurveyToken
-from surveys.results import survey_results
+from surveys.results.aggregates import survey_results
+from surveys.results.quality import exclude_responses, include_responses
 from surveys.tallies import rebuild_tallies, tally_rows
 from tests.factories import make_area
 from tests.surveys.factories import key, make_survey, matrix, multiple, satisfaction, single
@@ -224,7 +224,7 @@ def test_the_rate_over_time_of_one_matrix_item_on_a_hand_computed_table(app):
     3 that is excluded. Mon 9 March: 3, 3, 1 → 1/3. Weeks: 2/3 then 1/3. Times are noon in Shanghai."""
     from datetime import datetime, timezone
 
-    from surveys.results import item_periods
+    from surveys.results.aggregates import item_periods
 
     east = make_area("东城区")
     survey = make_survey([satisfaction(), matrix(items=("道路", "公厕"))], areas=[(east, None, 1000)])

@@ -8,16 +8,15 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from oversight.scorecards.periods import Period
+from oversight.scorecards.survey_figures import survey_figures
 from portal.auth.models import AuditEntry, Role
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.scorecards.periods import Period
-from portal.scorecards.survey_figures import survey_figures
 from surveys import guards
 from surveys.answering import submit_response
 from surveys.definition import SurveyError
 from surveys.distribution import add_call_numbers, generate_tokens
-from surveys.quality import count_flagged_in, exclude_responses, flag_responses, hold_flagged_back, include_responses
 from surveys.response_models import (
     Source,
     SurveyAnswer,
@@ -27,7 +26,14 @@ from surveys.response_models import (
     SurveyTally,
     SurveyToken,
 )
-from surveys.results import survey_results
+from surveys.results.aggregates import survey_results
+from surveys.results.quality import (
+    count_flagged_in,
+    exclude_responses,
+    flag_responses,
+    hold_flagged_back,
+    include_responses,
+)
 from surveys.tallies import rebuild_tallies, tally_rows
 from tests.factories import make_user
 from tests.surveys.factories import key, make_survey, matrix, satisfaction, single
@@ -365,7 +371,8 @@ def test_the_definitions_page_states_the_survey_rules_as_applied(app, client, lo
     login(make_user(Role.LEADER))
     page = client.get("/console/scorecards/definitions?lang=en").get_data(as_text=True)
     assert "Only answers drawn through a sampling frame are sampled" in page
-    # The constants of surveys.quality: 2 s per answer, a third of the median (33%) once 10 are timed, 3 from one
+    # The constants of surveys.results.quality: 2 s per answer, a third of the median (33%) once 10 are timed, 3 from
+    # one
     # device or 20 from one network within 10 minutes, repeats within 24 hours, matrices of 3 items or more.
     assert ("faster than 2 s per answer given, or than 33% of the median time once 10 responses are timed" in page
             and "bursts (3 responses from one device, or 20 from one network, within 10 minutes)" in page

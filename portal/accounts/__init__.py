@@ -1,0 +1,1 @@
+"""The login, password and user-account pages and forms (portal.auth: who may do what)."""

@@ -1,0 +1,1 @@
+"""Survey results: aggregates, quality checks, charts, exports and their console pages."""
