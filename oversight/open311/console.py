@@ -3,9 +3,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import StringField
+from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
+from complaints.forms import new_idempotency_key, valid_idempotency_key
 from oversight.open311 import keys
 from oversight.open311.models import ApiKey
 from portal.auth.permissions import Permission, require
@@ -19,16 +20,25 @@ class ApiKeyForm(BaseForm):
     system = StringField(_l("Integrating system"), validators=[
         DataRequired(message=_l("Name the system that will use the key.")),
         Length(max=keys.MAX_SYSTEM, message=_l("Please keep the name under %(max)d characters."))])
+    # One-time token of this form: sent again (a reload of the page that showed the key, a double click), it
+    # issues no second key.
+    issue_token = HiddenField("")
 
 
-def _page(form, issued=None, status=200):
-    return render_template("open311/keys.html", form=form, keys=keys.all_keys(), issued=issued), status
+def _blank_form():
+    form = ApiKeyForm(formdata=None)
+    form.issue_token.data = new_idempotency_key()
+    return form
+
+
+def _page(form, issued=None, resent=None, status=200):
+    return render_template("open311/keys.html", form=form, keys=keys.all_keys(), issued=issued, resent=resent), status
 
 
 @bp.get("/")
 @require(Permission.API_KEYS_MANAGE)
 def keys_page():
-    return _page(ApiKeyForm())
+    return _page(_blank_form())
 
 
 @bp.post("/")
@@ -36,11 +46,17 @@ def keys_page():
 def issue():
     """Issue a key and show it this once (it is kept only as a hash): the page is answered, not redirected."""
     form = ApiKeyForm()
-    if not form.validate_on_submit():
+    token = valid_idempotency_key(form.issue_token.data)
+    if not form.validate_on_submit() or token is None:
+        if form.is_submitted() and token is None and not form.errors:
+            form.system.errors = [_("This form has expired or was sent twice. Please reload the page and try again.")]
+        form.issue_token.data = token or new_idempotency_key()
         return _page(form, status=422)
-    record, key = keys.issue_key(form.system.data, current_user)
+    record, key = keys.issue_key(form.system.data, current_user, issue_token=token)
     db.session.commit()
-    return _page(ApiKeyForm(formdata=None), issued=(record, key))
+    if key is None:  # the same form again: its key was shown once, when it was issued
+        return _page(_blank_form(), resent=record)
+    return _page(_blank_form(), issued=(record, key))
 
 
 @bp.post("/<int:key_id>/revoke")

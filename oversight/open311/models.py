@@ -22,6 +22,9 @@ class ApiKey(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("users.id"))
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The one-time token of the form that issued the key: the same form sent again (a reload, a double click)
+    # finds this key instead of issuing a second one.
+    issue_token: Mapped[str | None] = mapped_column(db.String(32), unique=True)
 
     created_by = relationship("User", foreign_keys=[created_by_id])
     revoked_by = relationship("User", foreign_keys=[revoked_by_id])

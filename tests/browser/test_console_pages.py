@@ -11,6 +11,7 @@ import json
 import pytest
 
 from oversight.open311 import keys
+from oversight.open311.models import ApiKey
 from portal.auth.models import Role
 from portal.extensions import db
 from tests.browser.conftest import DESKTOP, PHONE, LiveServer, horizontal_overflow
@@ -154,6 +155,11 @@ def test_an_admin_issues_a_key_sees_it_once_and_revokes_it(live_server, new_cont
         assert clipped(page, "h1, .alert, label, .btn") == []
         key_box, viewport_width = page.locator("#issued-key").bounding_box(), PHONE["viewport"]["width"]
         assert key_box["x"] >= 0 and key_box["x"] + key_box["width"] <= viewport_width
+
+    page.reload()  # the browser sends the form again: no second key, and the key is not shown again
+    assert page.locator("#key-resent").count() == 1 and page.locator("#issued-key").count() == 0
+    assert key not in page.content() and key[:12] in page.locator("#key-resent").inner_text()
+    assert db.session.scalar(db.select(db.func.count()).select_from(ApiKey)) == 1
 
     page.goto(live_server.url + "/console/api-keys/")  # opened again: the key is not shown again
     assert page.locator("#issued-key").count() == 0 and key not in page.content()

@@ -1,5 +1,6 @@
 """Open311 GeoReport v2, filing: API keys, a POST through the same intake as the H5 form, every wrong field at once
 in the language asked, idempotency, the dispatcher's queue, and the later public steps in status_notes."""
+import re
 from contextlib import contextmanager
 from xml.etree import ElementTree as ET
 
@@ -8,7 +9,7 @@ import pytest
 from complaints import handling
 from complaints.models import Case, CaseEvent, Channel
 from oversight.open311 import keys
-from oversight.open311.models import ApiRequest
+from oversight.open311.models import ApiKey, ApiRequest
 from portal.auth.models import AuditEntry, Role
 from portal.extensions import db
 from tests.factories import make_area, make_category, make_point, make_unit, make_user
@@ -185,9 +186,16 @@ def test_posts_per_key_are_rate_limited_with_an_open311_error(make_app):
         assert count(Case) == 2
 
 
+def issue_form(client, system):
+    """The issue form's fields as the keys page gives them (with its one-time token)."""
+    page = client.get("/console/api-keys/").get_data(as_text=True)
+    token = re.search(r'name="issue_token" type="hidden" value="([0-9a-f]{32})"', page).group(1)
+    return {"system": system, "issue_token": token}
+
+
 def test_an_admin_issues_a_key_sees_it_once_and_revokes_it(client, login, city):
     login(city["admin"])
-    page = client.post("/console/api-keys/", data={"system": "市民App"})
+    page = client.post("/console/api-keys/", data=issue_form(client, "市民App"))
     assert page.status_code == 200
     shown = page.get_data(as_text=True).split('id="issued-key">')[1].split("<")[0]
     assert shown.startswith("ms311_")
@@ -198,7 +206,37 @@ def test_an_admin_issues_a_key_sees_it_once_and_revokes_it(client, login, city):
     response = client.post(f"/console/api-keys/{record.id}/revoke")
     assert response.status_code == 302
     assert keys.active_key(shown) is None
-    assert client.post("/console/api-keys/", data={"system": ""}).status_code == 422
+    assert client.post("/console/api-keys/", data=issue_form(client, "")).status_code == 422
+
+
+def test_the_same_issue_form_sent_again_issues_no_second_key(client, login, city):
+    """A reload of the page that showed the key sends the form again: the admin is told, and no key is shown."""
+    login(city["admin"])
+    before = count(ApiKey)  # the 12345 hotline's key of the fixture
+    form = issue_form(client, "区12345平台")
+    first = client.post("/console/api-keys/", data=form).get_data(as_text=True)
+    shown = first.split('id="issued-key">')[1].split("<")[0]
+    again = client.post("/console/api-keys/?lang=en", data=form)
+    text = again.get_data(as_text=True)
+    assert again.status_code == 200
+    assert 'id="issued-key"' not in text and shown not in text
+    assert "This form was already sent" in text and f"{shown[:12]}…" in text
+    assert count(ApiKey) == before + 1 and keys.active_key(shown).system == "区12345平台"
+    # the page answered carries a new token: the next key is a new one
+    assert client.post("/console/api-keys/", data=issue_form(client, "市民App")).status_code == 200
+    assert count(ApiKey) == before + 2
+
+
+@pytest.mark.parametrize("token", [None, "", "not-a-token", "A" * 32])
+def test_an_issue_form_without_its_token_is_refused_and_issues_nothing(client, login, city, token):
+    login(city["admin"])
+    before = count(ApiKey)
+    data = {"system": "市民App"} if token is None else {"system": "市民App", "issue_token": token}
+    response = client.post("/console/api-keys/?lang=en", data=data)
+    assert response.status_code == 422
+    expired = "This form has expired or was sent twice. Please reload the page and try again."
+    assert expired in response.get_data(as_text=True)
+    assert count(ApiKey) == before
 
 
 def test_the_demo_citys_example_key_files_and_its_requests_read_without_a_key(app):
