@@ -199,4 +199,4 @@ def valid_timezone(name):
 
 def default_locale():
     """The city's default language (its settings), else the app's: the last choice of ``i18n.select_locale``."""
-    return get_city_settings().default_locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return city_setting("default_locale") or current_app.config["BABEL_DEFAULT_LOCALE"]
