@@ -13,6 +13,7 @@ import oversight.open311.models
 import oversight.scorecards.models
 import oversight.scorecards.snapshot_models
 import surveys.models
+import surveys.rectification_models
 from complaints import notifications
 from complaints.console.supervision import bp as supervision_bp
 from complaints.console.views import bp as cases_bp

@@ -16,7 +16,7 @@ from complaints.models import Channel
 from portal.auth import audit
 from portal.extensions import db
 from surveys.definition import SurveyError
-from surveys.models import RectificationTask
+from surveys.rectification_models import RectificationTask
 
 NO_ITEM = ""  # the item of a satisfaction question (matrix questions name one of their items)
 

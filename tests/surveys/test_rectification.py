@@ -9,7 +9,7 @@ from complaints.models import Case, CaseState, Channel
 from portal.auth.models import AuditEntry, Role
 from portal.extensions import db
 from surveys.answering import submit_response
-from surveys.models import RectificationTask
+from surveys.rectification_models import RectificationTask
 from tests.factories import make_area, make_category, make_unit, make_user
 from tests.surveys.factories import key, make_survey, matrix, satisfaction
 
