@@ -7,7 +7,6 @@ The editorial steps are in ``publishing.py``, appeals in ``appeals.py``, redacti
 """
 from datetime import date
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
@@ -22,7 +21,7 @@ from oversight.board.models import (
     ItemKind,
     ItemPhoto,
 )
-from oversight.board.redaction import delete_after_commit
+from oversight.board.redaction import delete_after_commit, delete_files
 from oversight.board.rules import (
     MAX_LOCATION,
     MAX_REASON,
@@ -157,7 +156,7 @@ def create_item_from_cases(cases, actor, *, kind=ItemKind.PLACE, title=None, dea
                 if source.stage == "before":
                     copied.append(_copy_case_photo(item, source))
     except (OSError, StorageError):
-        _discard_keys([key for photo in copied for key in (photo.original_key, photo.original_thumb_key)])
+        delete_files([key for photo in copied for key in (photo.original_key, photo.original_thumb_key)])
         raise BoardError("photo_copy") from None
     if candidate is not None:
         db.session.flush()
@@ -213,15 +212,6 @@ def _copy_case_photo(item, source):
                       height=source.height, source_case_photo_id=source.id)
     item.photos.append(photo)
     return photo
-
-
-def _discard_keys(keys):
-    storage = get_storage()
-    for key in keys:
-        try:
-            storage.delete(key)
-        except (OSError, StorageError):
-            current_app.logger.exception("could not delete orphan board photo %s", key)
 
 
 def cases_by_numbers(numbers):

@@ -170,7 +170,8 @@ def delete_on_rollback(keys):
         db.session.info.setdefault(_ON_ROLLBACK, []).extend(keys)
 
 
-def _remove(keys):
+def delete_files(keys):
+    """Delete these stored files now, logging (not raising) what cannot be deleted."""
     if not has_app_context():
         return
     storage = get_storage()
@@ -183,9 +184,9 @@ def _remove(keys):
 
 def _delete_committed(session):
     session.info.pop(_ON_ROLLBACK, None)
-    _remove(session.info.pop(_AFTER_COMMIT, []))
+    delete_files(session.info.pop(_AFTER_COMMIT, []))
 
 
 def _delete_rolled_back(session):
     session.info.pop(_AFTER_COMMIT, None)
-    _remove(session.info.pop(_ON_ROLLBACK, []))
+    delete_files(session.info.pop(_ON_ROLLBACK, []))

@@ -105,6 +105,32 @@ def test_a_draft_from_cases_takes_place_and_unit_links_cases_and_copies_photos(a
     assert "2" in item.description and item.title.startswith("人民公园公厕")
 
 
+def test_a_photo_copy_failing_halfway_leaves_no_item_and_no_copied_file(app, moderator, uploads, monkeypatch):
+    """Two case photos; the storage fails on the third file written (the second photo's full size): the draft is
+    refused, and the first photo's copies are deleted rather than left behind with nothing pointing at them."""
+    from portal.photos import prepare_photo, store_photos
+
+    case = make_case(photos=store_photos([prepare_photo(jpeg_bytes()), prepare_photo(jpeg_bytes())]))
+    db.session.commit()
+    storage = get_storage()
+    original_save, written = type(storage).save, []
+
+    def failing_save(self, data, suffix=".jpg"):
+        if len(written) == 2:
+            raise OSError("disk full")
+        written.append(original_save(self, data, suffix))
+        return written[-1]
+
+    monkeypatch.setattr(type(storage), "save", failing_save)
+    with pytest.raises(BoardError) as refused:
+        items.create_item_from_cases([case], moderator)
+    assert refused.value.code == "photo_copy"
+    db.session.rollback()
+    assert len(written) == 2 and not any(storage.exists(key) for key in written)
+    assert all(storage.exists(photo.key) for photo in case.photos)  # the case's own files are untouched
+    assert db.session.scalar(db.select(db.func.count()).select_from(ExposureItem)) == 0
+
+
 def test_unknown_case_numbers_are_all_named(app):
     case = make_case()
     with pytest.raises(BoardError) as refused:
