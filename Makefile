@@ -45,8 +45,9 @@ run: seed
 run-prod: install
 	deploy/run-prod
 
-# PYTEST_ARGS="-n 2" runs the suite on two pytest-xdist workers (one SQLite file and one PostgreSQL database each).
-PYTEST_ARGS ?=
+# The suite runs on two pytest-xdist workers (one SQLite file and one PostgreSQL database each); PYTEST_ARGS= (empty)
+# runs it in one process, PYTEST_ARGS="-n 0 tests/portal" one folder.
+PYTEST_ARGS ?= -n 2
 test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
