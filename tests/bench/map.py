@@ -18,6 +18,8 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from tests.bench.throughput import prepare_city
+
 CASES = int(os.environ.get("BENCH_MAP_CASES", "100000"))
 CELLS_SIDE = 100
 LOOKUPS = 10_000
@@ -71,8 +73,6 @@ def seed_open_cases(db_path, count=CASES, seed=16):
 
 
 def bench_case_map(tmp):
-    from tests.bench.__main__ import prepare_city
-
     db_path = Path(tmp) / "map.db"
     prepare_city(db_path)
     city_box, district_box = seed_open_cases(db_path)
