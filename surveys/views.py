@@ -14,7 +14,7 @@ from surveys import form_page, guards
 from surveys.answering import submit_response
 from surveys.definition import SurveyError
 from surveys.forms import answers_from_form, message
-from surveys.models import Guarantee, QuestionKind, Survey, SurveyArea, SurveyState
+from surveys.models import Guarantee, Survey, SurveyArea, SurveyState
 from surveys.response_models import SurveyResponse, SurveyToken
 from surveys.sheets import survey_and_link
 
@@ -65,7 +65,7 @@ def _message(code, survey=None, status=None):
 
 
 def _area_choices(survey):
-    levels = {q.area_level for q in survey.questions if q.kind == QuestionKind.AREA}
+    levels = {q.area_level for q in survey.questions if q.type.picks_area}
     if not levels:
         return {}
     areas = db.session.execute(db.select(Area).where(Area.active.is_(True)).order_by(Area.path)).scalars().all()

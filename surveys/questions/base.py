@@ -32,6 +32,7 @@ class QuestionType:
     counts_answered = False  # the tallies count the respondents who answered it (its n is not the sum of counts)
     picks_area = False  # the answer places the response in an area
     summed = False  # summarised by count, mean, min and max (numbers), not by counts per value
+    free_text = False  # answered in the resident's own words: read in the responses export, not counted
 
     @property
     def rated_whole(self):

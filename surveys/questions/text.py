@@ -21,6 +21,7 @@ class FreeType(QuestionType):
 
 class TextType(FreeType):
     limit: int  # the longest text a question of the kind may allow
+    free_text = True
 
     def clean_definition(self, data, *, is_quiz, problems):
         out = super().clean_definition(data, is_quiz=is_quiz, problems=problems)
