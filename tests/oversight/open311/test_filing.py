@@ -227,6 +227,27 @@ def test_the_same_issue_form_sent_again_issues_no_second_key(client, login, city
     assert count(ApiKey) == before + 2
 
 
+def test_two_requests_with_one_issue_form_at_the_same_moment_make_one_key(city, monkeypatch):
+    """The second request looked for the form's key before the first had stored it: the unique token refuses its
+    insert, and it answers with the first request's key, not a second one (and not an error)."""
+    token = "0123456789abcdef0123456789abcdef"
+    first, shown = keys.issue_key("区12345平台", city["admin"], issue_token=token)
+    db.session.commit()
+    before = count(ApiKey)
+    looked_up = []
+
+    def not_yet_visible(issue_token):  # what the racing request saw: no key for the token yet
+        looked_up.append(issue_token)
+        return None if len(looked_up) == 1 else real_lookup(issue_token)
+
+    real_lookup = keys._issued_for
+    monkeypatch.setattr(keys, "_issued_for", not_yet_visible)
+    record, key = keys.issue_key("区12345平台", city["admin"], issue_token=token)
+    db.session.commit()
+    assert (record.id, key) == (first.id, None) and looked_up == [token, token]
+    assert count(ApiKey) == before and keys.active_key(shown) is not None
+
+
 @pytest.mark.parametrize("token", [None, "", "not-a-token", "A" * 32])
 def test_an_issue_form_without_its_token_is_refused_and_issues_nothing(client, login, city, token):
     login(city["admin"])
