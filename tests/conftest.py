@@ -1,14 +1,20 @@
 """Fixtures: every test runs on SQLite, and again on PostgreSQL when TEST_DATABASE_URL points at one."""
 import fcntl
+import itertools
 import os
+import shutil
+import sqlite3
+from contextlib import closing
 
 import pytest
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from sqlalchemy.engine import make_url
 from werkzeug.routing.rules import Rule
 
 from composition import create_app
+from composition.demo import seed_demo_city
 from portal.city import ensure_city_settings
 from portal.extensions import db
 
@@ -33,6 +39,7 @@ def _memoised_builder(compile_builder):
 
 
 Rule._compile_builder = _memoised_builder(Rule._compile_builder)
+
 
 
 @pytest.fixture
@@ -164,14 +171,89 @@ def uploads(tmp_path):
     return tmp_path / "uploads"
 
 
+class SeededCity:
+    """The demo city seeded once (see ``seeded_city``): the seeding's summary, and ``copy()`` for a fresh database
+    holding it; its photos are in ``uploads``."""
+
+    def __init__(self, summary, copy, uploads):
+        self.summary, self.copy, self.uploads = summary, copy, uploads
+
+
+@pytest.fixture(scope="session")
+def seeded_city(database_url, tmp_path_factory):
+    """The demo city, seeded once per backend (and xdist worker) into a database of its own: seeding takes several
+    seconds, a copy a few milliseconds (SQLite's backup API from the template file, ``CREATE DATABASE … TEMPLATE``
+    on PostgreSQL), so that a test that changes the city changes only its copy."""
+    folder = tmp_path_factory.mktemp("demo")
+    if database_url.startswith("sqlite"):
+        template = folder / "demo.db"
+        url = f"sqlite:///{template}"
+    else:
+        template, url = _pg_database(database_url, "demo")
+        _pg_admin(database_url, f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)', f'CREATE DATABASE "{template}"')
+    seeding = create_app(base_config(url, UPLOAD_FOLDER=str(folder / "uploads")))
+    with seeding.app_context():
+        upgrade()
+        ensure_city_settings()
+        summary = seed_demo_city()
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    copies = itertools.count(1)
+
+    def copy():
+        if database_url.startswith("sqlite"):
+            target = folder / f"city-{next(copies)}.db"
+            with closing(sqlite3.connect(template)) as source, closing(sqlite3.connect(target)) as out:
+                source.backup(out)  # consistent whatever the journal mode
+            return f"sqlite:///{target}"
+        name, copy_url = _pg_database(database_url, "city")
+        _pg_admin(database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+                  f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        return copy_url
+
+    return SeededCity(summary, copy, folder / "uploads")
+
+
+def _pg_database(url, suffix):
+    """The name and address of a database beside the test database, e.g. ``test_demo`` beside ``test``."""
+    parts = make_url(url)
+    name = f"{parts.database}_{suffix}"
+    return name, parts.set(database=name).render_as_string(hide_password=False)
+
+
+def _pg_admin(url, *statements):
+    """Run statements that create or drop databases (outside a transaction, from the maintenance database)."""
+    import psycopg
+
+    admin = make_url(url).set(database="postgres").set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        for statement in statements:
+            connection.execute(statement)
+
+
 @pytest.fixture
-def make_app(database_url, uploads):
-    """Build an app on the test database with extra config (e.g. CSRF on)."""
+def demo_city(seeded_city):
+    """The demo city for this test: every app the test builds (``app``, ``client``, ``live_server`` ...) runs on a
+    fresh copy of the seeded city, with its photos. Returns the seeding's summary."""
+    return seeded_city.summary
+
+
+@pytest.fixture
+def make_app(request, database_url, uploads):
+    """Build an app on the test database with extra config (e.g. CSRF on); on a fresh copy of the demo city when
+    the test asks for ``demo_city``."""
     apps = []
+    url = database_url
+    if "demo_city" in request.fixturenames:
+        seeded = request.getfixturevalue("seeded_city")
+        url = seeded.copy()
+        if seeded.uploads.exists():
+            shutil.copytree(seeded.uploads, uploads, dirs_exist_ok=True)
 
     def factory(**overrides):
         overrides.setdefault("UPLOAD_FOLDER", str(uploads))
-        app = create_app(base_config(database_url, **overrides))
+        app = create_app(base_config(url, **overrides))
         app.test_client_class = IsolatedClient
         apps.append(app)
         with app.app_context():
@@ -182,9 +264,11 @@ def make_app(database_url, uploads):
     yield factory
     for index, app in enumerate(apps):
         with app.app_context():
-            if index == 0:  # every app shares the database: empty it once
+            if index == 0 and url == database_url:  # every app shares the database: empty it once
                 _empty_all_tables()
             db.engine.dispose()
+    if url != database_url and url.startswith("sqlite"):
+        os.remove(make_url(url).database)  # a copy of the demo city is not reused (on PostgreSQL the next drops it)
 
 
 @pytest.fixture

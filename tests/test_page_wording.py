@@ -2,20 +2,11 @@
 English, raw codes or ASCII punctuation in 简体. The pages are found by crawling the demo city as each role."""
 import re
 
-import pytest
 
-from composition.demo import seed_demo_city
-from portal.extensions import db
 from tests.crawl import crawl_as_everyone, visible_text
 
 # Characters and words a Taiwan-standard reader does not expect (s2t's variants, mainland vocabulary).
 NOT_TRADITIONAL = re.compile(r"[隻覈爲裏衆臺羣啓着]|位置信息|網絡|搜索|信息")
-
-
-@pytest.fixture
-def demo_city(app):
-    seed_demo_city()
-    db.session.commit()
 
 
 def findings(pages, pattern, width=12):

@@ -2,17 +2,13 @@
 names readable, and every row says which district its grid cell is in."""
 import pytest
 
-from composition.demo import seed_demo_city
-from portal.extensions import db
 from tests.browser.conftest import horizontal_overflow
 
 LANGUAGES = ("zh_Hans", "zh_Hant", "en")
 
 
 @pytest.fixture
-def demo(live_server):
-    seed_demo_city()
-    db.session.commit()
+def demo(demo_city, live_server):
     return live_server
 
 

@@ -1,17 +1,10 @@
 """The demo city and the starting taxonomy: sizes, names, idempotency, demo sign-ins, routing, CLI."""
-import itertools
-import sqlite3
-from contextlib import closing
 
 import pytest
-from flask_migrate import upgrade
-from sqlalchemy.engine import make_url
 
-from composition import create_app
 from composition.demo import DEMO_PASSWORD, seed_demo_city
 from composition.demo_lists import USERS
 from portal.auth.models import AuditEntry, Role, User
-from portal.city import ensure_city_settings
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.i18n import to_simplified
@@ -28,7 +21,6 @@ from portal.registry.models import (
 )
 from portal.registry.services import find_by_code, suggest_unit
 from portal.taxonomy import GROUPS, install_taxonomy
-from tests.conftest import base_config
 from tests.factories import make_area
 
 # DOMAIN.md §3, group by group: a word from each category that the seeded name must contain.
@@ -48,75 +40,10 @@ DOMAIN_TAXONOMY = {
 COMPONENTS = ["井盖缺失", "路灯不亮", "道路破损", "垃圾桶", "公厕问题", "门头牌匾破损", "绿地损毁", "树木死株缺株"]
 
 
-@pytest.fixture(scope="session")
-def seeded_city(database_url, tmp_path_factory):
-    """The demo city, seeded once per backend into a database of its own (seeding takes half a minute).
-
-    Returns the seeding's summary and a function that gives a fresh copy of that database (a file copy on SQLite,
-    ``CREATE DATABASE … TEMPLATE`` on PostgreSQL), so that a test that changes the city changes only its copy.
-    """
-    if database_url.startswith("sqlite"):
-        folder = tmp_path_factory.mktemp("demo")
-        template = folder / "demo.db"
-        url = f"sqlite:///{template}"
-    else:
-        template, url = _pg_database(database_url, "demo")
-        _pg_admin(database_url, f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)', f'CREATE DATABASE "{template}"')
-    seeding = create_app(base_config(url))
-    with seeding.app_context():
-        upgrade()
-        ensure_city_settings()
-        summary = seed_demo_city()
-        db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
-    copies = itertools.count(1)
-
-    def copy():
-        if database_url.startswith("sqlite"):
-            target = folder / f"city-{next(copies)}.db"
-            with closing(sqlite3.connect(template)) as source, closing(sqlite3.connect(target)) as out:
-                source.backup(out)  # consistent whatever the journal mode
-            return f"sqlite:///{target}"
-        name, copy_url = _pg_database(database_url, "city")
-        _pg_admin(database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
-                  f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-        return copy_url
-
-    return summary, copy
-
-
-def _pg_database(url, suffix):
-    """The name and address of a database beside the test database, e.g. ``test_demo`` beside ``test``."""
-    parts = make_url(url)
-    name = f"{parts.database}_{suffix}"
-    return name, parts.set(database=name).render_as_string(hide_password=False)
-
-
-def _pg_admin(url, *statements):
-    """Run statements that create or drop databases (outside a transaction, from the maintenance database)."""
-    import psycopg
-
-    admin = make_url(url).set(database="postgres").set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        for statement in statements:
-            connection.execute(statement)
-
-
 @pytest.fixture
-def app(request, make_app):
-    """The test's app: on a fresh copy of the seeded demo city when the test asks for ``city``, else empty."""
-    overrides = {}
-    if "city" in request.fixturenames:
-        overrides["SQLALCHEMY_DATABASE_URI"] = request.getfixturevalue("seeded_city")[1]()
-    app = make_app(**overrides)
-    with app.app_context():
-        yield app
-
-
-@pytest.fixture
-def city(app, seeded_city):
-    return seeded_city[0]
+def city(demo_city, app):
+    """The demo city's seeding summary; the test's app runs on a fresh copy of it (tests/conftest.py)."""
+    return demo_city
 
 
 def count(model, *where):

@@ -1,5 +1,4 @@
 """The demo board: published items in every rectification status, praise, redacted photos; seeded once."""
-from composition.demo import seed_demo_city
 from oversight.board.demo import seed_board_demo
 from oversight.board.models import ExposureItem, ItemKind, ItemPhoto
 from portal.city import city_today
@@ -7,9 +6,8 @@ from portal.clock import utcnow
 from portal.extensions import db
 
 
-def test_demo_board_covers_every_status_with_redacted_photos(client, app):
-    seed_demo_city()  # seeds the board too
-    db.session.commit()
+def test_demo_board_covers_every_status_with_redacted_photos(demo_city, client, app):
+    # the demo city's seeding seeds the board too
     assert db.session.scalar(db.select(db.func.count()).select_from(ExposureItem)) == 14
     items = db.session.execute(db.select(ExposureItem)).scalars().all()
     today = city_today()

@@ -260,12 +260,9 @@ def test_an_issue_form_without_its_token_is_refused_and_issues_nothing(client, l
     assert count(ApiKey) == before
 
 
-def test_the_demo_citys_example_key_files_and_its_requests_read_without_a_key(app):
-    from composition.demo import seed_demo_city
+def test_the_demo_citys_example_key_files_and_its_requests_read_without_a_key(demo_city, app):
     from oversight.open311.demo import DEMO_KEY
 
-    seed_demo_city()
-    db.session.commit()
     client = app.test_client()
     listed = client.get("/open311/v2/requests.json?page_size=100")
     assert listed.status_code == 200 and len(listed.get_json()) > 10
