@@ -1,4 +1,5 @@
 """Fixtures: every test runs on SQLite, and again on PostgreSQL when TEST_DATABASE_URL points at one."""
+import copy
 import fcntl
 import itertools
 import os
@@ -10,6 +11,7 @@ import pytest
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from jinja2 import BytecodeCache
 from sqlalchemy.engine import make_url
 from werkzeug.routing.rules import Rule
 
@@ -40,6 +42,54 @@ def _memoised_builder(compile_builder):
 
 Rule._compile_builder = _memoised_builder(Rule._compile_builder)
 
+
+def _memoised_parse(parse_rule):
+    """Parsing a rule's text into its parts was the other half of Werkzeug's work in ``create_app``. The parts depend
+    only on the text and on the converter classes of the map, so each text is parsed once; every rule still gets its
+    own trace and converter instances (bound to its own map), as a parse would give it, and shares the parts, which
+    are only read."""
+    cache = {}
+
+    def parse(self, rule):
+        key = (rule, tuple(sorted(self.map.converters.items())))
+        if key not in cache:
+            trace, converters = len(self._trace), dict(self._converters)
+            parts = list(parse_rule(self, rule))
+            made = [(name, type(c), c) for name, c in self._converters.items() if converters.get(name) is not c]
+            cache[key] = (parts, self._trace[trace:], made)
+            return iter(parts)
+        parts, trace, made = cache[key]
+        for name, _kind, converter in made:
+            fresh = copy.copy(converter)
+            fresh.map = self.map
+            self._converters[name] = fresh
+            self.arguments.add(name)
+        self._trace.extend(trace)
+        return iter(parts)  # read only, by the matcher and the rule's weights
+
+    return parse
+
+
+Rule._parse_rule = _memoised_parse(Rule._parse_rule)
+
+
+class _TemplateBytecode(BytecodeCache):
+    """Every app of the suite compiles the same templates with the same Jinja settings (one ``create_app``): Jinja's
+    bytecode cache, kept in memory for the session, compiles each template once instead of once per app. A template
+    whose source changed has another checksum and is compiled again."""
+
+    def __init__(self):
+        self.compiled = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_BYTECODE = _TemplateBytecode()
 
 
 @pytest.fixture
@@ -266,6 +316,7 @@ def make_app(request, database_url, uploads):
     def factory(**overrides):
         overrides.setdefault("UPLOAD_FOLDER", str(uploads))
         app = create_app(base_config(url, **overrides))
+        app.jinja_env.bytecode_cache = TEMPLATE_BYTECODE
         app.test_client_class = IsolatedClient
         apps.append(app)
         with app.app_context():
