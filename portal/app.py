@@ -130,15 +130,24 @@ def init_extensions(app):
 
 
 def _tune_sqlite(app):
+    """Each new SQLite connection gets the PRAGMAs below, once however many apps share the engine."""
     with app.app_context():
         engine = db.engine
+    pragmas = _memory_pragmas if ":memory:" in str(engine.url) else _file_pragmas
+    if not event.contains(engine, "connect", pragmas):
+        event.listen(engine, "connect", pragmas)
 
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_connection, _record):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        if ":memory:" not in str(engine.url):
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
+
+def _memory_pragmas(dbapi_connection, _record):
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _file_pragmas(dbapi_connection, record):
+    _memory_pragmas(dbapi_connection, record)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
