@@ -2,7 +2,6 @@
 English, raw codes or ASCII punctuation in 简体. The pages are found by crawling the demo city as each role."""
 import re
 
-
 from tests.crawl import crawl_as_everyone, visible_text
 
 # Characters and words a Taiwan-standard reader does not expect (s2t's variants, mainland vocabulary).
