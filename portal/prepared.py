@@ -20,10 +20,12 @@ Only plain statements: no expanding IN, no SQL-expression or sequence defaults (
 from dataclasses import dataclass
 from threading import Lock
 
+from flask import current_app
 from sqlalchemy import exc
 from sqlalchemy.sql.elements import TextClause
 
 from portal.extensions import db
+from portal.sqlite import has_plain_reader, plain_read
 
 
 @dataclass
@@ -35,7 +37,7 @@ class _Compiled:
     defaults: tuple  # (bind name, column default) computed here for columns not given
     types: tuple  # the selected (or returned) columns' types for this dialect; () for text()
     binds: dict  # bind name -> value of the statement's own bound values
-    results: object = None  # one result processor (or None) per column, from the first cursor's description
+    results: object = None  # (column index, result processor) pairs, from the first cursor's description
 
 
 class Prepared:
@@ -92,11 +94,7 @@ class Prepared:
             columns = tuple(statement.selected_columns)
         return tuple(column.type.dialect_impl(dialect) for column in columns)
 
-    def execute(self, values=None, connection=None):
-        """Run on ``connection`` (default: the session's), in its transaction; returns a PreparedResult."""
-        connection = connection if connection is not None else db.session.connection()
-        values = values or {}
-        dialect = connection.dialect
+    def _parameters(self, dialect, values):
         compiled = self._for(dialect, tuple(values) if getattr(self.statement, "is_dml", False) else ())
         params = dict(compiled.binds, **values) if compiled.binds else dict(values)
         for name, default in compiled.defaults:
@@ -105,11 +103,16 @@ class Prepared:
             if name in params:
                 params[name] = processor(params[name])
         if compiled.positions is not None:
-            parameters = tuple(params[name] for name in compiled.positions)
-        elif compiled.escaped:
-            parameters = {compiled.escaped.get(name, name): value for name, value in params.items()}
-        else:
-            parameters = params
+            return compiled, tuple(params[name] for name in compiled.positions)
+        if compiled.escaped:
+            return compiled, {compiled.escaped.get(name, name): value for name, value in params.items()}
+        return compiled, params
+
+    def execute(self, values=None, connection=None):
+        """Run on ``connection`` (default: the session's), in its transaction; returns a PreparedResult."""
+        connection = connection if connection is not None else db.session.connection()
+        dialect = connection.dialect
+        compiled, parameters = self._parameters(dialect, values or {})
         dbapi_connection = connection.connection.dbapi_connection
         cursor = dbapi_connection.cursor()
         dispatch = connection.dispatch
@@ -124,18 +127,43 @@ class Prepared:
         if dispatch.after_cursor_execute:
             for listener in dispatch.after_cursor_execute:
                 listener(connection, cursor, compiled.sql, parameters, None, False)
-        if compiled.results is None:
-            compiled.results = _result_processors(compiled.types, dialect, cursor.description)
-        return PreparedResult(cursor, compiled.results or None)
+        return _result(compiled, dialect, cursor)
+
+    def read(self, values=None):
+        """A read that needs no transaction of the request's: on a SQLite file, on the thread's own plain connection
+        (``portal.sqlite.plain_read``: it sees the latest commit, not the session's uncommitted work, and the request
+        never checks a connection out of the pool); elsewhere ``execute`` on the session's connection. Statement
+        listeners are not called on the plain connection (as for the board's generation read)."""
+        engine = db.engine
+        if not has_plain_reader(engine):
+            return self.execute(values)
+        dialect = engine.dialect
+        compiled, parameters = self._parameters(dialect, values or {})
+
+        def run(connection):
+            try:
+                cursor = connection.execute(compiled.sql, parameters)
+            except dialect.loaded_dbapi.Error as error:
+                raise exc.DBAPIError.instance(compiled.sql, parameters, error, dialect.loaded_dbapi.Error,
+                                              dialect=dialect) from error
+            return _result(compiled, dialect, cursor)
+
+        return plain_read(current_app._get_current_object(), engine, run)
+
+
+def _result(compiled, dialect, cursor):
+    if compiled.results is None:
+        compiled.results = _result_processors(compiled.types, dialect, cursor.description)
+    return PreparedResult(cursor, compiled.results or None)
 
 
 def _result_processors(types, dialect, description):
-    """The types' result processors, given the driver's type codes (as SQLAlchemy asks them); () when none."""
+    """(column index, result processor) of the columns that have one, given the driver's type codes (as SQLAlchemy
+    asks them); () when none has."""
     if not types or description is None:
         return ()
-    processors = tuple(kind.result_processor(dialect, column[1]) for kind, column in zip(types, description,
-                                                                                         strict=True))
-    return processors if any(processor is not None for processor in processors) else ()
+    return tuple((index, processor) for index, (kind, column) in enumerate(zip(types, description, strict=True))
+                 if (processor := kind.result_processor(dialect, column[1])) is not None)
 
 
 def _wrapped(connection, dialect, dbapi_connection, sql, parameters, error):
@@ -156,8 +184,13 @@ class PreparedResult:
         finally:
             cursor.close()
         if processors is not None:
-            rows = [tuple(value if process is None else process(value)
-                          for process, value in zip(processors, row, strict=True)) for row in rows]
+            processed = []
+            for row in rows:
+                row = list(row)
+                for index, process in processors:
+                    row[index] = process(row[index])
+                processed.append(tuple(row))
+            rows = processed
         self.rows = rows
 
     def first(self):

@@ -74,7 +74,7 @@ def is_plain_visit():
 
 def look_up(slug):
     """The survey's Blank from one statement, or None when there is no such survey or it has no section."""
-    rows = _CONTENT.execute({"slug": slug}).rows
+    rows = _CONTENT.read({"slug": slug}).rows  # outside the session: a kept page then never checks out a connection
     if not rows:
         return None
     survey = SurveyRow(*rows[0][:_ROW_COLUMNS])

@@ -149,3 +149,23 @@ def test_what_it_cannot_run_as_sqlalchemy_would_is_refused(app):
 
     with pytest.raises(ValueError, match="expanding"):
         Prepared(expanding).execute({"ids": [1, 2]})
+
+
+def test_a_read_outside_the_session_gives_the_committed_rows_without_a_pool_connection(app, place):
+    category, area = place
+    case_id = Prepared(Case.__table__.insert().returning(Case.__table__.c.id)).execute(
+        _case_values(category, area, "20261206-0006", "e" * 32)).scalar_one()
+    db.session.commit()
+    db.session.close()
+    cases = Case.__table__
+    statement = Prepared(db.select(cases.c.number, cases.c.channel, cases.c.created_at)
+                         .where(cases.c.id == db.bindparam("id")))
+
+    rows = statement.read({"id": case_id}).all()
+
+    assert rows == [("20261206-0006", Channel.QR, NOW)]
+    assert rows == statement.execute({"id": case_id}).all()
+    if db.engine.dialect.name == "sqlite":  # the thread's own plain connection: the pool's stays in it
+        db.session.close()
+        assert statement.read({"id": case_id}).all() == rows
+        assert db.engine.pool.checkedout() == 0
