@@ -113,7 +113,7 @@ def init_extensions(app):
     ratelimit.warn_if_per_process(app)  # importing it registered the "database://" store of counters
     babel.init_app(
         app,
-        locale_selector=partial(i18n.select_locale, default_locale),
+        locale_selector=partial(i18n.babel_locale_selector, default_locale),
         timezone_selector=lambda: city_setting("timezone"),
     )
     app.after_request(i18n.remember_locale)
