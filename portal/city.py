@@ -120,6 +120,8 @@ def _settings_in_use():
     """The settings object this request or session already holds (it may carry unsaved changes), or None."""
     if has_request_context() and "city_settings" in g:
         return g.city_settings
+    if not db.session.registry.has():  # no session yet (a kept survey form): none to hold them, and none made here
+        return None
     return db.session.identity_map.get(CitySettings.__mapper__.identity_key_from_primary_key((1,)))
 
 
