@@ -10,7 +10,8 @@ transaction. What SQLAlchemy does around it is done here the same way:
   text, JSON to text, booleans), with the statement's own bound values (``.values(x=1)``) filled in;
 - a Python-side column default (``default=utcnow``, ``default=False``) of a column not given is computed;
 - result rows go through the selected columns' result processors (text to enums, datetimes, JSON);
-- the engine's ``before_cursor_execute``/``after_cursor_execute`` listeners are called (statement counters);
+- the engine's ``before_cursor_execute``/``after_cursor_execute`` listeners are called (statement counters; with no
+  execution context, and a listener's return value is not used);
 - a driver error is raised as SQLAlchemy's exception (IntegrityError, OperationalError, ...); a lost connection is
   invalidated, as SQLAlchemy does.
 
@@ -51,7 +52,7 @@ class Prepared:
         self._lock = Lock()
 
     def _for(self, dialect, keys):
-        key = (type(dialect), dialect.paramstyle, keys)
+        key = (type(dialect), dialect.paramstyle, dialect.server_version_info, keys)  # what the SQL depends on
         found = self._compiled.get(key)
         if found is None:
             found = self._compile(dialect, keys)

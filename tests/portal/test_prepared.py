@@ -169,3 +169,18 @@ def test_a_read_outside_the_session_gives_the_committed_rows_without_a_pool_conn
         db.session.close()
         assert statement.read({"id": case_id}).all() == rows
         assert db.engine.pool.checkedout() == 0
+
+
+def test_a_value_for_no_column_is_left_out_as_sqlalchemy_leaves_it_out(app, place):
+    category, area = place
+    statement = Case.__table__.insert().returning(Case.__table__.c.id)
+
+    ours = Prepared(statement).execute(
+        dict(_case_values(category, area, "20261206-0007", "f" * 32), colour="red")).scalar_one()
+    theirs = db.session.connection().execute(
+        statement, dict(_case_values(category, area, "20261206-0008", "g" * 32), colour="red")).scalar_one()
+
+    stored, expected = _stored(Case.__table__, ours), _stored(Case.__table__, theirs)
+    assert (stored.pop("number"), expected.pop("number")) == ("20261206-0007", "20261206-0008")
+    assert (stored.pop("idempotency_key"), expected.pop("idempotency_key")) == ("f" * 32, "g" * 32)
+    assert stored == expected and "colour" not in stored
