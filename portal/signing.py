@@ -118,21 +118,22 @@ def csrf_serializer(secret_key):
 
 def generate_csrf(secret_key=None, token_key=None):
     """``flask_wtf.csrf.generate_csrf`` (the same token, kept on ``g`` for the request), signed by a kept serializer."""
-    secret_key = _csrf_config(secret_key, "WTF_CSRF_SECRET_KEY", current_app.secret_key,
-                              message="A secret key is required to use CSRF.")
+    app, request_globals = current_app._get_current_object(), g._get_current_object()  # each looked up once
+    secret_key = _csrf_config(secret_key, "WTF_CSRF_SECRET_KEY", app.secret_key,
+                              message="A secret key is required to use CSRF.", config=app.config)
     field_name = _csrf_config(token_key, "WTF_CSRF_FIELD_NAME", "csrf_token",
-                              message="A field name is required to use CSRF.")
-    if field_name not in g:
-        signer = csrf_serializer(secret_key)
-        if field_name not in session:
-            session[field_name] = hashlib.sha1(os.urandom(64)).hexdigest()
+                              message="A field name is required to use CSRF.", config=app.config)
+    if field_name not in request_globals:
+        signer, data = csrf_serializer(secret_key), session._get_current_object()
+        if field_name not in data:
+            data[field_name] = hashlib.sha1(os.urandom(64)).hexdigest()
         try:
-            token = signer.dumps(session[field_name])
+            token = signer.dumps(data[field_name])
         except TypeError:
-            session[field_name] = hashlib.sha1(os.urandom(64)).hexdigest()
-            token = signer.dumps(session[field_name])
-        setattr(g, field_name, token)
-    return g.get(field_name)
+            data[field_name] = hashlib.sha1(os.urandom(64)).hexdigest()
+            token = signer.dumps(data[field_name])
+        setattr(request_globals, field_name, token)
+    return request_globals.get(field_name)
 
 
 def validate_csrf(data, secret_key=None, time_limit=None, token_key=None):
