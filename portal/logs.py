@@ -10,7 +10,6 @@ import re
 import time
 import uuid
 from datetime import datetime, timezone
-from functools import partial
 
 from flask import g, has_request_context, request
 
@@ -47,7 +46,7 @@ def configure_logging(app):
         if getattr(handler, _OURS, False):
             handler.setFormatter(JsonFormatter() if as_json else logging.Formatter(TEXT_FORMAT))
     app.before_request(start_request)
-    app.after_request(partial(finish_request, as_json=as_json))  # the format is the app's, decided once here
+    app.after_request(_finishing(as_json))  # the format is the app's, decided once here
 
 
 def is_json(config):
@@ -68,6 +67,15 @@ def current_request_id():
 def start_request():
     g.request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
     g.request_started = time.perf_counter()
+
+
+def _finishing(as_json):
+    """The after-request hook as a plain function (Flask's ``ensure_sync`` answers those from their code flags)."""
+
+    def finish(response):
+        return finish_request(response, as_json)
+
+    return finish
 
 
 def finish_request(response, as_json):
