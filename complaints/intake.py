@@ -27,6 +27,7 @@ from portal import photos as photo_files
 from portal.auth.models import Role
 from portal.extensions import db
 from portal.masking import redact_excerpt
+from portal.prepared import Prepared
 from portal.registry.cells import locate
 from portal.registry.models import Area, Category, Point
 
@@ -180,22 +181,22 @@ class ChosenArea:
 
 
 _categories, _areas = Category.__table__, Area.__table__
-_CHOSEN_CATEGORY = db.select(_categories.c.id, _categories.c.active, _categories.c.parent_id,
+_CHOSEN_CATEGORY = Prepared(db.select(_categories.c.id, _categories.c.active, _categories.c.parent_id,
                              _categories.c.urgent_limit_hours, _categories.c.questions) \
-    .where(_categories.c.id == db.bindparam("id"))
-_CHOSEN_AREA = db.select(_areas.c.id).where(_areas.c.id == db.bindparam("id"), _areas.c.active.is_(True))
+    .where(_categories.c.id == db.bindparam("id")))
+_CHOSEN_AREA = Prepared(db.select(_areas.c.id).where(_areas.c.id == db.bindparam("id"), _areas.c.active.is_(True)))
 
 
 def chosen_category(category_id):
     """The active category (not a group) with this id, or None."""
-    row = db.session.connection().execute(_CHOSEN_CATEGORY, {"id": category_id}).first() if category_id else None
+    row = _CHOSEN_CATEGORY.execute({"id": category_id}).first() if category_id else None
     category = ChosenCategory(*row) if row is not None else None
     return category if category is not None and category.active and not category.is_group else None
 
 
 def chosen_area(area_id):
     """The active area with this id, or None."""
-    found = db.session.connection().execute(_CHOSEN_AREA, {"id": area_id}).scalar() if area_id else None
+    found = _CHOSEN_AREA.execute({"id": area_id}).scalar() if area_id else None
     return ChosenArea(found) if found is not None else None
 
 

@@ -21,6 +21,7 @@ from portal.auth.models import Role
 from portal.city import city_setting, get_city_settings
 from portal.clock import to_local, utcnow
 from portal.extensions import db
+from portal.prepared import Prepared
 from portal.textclean import clean_text
 
 MAX_DESCRIPTION = 2000
@@ -31,17 +32,16 @@ MAX_DESCRIPTION = 2000
 # Start the day's counter at 1 or add 1 to it, and return the new value: one atomic statement, the same SQL on
 # SQLite (≥ 3.35) and PostgreSQL. Written as text because SQLAlchemy 2.0 compiles its dialect-specific upserts
 # afresh on every execution (they have no cache key), which costs more than the rest of the report.
-_BUMP_COUNTER = db.text(
+_BUMP_COUNTER = Prepared(db.text(
     f"INSERT INTO {CaseNumberCounter.__tablename__} (day, last) VALUES (:day, 1) "
-    f"ON CONFLICT (day) DO UPDATE SET last = {CaseNumberCounter.__tablename__}.last + 1 RETURNING last")
+    f"ON CONFLICT (day) DO UPDATE SET last = {CaseNumberCounter.__tablename__}.last + 1 RETURNING last"))
 
 
 def next_case_number(now=None, connection=None):
     """The next readable case number for the city's local day, e.g. ``20261122-0042``; safe under concurrency.
     ``connection``: the session's connection, when the caller already holds it."""
     day = to_local(now or utcnow(), city_setting("timezone")).strftime("%Y%m%d")
-    connection = connection or db.session.connection()
-    return f"{day}-{connection.execute(_BUMP_COUNTER, {'day': day}).scalar_one():04d}"
+    return f"{day}-{_BUMP_COUNTER.execute({'day': day}, connection).scalar_one():04d}"
 
 
 def new_query_code():
@@ -133,19 +133,20 @@ def submit_report(*, category, description, channel, point=None, area=None, lati
 
 
 # Only the id, with plain table columns, built once: the common answer (no such case) stays cheap.
-_CASE_ID_BY_KEY = db.select(Case.__table__.c.id).where(Case.__table__.c.idempotency_key == db.bindparam("key"))
+_CASE_ID_BY_KEY = Prepared(db.select(Case.__table__.c.id)
+                           .where(Case.__table__.c.idempotency_key == db.bindparam("key")))
 
 
 def find_by_idempotency_key(idempotency_key):
     """The case already made from the form that carried this key (a repeated submission), or None."""
     if not idempotency_key:
         return None
-    case_id = db.session.connection().execute(_CASE_ID_BY_KEY, {"key": idempotency_key}).scalar()
+    case_id = _CASE_ID_BY_KEY.execute({"key": idempotency_key}).scalar()
     return db.session.get(Case, case_id) if case_id is not None else None
 
 
-_INSERT_CASE = Case.__table__.insert().returning(Case.__table__.c.id)
-_INSERT_EVENT = CaseEvent.__table__.insert().returning(CaseEvent.__table__.c.id)
+_INSERT_CASE = Prepared(Case.__table__.insert().returning(Case.__table__.c.id))
+_INSERT_EVENT = Prepared(CaseEvent.__table__.insert().returning(CaseEvent.__table__.c.id))
 _INSERT_PHOTO = CasePhoto.__table__.insert()
 
 
@@ -170,12 +171,12 @@ def _insert_case(values, actor_id, photos, now):
     event = {"kind": EventKind.RECEIVE, "actor_id": actor_id, "from_state": CaseState.RECEIVED,
              "to_state": CaseState.RECEIVED, "at": now, "public": True, "note": None,
              "data": {"channel": values["channel"].value}}
-    # Plain Core statements on the session's connection (in its transaction): the ORM session's execute adds about
-    # a third to each, and nothing here needs it.
+    # Statements compiled once and run on the session connection's cursor (in its transaction, portal/prepared.py):
+    # SQLAlchemy's execution around each cost more than the database's work, and nothing here needs it.
     connection = db.session.connection()
     values["number"] = next_case_number(now, connection)
-    case_id = connection.execute(_INSERT_CASE, values).scalar_one()
-    event_id = connection.execute(_INSERT_EVENT, dict(event, case_id=case_id)).scalar_one()
+    case_id = _INSERT_CASE.execute(values, connection).scalar_one()
+    event_id = _INSERT_EVENT.execute(dict(event, case_id=case_id), connection).scalar_one()
     if photos:
         connection.execute(_INSERT_PHOTO, [
             {"case_id": case_id, "event_id": event_id, "stage": "before", "key": photo.key,

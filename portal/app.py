@@ -2,6 +2,8 @@
 extensions, logging, errors, assets, the scheduler, the shell's own blueprints). The whole app is
 ``composition.create_app``, which plugs complaints, surveys and oversight into it."""
 from functools import partial
+from inspect import CO_COROUTINE
+from types import FunctionType, MethodType
 
 from flask import Flask
 from sqlalchemy import event
@@ -54,10 +56,26 @@ SHELL_BLUEPRINTS = (health_bp, home_bp, auth_bp, console_bp, registry_bp, qr_bp,
                     work_calendar_bp, apidocs_bp, areamap_bp)
 
 
+class PortalFlask(Flask):
+    """Flask, answering "is this a coroutine function?" from the function's code flags.
+
+    Flask's ``ensure_sync`` runs ``inspect.iscoroutinefunction`` on every hook, view and teardown it calls, on every
+    request (eleven a request here). For a plain function or a method of one the answer is in its code's flags (and,
+    from Python 3.12, a marker ``inspect.markcoroutinefunction`` sets): read them directly. Anything else (a partial,
+    a callable object) goes to Flask's own ``ensure_sync``."""
+
+    def ensure_sync(self, func):
+        plain = func.__func__ if type(func) is MethodType else func
+        if type(plain) is FunctionType and not plain.__code__.co_flags & CO_COROUTINE \
+                and "_is_coroutine_marker" not in plain.__dict__:
+            return func
+        return super().ensure_sync(func)
+
+
 def build_app(config=None, plug_in=None):
     """Build the shell. ``config`` (a dict) replaces the environment entirely, which is what tests do;
     ``plug_in(app)`` adds the layers above the shell (``composition.plug_in``) after the shell's blueprints."""
-    app = Flask(
+    app = PortalFlask(
         "portal",  # the app's name (its logger, "portal") and root (portal/templates) as before portal/app.py
         static_folder=str(ROOT / "static"),
         static_url_path="/static",
@@ -113,7 +131,7 @@ def init_extensions(app):
     ratelimit.warn_if_per_process(app)  # importing it registered the "database://" store of counters
     babel.init_app(
         app,
-        locale_selector=partial(i18n.select_locale, default_locale),
+        locale_selector=partial(i18n.babel_locale_selector, default_locale),
         timezone_selector=lambda: city_setting("timezone"),
     )
     app.after_request(i18n.remember_locale)

@@ -95,6 +95,7 @@ def get_city_settings():
             settings = CitySettings(**values)
             make_transient_to_detached(settings)
             db.session.add(settings)
+            _attached[0] += 1
     if has_request_context():
         g.city_settings = settings
     return settings
@@ -110,16 +111,32 @@ def settings_without_database():
 def city_setting(name):
     """One setting's value, as ``get_city_settings()`` would give it, without building the settings object: for
     hot paths (a resident's report or survey answer reads the timezone or the signing key and nothing else)."""
-    settings = _settings_in_use()
-    if settings is not None:
-        return getattr(settings, name)
-    return (_settings_values() or DEFAULTS).get(name)
+    source = _request_source() if has_request_context() else _settings_in_use() or _settings_values() or DEFAULTS
+    return source.get(name) if type(source) is dict else getattr(source, name)
+
+
+def _request_source():
+    """Where ``city_setting`` reads in a request: the settings object in use, else this process's copy of the row
+    (or the defaults); found once per request (a submission reads five settings) and again only after the row was
+    written, loaded or attached through the ORM in this process, which may put an object in use."""
+    held = g.get("city_settings")
+    if held is not None:
+        return held
+    stamp = (_writes[0], _attached[0])
+    memo = g.get("_city_setting_source")
+    if memo is not None and memo[0] == stamp:
+        return memo[1]
+    source = _settings_in_use() or _settings_values() or DEFAULTS
+    g._city_setting_source = (stamp, source)
+    return source
 
 
 def _settings_in_use():
     """The settings object this request or session already holds (it may carry unsaved changes), or None."""
     if has_request_context() and "city_settings" in g:
         return g.city_settings
+    if not db.session.registry.has():  # no session yet (a kept survey form): none to hold them, and none made here
+        return None
     return db.session.identity_map.get(CitySettings.__mapper__.identity_key_from_primary_key((1,)))
 
 
@@ -129,14 +146,20 @@ def _settings_in_use():
 # gunicorn worker) bumps ``updated_at`` and is seen there within RECHECK_SECONDS.
 RECHECK_SECONDS = 1.0
 _writes = [0]  # flushes of the settings row in this process
+_attached = [0]  # the row made an ORM object of a session in this process (loaded, or the copy attached): in use
 
 
 def _note_write(_mapper, _connection, _target):
     _writes[0] += 1
 
 
+def _note_load(_target, _context):
+    _attached[0] += 1
+
+
 for _name in ("after_insert", "after_update", "after_delete"):
     event.listen(CitySettings, _name, _note_write)
+event.listen(CitySettings, "load", _note_load)
 
 
 def _settings_values():

@@ -54,6 +54,20 @@ def select_locale(city_default):
     return city_default()
 
 
+@lru_cache(maxsize=16)
+def _parsed(code):
+    from babel import Locale
+
+    return Locale.parse(code)
+
+
+def babel_locale_selector(city_default):
+    """Flask-Babel's locale selector: ``select_locale``'s choice as a Babel Locale parsed once per process (Flask-Babel
+    parses the selector's string on every request it asks, and a Locale passes through its parse unchanged)."""
+    chosen = select_locale(city_default)
+    return _parsed(chosen) if chosen else None
+
+
 def remember_locale(response):
     """After a ``?lang=`` request, keep the choice in a cookie for a year."""
     chosen = g.get("lang_to_remember")

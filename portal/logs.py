@@ -46,7 +46,7 @@ def configure_logging(app):
         if getattr(handler, _OURS, False):
             handler.setFormatter(JsonFormatter() if as_json else logging.Formatter(TEXT_FORMAT))
     app.before_request(start_request)
-    app.after_request(finish_request)
+    app.after_request(_finishing(as_json))  # the format is the app's, decided once here
 
 
 def is_json(config):
@@ -69,12 +69,20 @@ def start_request():
     g.request_started = time.perf_counter()
 
 
-def finish_request(response):
-    from flask import current_app
+def _finishing(as_json):
+    """The after-request hook as a plain function (Flask's ``ensure_sync`` answers those from their code flags)."""
 
+    def finish(response):
+        return finish_request(response, as_json)
+
+    return finish
+
+
+def finish_request(response, as_json):
+    """The after-request hook: the request id header, and with JSON logs (``as_json``) the request line."""
     request_id = g.get("request_id") or request_id_from(request.headers.get(REQUEST_ID_HEADER))  # refused early
     response.headers[REQUEST_ID_HEADER] = request_id
-    if is_json(current_app.config) and not _is_quiet_probe(response):
+    if as_json and not _is_quiet_probe(response):
         # The dev server prints its own line; under gunicorn this is the access log.
         started = g.get("request_started")
         duration = round((time.perf_counter() - started) * 1000, 1) if started is not None else None

@@ -2,7 +2,6 @@
 for it (every header, the validators, the compressed body), or a 304, before Flask runs at all (see
 docs/boardcache.md)."""
 import hashlib
-import threading
 import time
 from urllib.parse import urlencode
 
@@ -10,6 +9,7 @@ from portal import cache, logs
 from portal.extensions import db
 from portal.i18n import locale_from_tag, normalise_locale
 from portal.page_cache import ENCODINGS, MAX_BODY, MAX_QUERY, QUERY_PARAMS, REPLAY_FLAG
+from portal.sqlite import has_plain_reader, plain_read
 
 REPLAY_PREFIXES = ("/board/",)
 # Per-request headers that must never be replayed to another reader.
@@ -133,7 +133,7 @@ def _generation(app):
     if engine is None:
         with app.app_context():
             engine = app.extensions["public_cache_engine"] = db.engine
-    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+    if has_plain_reader(engine):
         return _sqlite_generation(app, engine)
     with engine.connect() as connection:  # plain SQL, no compilation: this runs on every board request
         row = connection.exec_driver_sql(cache.BOARD_GENERATION_SQL).first()
@@ -143,29 +143,7 @@ def _generation(app):
 def _sqlite_generation(app, engine):
     """On SQLite each thread keeps its own plain connection for this read (a fifth of a pool checkout, reset and
     check-in): outside a transaction, each SELECT sees the latest commit (WAL) and holds no lock afterwards."""
-    import sqlite3
-
-    local = app.extensions.get("public_cache_local")
-    if local is None:
-        local = app.extensions.setdefault("public_cache_local", threading.local())
-    connection = getattr(local, "connection", None)
-    if connection is not None and local.pool is not engine.pool:  # the engine was disposed: connect afresh
-        local.connection = None
-        connection.close()
-        connection = None
-    if connection is None:
-        # made by the engine (its connect hooks and pragmas ran), then taken out of its pool for good
-        proxied = engine.raw_connection()
-        connection = proxied.driver_connection
-        proxied.detach()
-        connection.isolation_level = None
-        local.connection, local.pool = connection, engine.pool
-    try:
-        row = connection.execute(cache.BOARD_GENERATION_SQL).fetchone()
-    except sqlite3.Error:
-        local.connection = None
-        connection.close()
-        raise
+    row = plain_read(app, engine, lambda connection: connection.execute(cache.BOARD_GENERATION_SQL).fetchone())
     return cache.Generation(row[0], row[1]) if row else cache.Generation(0, 0.0)
 
 

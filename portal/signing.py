@@ -16,9 +16,12 @@ import os
 from functools import lru_cache
 
 from flask import current_app, g, request, session
+from flask import sessions as flask_sessions
 from flask_wtf.csrf import CSRFProtect, logger, same_origin
 from itsdangerous import BadData, SignatureExpired, Signer, TimestampSigner, URLSafeSerializer, URLSafeTimedSerializer
+from itsdangerous import signer as itsdangerous_signer
 from itsdangerous.encoding import want_bytes
+from itsdangerous.signer import HMACAlgorithm
 from wtforms import ValidationError
 
 KEPT = 64  # distinct (keys, salt, ...) combinations: a handful in production, one per test app in the tests
@@ -29,8 +32,28 @@ def _derived(secret_key, salt, key_derivation, digest_method):
     return Signer(secret_key, salt=salt, key_derivation=key_derivation, digest_method=digest_method).derive_key()
 
 
+# The libraries' default digest: SHA-1 behind a Python function (itsdangerous's and Flask's session's ``_lazy_sha1``),
+# which makes ``hmac.new`` take its pure-Python path (two hash objects and the key padded in Python on every
+# signature). The same HMAC-SHA1 by name is OpenSSL's one call.
+_LAZY_SHA1 = {getattr(itsdangerous_signer, "_lazy_sha1", None), getattr(flask_sessions, "_lazy_sha1", None),
+              hashlib.sha1} - {None}
+
+
+class _SHA1(HMACAlgorithm):
+    """HMAC-SHA1, as ``HMACAlgorithm(sha1)`` computes it, in one OpenSSL call."""
+
+    def get_signature(self, key, value):
+        return hmac.digest(key, value, "sha1")
+
+
 class _KeptKey:
-    """Derives each signing key once per process (the derivation depends only on these four values)."""
+    """Derives each signing key once per process (the derivation depends only on these four values), and signs with
+    OpenSSL's HMAC-SHA1 when the digest is the default SHA-1."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if type(self.algorithm) is HMACAlgorithm and self.digest_method in _LAZY_SHA1:
+            self.algorithm = _SHA1(self.digest_method)
 
     def derive_key(self, secret_key=None):
         secret = self.secret_keys[-1] if secret_key is None else want_bytes(secret_key)
@@ -95,21 +118,22 @@ def csrf_serializer(secret_key):
 
 def generate_csrf(secret_key=None, token_key=None):
     """``flask_wtf.csrf.generate_csrf`` (the same token, kept on ``g`` for the request), signed by a kept serializer."""
-    secret_key = _csrf_config(secret_key, "WTF_CSRF_SECRET_KEY", current_app.secret_key,
-                              message="A secret key is required to use CSRF.")
+    app, request_globals = current_app._get_current_object(), g._get_current_object()  # each looked up once
+    secret_key = _csrf_config(secret_key, "WTF_CSRF_SECRET_KEY", app.secret_key,
+                              message="A secret key is required to use CSRF.", config=app.config)
     field_name = _csrf_config(token_key, "WTF_CSRF_FIELD_NAME", "csrf_token",
-                              message="A field name is required to use CSRF.")
-    if field_name not in g:
-        signer = csrf_serializer(secret_key)
-        if field_name not in session:
-            session[field_name] = hashlib.sha1(os.urandom(64)).hexdigest()
+                              message="A field name is required to use CSRF.", config=app.config)
+    if field_name not in request_globals:
+        signer, data = csrf_serializer(secret_key), session._get_current_object()
+        if field_name not in data:
+            data[field_name] = hashlib.sha1(os.urandom(64)).hexdigest()
         try:
-            token = signer.dumps(session[field_name])
+            token = signer.dumps(data[field_name])
         except TypeError:
-            session[field_name] = hashlib.sha1(os.urandom(64)).hexdigest()
-            token = signer.dumps(session[field_name])
-        setattr(g, field_name, token)
-    return g.get(field_name)
+            data[field_name] = hashlib.sha1(os.urandom(64)).hexdigest()
+            token = signer.dumps(data[field_name])
+        setattr(request_globals, field_name, token)
+    return request_globals.get(field_name)
 
 
 def validate_csrf(data, secret_key=None, time_limit=None, token_key=None):

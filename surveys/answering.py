@@ -15,6 +15,7 @@ from portal.bulk import insert_many
 from portal.city import city_setting
 from portal.clock import to_local, utcnow
 from portal.extensions import db
+from portal.prepared import Prepared
 from portal.registry.models import Area
 from portal.sqlite import lock_for_write
 from surveys.definition import SurveyError
@@ -98,7 +99,7 @@ _areas = SurveyArea.__table__
 _COUNT_IN_AREA = _areas.update().where(_areas.c.id == db.bindparam("stratum")) \
     .values(received=_areas.c.received + 1)
 _COUNT_WITHIN_QUOTA = _COUNT_IN_AREA.where(_areas.c.received < _areas.c.quota)
-_COUNT_RETURNING = _COUNT_IN_AREA.returning(_areas.c.received)
+_COUNT_RETURNING = Prepared(_COUNT_IN_AREA.returning(_areas.c.received))
 
 
 def _take_quota(stratum):
@@ -108,7 +109,7 @@ def _take_quota(stratum):
             raise SurveyError("quota_full")
         _forget_count(stratum)
         return False
-    received = db.session.execute(_COUNT_RETURNING, {"stratum": stratum.id}).scalar()
+    received = _COUNT_RETURNING.execute({"stratum": stratum.id}).scalar()
     _forget_count(stratum)
     return stratum.quota is not None and received > stratum.quota
 
@@ -131,12 +132,12 @@ def _find_token(survey, token_code):
 
 
 # Only the id, with plain table columns, built once: the common answer (no such response) stays cheap.
-_RESPONSE_ID_BY_KEY = db.select(SurveyResponse.__table__.c.id).where(
-    SurveyResponse.__table__.c.idempotency_key == db.bindparam("key"))
+_RESPONSE_ID_BY_KEY = Prepared(db.select(SurveyResponse.__table__.c.id).where(
+    SurveyResponse.__table__.c.idempotency_key == db.bindparam("key")))
 
 
 def _existing(idempotency_key):
-    response_id = db.session.execute(_RESPONSE_ID_BY_KEY, {"key": idempotency_key}).scalar()
+    response_id = _RESPONSE_ID_BY_KEY.execute({"key": idempotency_key}).scalar()
     return db.session.get(SurveyResponse, response_id) if response_id is not None else None
 
 
@@ -199,7 +200,7 @@ def submit_response(survey, raw, *, idempotency_key, started_at=None, token_code
             if db.session.new or db.session.dirty or db.session.deleted:
                 db.session.flush()
             # Plain INSERTs (the table's defaults fill the rest), without the unit of work's per-object cost.
-            response_id = db.session.execute(_INSERT_RESPONSE, values).scalar_one()
+            response_id = _INSERT_RESPONSE.execute(values).scalar_one()
             insert_many(SurveyAnswer.__table__, ANSWER_COLUMNS, [
                 (response_id, q.id, item, value, number, text) for q, item, value, number, text in checked.rows])
             if not held_back:
@@ -220,7 +221,7 @@ def submit_response(survey, raw, *, idempotency_key, started_at=None, token_code
     return response, True
 
 
-_INSERT_RESPONSE = SurveyResponse.__table__.insert().returning(SurveyResponse.__table__.c.id)
+_INSERT_RESPONSE = Prepared(SurveyResponse.__table__.insert().returning(SurveyResponse.__table__.c.id))
 
 
 def _guard_key(survey, token, device_key, phone_hash):

@@ -22,13 +22,14 @@ from threading import Lock
 
 from flask import current_app, request, session
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from sqlalchemy import type_coerce
 from sqlalchemy.types import NullType
 
 from portal.city import city_setting
 from portal.extensions import db
 from portal.i18n import current_locale
+from portal.prepared import Prepared
+from portal.signing import generate_csrf
 from surveys.models import QuestionKind, Survey, SurveyQuestion, SurveySection
 from surveys.sheets import SurveyRow
 
@@ -46,13 +47,13 @@ def _raw(table, prefix):
 
 # One statement, built once: the survey's settings (typed, as a SurveyRow), then every column of the survey, of each
 # section and of each question, one row per question (a section without questions once), in a fixed order.
-_CONTENT = (db.select(*(_surveys.c[f.name] for f in fields(SurveyRow)), *_raw(_surveys, "survey"),
-                      *_raw(_sections, "section"), *_raw(_questions, "question"))
-            .select_from(_surveys.join(_sections, _sections.c.survey_id == _surveys.c.id)
-                         .outerjoin(_questions, _questions.c.section_id == _sections.c.id))
-            .where(_surveys.c.slug == db.bindparam("slug"))
-            .order_by(_sections.c.id, _questions.c.id))
-_KIND = f"question_{_questions.c.kind.name}"
+_CONTENT = Prepared(db.select(*(_surveys.c[f.name] for f in fields(SurveyRow)), *_raw(_surveys, "survey"),
+                               *_raw(_sections, "section"), *_raw(_questions, "question"))
+                    .select_from(_surveys.join(_sections, _sections.c.survey_id == _surveys.c.id)
+                                 .outerjoin(_questions, _questions.c.section_id == _sections.c.id))
+                    .where(_surveys.c.slug == db.bindparam("slug"))
+                    .order_by(_sections.c.id, _questions.c.id))
+_KIND = [column.name for column in _CONTENT.statement.selected_columns].index(f"question_{_questions.c.kind.name}")
 _AREA_KIND = {QuestionKind.AREA, QuestionKind.AREA.value}
 
 
@@ -73,11 +74,11 @@ def is_plain_visit():
 
 def look_up(slug):
     """The survey's Blank from one statement, or None when there is no such survey or it has no section."""
-    rows = db.session.execute(_CONTENT, {"slug": slug}).all()
+    rows = _CONTENT.read({"slug": slug}).rows  # outside the session: a kept page then never checks out a connection
     if not rows:
         return None
     survey = SurveyRow(*rows[0][:_ROW_COLUMNS])
-    if any(row._mapping[_KIND] in _AREA_KIND for row in rows):
+    if any(row[_KIND] in _AREA_KIND for row in rows):
         return Blank(survey, None, None)
     content = repr([tuple(row[_ROW_COLUMNS:]) for row in rows])
     key = (survey.id, current_locale(), request.full_path, city_setting("updated_at"),

@@ -1,7 +1,6 @@
 """One response per person: signed form and device keys, keyed hashes of phones and networks, token codes, and
 phone verification codes sent through the outbound notifications.
 """
-import hashlib
 import hmac
 import ipaddress
 import re
@@ -40,7 +39,7 @@ def _serializer(secret, salt):
 def _keyed(purpose, value):
     """A keyed hash with the city's database-held key (survives a SECRET_KEY rotation, like QR codes)."""
     key = city_setting("qr_key") or ensure_city_settings().qr_key
-    return hmac.new(key.encode(), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key.encode(), f"{purpose}:{value}".encode(), "sha256").hexdigest()  # by name: OpenSSL's own HMAC
 
 
 # ---------------------------------------------------------------- the form and the device
@@ -98,10 +97,16 @@ def network_of(address):
 def fingerprint_of(address, user_agent):
     """What the server sees of a device whose cookie was cleared: a keyed hash of its network (as ``network_of``)
     and its browser's user agent. Neither the address nor the user agent is stored; None without an address."""
+    return network_and_fingerprint(address, user_agent)[1]
+
+
+def network_and_fingerprint(address, user_agent):
+    """``(network_of(address), fingerprint_of(address, user_agent))``, the network's keyed hash computed once (a
+    submission stores both)."""
     network = network_of(address)
     if network is None:
-        return None
-    return _keyed("fingerprint", f"{network}|{(user_agent or '').strip()[:500]}")[:40]
+        return None, None
+    return network, _keyed("fingerprint", f"{network}|{(user_agent or '').strip()[:500]}")[:40]
 
 
 def is_on_call_list(survey, hashed):

@@ -12,6 +12,7 @@ from datetime import datetime
 from threading import Lock
 
 from portal.extensions import db
+from portal.prepared import Prepared
 from surveys.models import (
     Guarantee,
     QuestionKind,
@@ -73,7 +74,7 @@ class LinkRow:
 _surveys, _links = Survey.__table__, SurveyArea.__table__
 _SURVEY_COLUMNS = len(fields(SurveyRow))
 # A submission's first statement: the survey's row and, in the same row, its area link with the key sent (or NULLs).
-_ROW_AND_LINK = (db.select(*(_surveys.c[f.name] for f in fields(SurveyRow)),
+_ROW_AND_LINK = Prepared(db.select(*(_surveys.c[f.name] for f in fields(SurveyRow)),
                            *(_links.c[f.name] for f in fields(LinkRow)))
                  .select_from(_surveys.outerjoin(_links, db.and_(_links.c.survey_id == _surveys.c.id,
                                                                  _links.c.key == db.bindparam("key"))))
@@ -84,7 +85,7 @@ def survey_and_link(slug, key):
     """(SurveyRow, LinkRow or None) for the survey with this slug and its area link with this key, in one statement;
     (None, None) if there is no such survey. A draft is a SurveyRow too (see ``survey_row``)."""
     key = key if isinstance(key, str) and key else None
-    row = db.session.execute(_ROW_AND_LINK, {"slug": slug, "key": key}).first()
+    row = _ROW_AND_LINK.execute({"slug": slug, "key": key}).first()
     if row is None:
         return None, None
     link = row[_SURVEY_COLUMNS:]

@@ -182,13 +182,13 @@ def submit(slug):
     raw = answers_from_form(request.form)
     token = (request.form.get("token") or "").strip()
     form_token = request.form.get("form")
+    network, fingerprint = guards.network_and_fingerprint(request.remote_addr, request.user_agent.string)
     try:
         key, started_at = guards.read_form_token(_secret(), survey, form_token)
         response, _created = submit_response(
             survey, raw, idempotency_key=key, started_at=started_at, token_code=token or None, survey_area=link,
             device_key=guards.read_device_cookie(_secret(), request.cookies.get(guards.DEVICE_COOKIE)),
-            network=guards.network_of(request.remote_addr),
-            fingerprint=guards.fingerprint_of(request.remote_addr, request.user_agent.string),
+            network=network, fingerprint=fingerprint,
             phone_hash=_phone_hash(survey),
             locale=current_locale())
     except SurveyError as error:

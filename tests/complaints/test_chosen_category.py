@@ -19,5 +19,5 @@ def test_every_category_column_is_copied_or_named_as_not_needed():
 
 
 def test_the_query_reads_the_copied_columns_in_the_copy_s_order():
-    assert [column.key for column in intake._CHOSEN_CATEGORY.selected_columns] == \
+    assert [column.key for column in intake._CHOSEN_CATEGORY.statement.selected_columns] == \
         ["id", "active", "parent_id", "urgent_limit_hours", "questions"]

@@ -86,3 +86,16 @@ def test_built_in_form_messages_follow_the_language_too(client):
     assert errors("zh_Hans") == "该字段是必填字段。"
     assert errors("zh_Hant") == "此欄位是必需的。"
     assert errors("en") == "This field is required."
+
+
+@pytest.mark.parametrize(("query", "headers", "expected"), [
+    ("?lang=en", {}, "en"), ("", {"Accept-Language": "zh-TW,zh;q=0.8"}, "zh_Hant"), ("", {}, "zh_Hans")])
+def test_each_request_gets_the_chosen_language_as_one_kept_babel_locale(app, query, headers, expected):
+    from flask_babel import get_locale
+
+    seen = []
+    for _ in range(2):
+        with app.test_request_context(f"/surveys/{query}", headers=headers):
+            seen.append(get_locale())
+    assert str(seen[0]) == expected
+    assert seen[0] is seen[1]  # parsed once per process, not on every request

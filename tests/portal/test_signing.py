@@ -179,3 +179,39 @@ def test_flask_wtf_csrf_code_is_what_kept_csrf_protect_copies():
         ("generate_csrf", csrf.generate_csrf), ("validate_csrf_token", csrf._FlaskFormCSRF.validate_csrf_token))}
     assert digests == {"protect": "60961f8ee3e9ef3f", "validate_csrf": "647c0372b8c77385",
                        "generate_csrf": "016213b9f24494e8", "validate_csrf_token": "c55a22b291d5332f"}
+
+
+@pytest.mark.parametrize("salt", ["cookie-session", "survey-form", "wtf-csrf-token"])
+def test_the_kept_signers_sign_as_the_libraries_do_with_openssls_hmac(app, salt, monkeypatch):
+    """The kept serializers sign with OpenSSL's HMAC-SHA1 in one call (the libraries' default SHA-1 is a Python
+    function, which sends hmac to its pure-Python path): the very same signatures, both ways."""
+    import hashlib
+
+    from flask.sessions import SecureCookieSessionInterface
+    from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
+    from itsdangerous import timed as itsdangerous_timed
+
+    from portal import signing
+    from portal.extensions import SessionInterface
+
+    monkeypatch.setattr(itsdangerous_timed.time, "time", lambda: 1_760_000_000)  # one timestamp for both
+    library = SecureCookieSessionInterface()
+    kwargs = {"key_derivation": library.key_derivation, "digest_method": library.digest_method}
+    theirs = URLSafeTimedSerializer("secret", salt=salt, signer_kwargs=kwargs)
+    ours = signing.timed_serializer(("secret",), salt, None, library.key_derivation, library.digest_method)
+    assert type(ours.make_signer().algorithm) is signing._SHA1
+    value = {"csrf_token": "0123456789abcdef", "answers": ["满意", 3]}
+    assert ours.dumps(value) == theirs.dumps(value)
+    assert ours.loads(theirs.dumps(value)) == value == theirs.loads(ours.dumps(value))
+    head, signature = ours.dumps(value).rsplit(".", 1)
+    flipped = f"{head}.{'A' if signature[0] != 'A' else 'B'}{signature[1:]}"  # the first: no padding bits there
+    with pytest.raises(BadSignature):
+        ours.loads(flipped)
+    assert signing.serializer("secret", salt).dumps(7) == \
+        URLSafeSerializer("secret", salt=salt).dumps(7)  # the untimed one: itsdangerous's own default digest
+    session_serializer = SessionInterface().get_signing_serializer(app)
+    assert type(session_serializer.make_signer().algorithm) is signing._SHA1
+    sha256 = signing.timed_serializer(("secret",), salt, None, None, hashlib.sha256)  # another digest: as it is
+    assert type(sha256.make_signer().algorithm) is not signing._SHA1
+    assert sha256.dumps(value) == URLSafeTimedSerializer(
+        "secret", salt=salt, signer_kwargs={"digest_method": hashlib.sha256}).dumps(value)

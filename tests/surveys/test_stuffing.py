@@ -2,6 +2,8 @@
 held back from the headline (shown beside it, counted in only by a recorded decision), the speeder floor comes
 from the questionnaire, only a sampling frame makes an answer sampled, and every figure says its guarantee."""
 import csv
+import hashlib
+import hmac
 import io
 import re
 from datetime import datetime, timedelta, timezone
@@ -11,6 +13,7 @@ import pytest
 from oversight.scorecards.periods import Period
 from oversight.scorecards.survey_figures import survey_figures
 from portal.auth.models import AuditEntry, Role
+from portal.city import get_city_settings
 from portal.clock import utcnow
 from portal.extensions import db
 from surveys import guards
@@ -143,6 +146,17 @@ def test_the_fingerprint_is_keyed_and_never_the_address(app):
         assert one != guards.fingerprint_of("203.0.113.7", OTHER_UA)
         assert "203.0.113" not in one and len(one) == 40
         assert guards.fingerprint_of(None, PHONE_UA) is None
+
+
+def test_a_submission_keys_its_network_and_fingerprint_with_the_citys_key(app):
+    key = get_city_settings().qr_key.encode()
+    network = hmac.new(key, b"net:203.0.113.0/24", hashlib.sha256).hexdigest()[:40]  # by hand, as stored
+    fingerprint = hmac.new(key, f"fingerprint:{network}|{PHONE_UA}".encode(), hashlib.sha256).hexdigest()[:40]
+    with app.test_request_context():
+        assert guards.network_and_fingerprint("203.0.113.7", f"  {PHONE_UA} ") == (network, fingerprint)
+        assert guards.network_of("203.0.113.99") == network
+        assert guards.fingerprint_of("203.0.113.99", PHONE_UA) == fingerprint
+        assert guards.network_and_fingerprint("not an address", PHONE_UA) == (None, None)
 
 
 def test_a_recorded_decision_counts_held_back_responses_in_and_can_be_undone(app):
