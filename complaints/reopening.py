@@ -16,13 +16,8 @@ def reopen_case(case, actor, note, now=None):
     The round that ends is kept (``CaseRound``) with its due time, closing and rating, so the figures of its period
     do not change; the 重办 counts in the period of the reopening, and the next dispatch gives a new due time.
     """
-    if not (note or "").strip():
-        raise CaseError("note_required", field="note")
-    now = now or utcnow()
-    case.transition(EventKind.REOPEN, actor, note=note.strip(), at=now)
+    _file_again(case, actor, note, EventKind.REOPEN, "reopen", now)
     case.reopen_count += 1
-    _end_round(case, "reopen", now)
-    _reset_for_redispatch(case)
     return case
 
 
@@ -37,14 +32,19 @@ def decline_reopen(case, actor, note):
 def mark_rebound(case, actor, note, now=None):
     """反弹: the problem came back after closure; the case is filed again and counted. The round that ends is kept
     as for 重办."""
+    _file_again(case, actor, note, EventKind.REBOUND, "rebound", now)
+    case.rebound_count += 1
+    return case
+
+
+def _file_again(case, actor, note, event, ended_kind, now):
+    """What 重办 and 反弹 share: a note is required, the round in progress is kept, the case waits for dispatch."""
     if not (note or "").strip():
         raise CaseError("note_required", field="note")
     now = now or utcnow()
-    case.transition(EventKind.REBOUND, actor, note=note.strip(), at=now)
-    case.rebound_count += 1
-    _end_round(case, "rebound", now)
+    case.transition(event, actor, note=note.strip(), at=now)
+    _end_round(case, ended_kind, now)
     _reset_for_redispatch(case)
-    return case
 
 
 def _end_round(case, kind, now):

@@ -232,12 +232,7 @@ def store_photos(prepared, storage=None):
     stored = []
     try:
         for photo in prepared:
-            key = storage.save(photo.full, ".jpg")
-            try:
-                thumb_key = storage.save(photo.thumb, ".jpg")
-            except Exception:
-                storage.delete(key)
-                raise
+            key, thumb_key = storage.save_pair(photo.full, photo.thumb)
             stored.append(StoredPhoto(key, thumb_key, photo.width, photo.height))
     except Exception:
         discard(stored, storage)

@@ -49,6 +49,16 @@ class Storage:
         with self.open(key) as fh:
             return fh.read()
 
+    def save_pair(self, full, thumb, suffix=".jpg"):
+        """Save a photo and its thumbnail: ``(key, thumb_key)``; when the thumbnail cannot be saved, the photo
+        already saved is deleted again, so no half of a pair is left behind."""
+        key = self.save(full, suffix)
+        try:
+            return key, self.save(thumb, suffix)
+        except Exception:
+            self.delete(key)
+            raise
+
     def exists(self, key):
         raise NotImplementedError
 

@@ -198,16 +198,7 @@ def _from_cases_texts(cases, found_on, place_zh, place_en, category_zh, category
 def _copy_case_photo(item, source):
     """A new pair of files with the case photo's content: the board never points at the case's own files."""
     storage = get_storage()
-    with storage.open(source.key) as fh:
-        full = fh.read()
-    with storage.open(source.thumb_key) as fh:
-        thumb = fh.read()
-    key = storage.save(full, ".jpg")
-    try:
-        thumb_key = storage.save(thumb, ".jpg")
-    except Exception:
-        storage.delete(key)
-        raise
+    key, thumb_key = storage.save_pair(storage.read(source.key), storage.read(source.thumb_key))
     photo = ItemPhoto(stage="before", original_key=key, original_thumb_key=thumb_key, width=source.width,
                       height=source.height, source_case_photo_id=source.id)
     item.photos.append(photo)

@@ -122,17 +122,10 @@ def redact_photo(photo, boxes, actor, confirm_nothing=False):
         raise BoardError("confirm_nothing", field="confirm_nothing")
     storage = get_storage()
     try:
-        with storage.open(photo.original_key) as fh:
-            original = fh.read()
+        original = storage.read(photo.original_key)
     except (OSError, StorageError):
         raise BoardError("photo_missing") from None
-    full, thumb = render_published(original, boxes)
-    key = storage.save(full, ".jpg")
-    try:
-        thumb_key = storage.save(thumb, ".jpg")
-    except Exception:
-        storage.delete(key)
-        raise
+    key, thumb_key = storage.save_pair(*render_published(original, boxes))
     delete_on_rollback([key, thumb_key])
     delete_after_commit([k for k in (photo.published_key, photo.published_thumb_key) if k])
     photo.published_key, photo.published_thumb_key = key, thumb_key

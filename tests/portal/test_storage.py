@@ -38,6 +38,25 @@ def test_a_saved_photo_reads_back_byte_for_byte_under_a_new_random_key(storage):
     assert storage.exists(first) and storage.exists(second)
 
 
+def test_a_photo_and_its_thumbnail_are_saved_as_a_pair_or_not_at_all(storage, monkeypatch):
+    key, thumb_key = storage.save_pair(b"\xff\xd8full", b"\xff\xd8thumb")
+    assert storage.read(key) == b"\xff\xd8full" and storage.read(thumb_key) == b"\xff\xd8thumb"
+
+    saved, real_save = [], storage.save
+
+    def thumbnail_fails(data, suffix=".jpg"):
+        if data == b"\xff\xd8thumb2":
+            raise StorageError("disk full")
+        saved.append(real_save(data, suffix))
+        return saved[-1]
+
+    monkeypatch.setattr(storage, "save", thumbnail_fails)
+    with pytest.raises(StorageError):
+        storage.save_pair(b"\xff\xd8full2", b"\xff\xd8thumb2")
+    assert len(saved) == 1 and not storage.exists(saved[0])  # the full-size half did not stay behind
+    assert storage.exists(key) and storage.exists(thumb_key)
+
+
 def test_a_deleted_photo_is_gone_and_deleting_it_again_is_harmless(storage):
     first, second = storage.save(b"one"), storage.save(b"two")
 
