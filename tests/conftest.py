@@ -134,6 +134,15 @@ def _dispose_shared_engines():
     ENGINES.dispose_all()
 
 
+@pytest.fixture(scope="session")
+def source_message_keys():
+    """The message keys in the code and templates now (``portal.catalogues.source_messages``: Babel's extraction over
+    the tree, two seconds), read once per session and when a test first needs them, not at collection."""
+    from portal.catalogues import source_messages
+
+    return frozenset(source_messages())
+
+
 @pytest.fixture
 def redis_url(tmp_path_factory):
     """A Redis for shared counters (rate limits), or a skip saying why there is none. The tests empty it, so under

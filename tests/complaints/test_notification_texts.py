@@ -11,24 +11,27 @@ from complaints import handling
 from complaints.models import CaseState
 from portal import notify
 from portal.auth.models import Role
-from portal.catalogues import source_messages
 from portal.city import get_city_settings
 from portal.extensions import db
 from portal.i18n import LOCALES
 from portal.notify_models import Delivery
 from tests.factories import make_case, make_unit, make_user
 
-TEMPLATES = sorted(m for m in source_messages() if m.startswith("[%(city)s]"))
 DOUBLED = re.compile(r"[。.！!？?][。.]|[，,]。")  # "。。", "。.", ".。", "，。" ...
 
 
-def test_there_are_notification_texts_to_check():
-    assert len(TEMPLATES) >= 15  # 8 case steps, robot, reminder, 5 supervision, survey, appeals ...
+@pytest.fixture(scope="module")
+def templates(source_message_keys):
+    return sorted(m for m in source_message_keys if m.startswith("[%(city)s]"))
+
+
+def test_there_are_notification_texts_to_check(templates):
+    assert len(templates) >= 15  # 8 case steps, robot, reminder, 5 supervision, survey, appeals ...
 
 
 @pytest.mark.parametrize("locale", LOCALES)
-def test_no_template_doubles_a_full_stop_or_carries_a_relative_link(app, locale):
-    for msgid in TEMPLATES:
+def test_no_template_doubles_a_full_stop_or_carries_a_relative_link(app, locale, templates):
+    for msgid in templates:
         with force_locale(locale):
             translated = gettext(msgid)
         filled = re.sub(r"%\(\w+\)[sd]", "X", translated)
