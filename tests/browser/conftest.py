@@ -6,8 +6,8 @@ browser is Debian's: its headless shell (``chromium-headless-shell``, the old he
 ``headless=True`` uses with its own builds too) where installed, else ``/usr/bin/chromium``; override with
 ``CHROMIUM``. The shell renders with the same Blink and V8 as the full browser but without the browser's windows and
 services around each tab: a new context cost the full browser 0.27 s of CPU in its main process, the shell 0.06 s,
-and the browser tests took 236 s of CPU with the full browser, 110 s with the shell. They run on SQLite only: what a browser sees
-does not depend on the database, and the PostgreSQL behaviour is covered by the rest of the suite.
+and the browser tests took 236 s of CPU with the full browser, 110 s with the shell. They run on SQLite only: what a
+browser sees does not depend on the database, and the PostgreSQL behaviour is covered by the rest of the suite.
 """
 import io
 import os
