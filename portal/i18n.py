@@ -94,8 +94,10 @@ TRADITIONAL = "s2twp"
 TRADITIONAL_FIXUPS = str(Path(__file__).parent / "opencc" / "tw-fixups.json")
 
 
+@lru_cache(maxsize=4096)
 def to_traditional(text):
-    """Automatic 简→繁 conversion with OpenCC: the zh_Hant catalogue, and names where no zh_Hant one was typed."""
+    """Automatic 简→繁 conversion with OpenCC: the zh_Hant catalogue, and names where no zh_Hant one was typed.
+    Remembered per text: a 繁體 page converts the same few hundred names again and again (two OpenCC passes each)."""
     return _converter(TRADITIONAL_FIXUPS).convert(_converter(TRADITIONAL).convert(text)) if text else text
 
 
