@@ -94,8 +94,10 @@ TRADITIONAL = "s2twp"
 TRADITIONAL_FIXUPS = str(Path(__file__).parent / "opencc" / "tw-fixups.json")
 
 
+@lru_cache(maxsize=4096)
 def to_traditional(text):
-    """Automatic 简→繁 conversion with OpenCC: the zh_Hant catalogue, and names where no zh_Hant one was typed."""
+    """Automatic 简→繁 conversion with OpenCC: the zh_Hant catalogue, and names where no zh_Hant one was typed.
+    Remembered per text: a 繁體 page converts the same few hundred names again and again (two OpenCC passes each)."""
     return _converter(TRADITIONAL_FIXUPS).convert(_converter(TRADITIONAL).convert(text)) if text else text
 
 
@@ -119,9 +121,11 @@ def list_separator(locale=None):
     return "; " if (locale or current_locale()) == "en" else "；"
 
 
+@lru_cache(maxsize=1024)
 def picker_key(*texts):
     """What a quick picker matches typing against: the search key (简体, lower-cased), the 繁體 spelling, and the
-    pinyin, whole and by initials (路灯不亮: "ludengbuliang ldbl"), computed once on the server."""
+    pinyin, whole and by initials (路灯不亮: "ludengbuliang ldbl"), computed once on the server. Remembered per
+    text: the hotline console asks it for every category on every page (0.4 ms each, 23 ms a page)."""
     from pypinyin import Style, lazy_pinyin
 
     joined = " ".join(t for t in texts if t)

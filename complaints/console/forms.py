@@ -2,6 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
 from markupsafe import Markup
+from sqlalchemy.orm import selectinload
 from wtforms import (
     BooleanField,
     DateField,
@@ -86,9 +87,11 @@ def unit_choices():
 
 
 def _groups():
+    """The active groups with their categories loaded in one more query (not one query per group: the case list
+    builds its category filter on every page)."""
     return db.session.execute(
         db.select(Category).where(Category.parent_id.is_(None), Category.active.is_(True))
-        .order_by(Category.sort_order, Category.code)
+        .order_by(Category.sort_order, Category.code).options(selectinload(Category.children))
     ).scalars().all()
 
 

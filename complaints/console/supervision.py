@@ -6,11 +6,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from complaints import queries
 from complaints.console.forms import optional_int, unit_choices
+from complaints.models import Case
 from complaints.supervision import escalation
 from complaints.supervision import services as supervision
 from complaints.supervision.models import NoticeKind, SupervisionNotice, UnitStrike
@@ -99,6 +101,9 @@ def notices():
     kind = NoticeKind(ok(form.kind)) if ok(form.kind) else None
     query = supervision.filter_notices(supervision.visible_notices(current_user), unit_id=ok(form.unit), kind=kind,
                                        start=start, end=end)
+    # what each row shows, loaded for the page at once (not a case, category, unit and issuer query per notice)
+    query = query.options(selectinload(SupervisionNotice.case).selectinload(Case.category),
+                          selectinload(SupervisionNotice.unit), selectinload(SupervisionNotice.issued_by))
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
     return render_template("complaints/supervision/notices.html", form=form, page=page, NoticeKind=NoticeKind,
                            own_unit_only=current_user.role == Role.HANDLER)

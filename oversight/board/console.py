@@ -9,6 +9,7 @@ says why in the reader's language.
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from oversight.board import appeals, checks, console_candidates, console_inbox, items, redaction
 from oversight.board.console_auth import READERS, PhotoFiles, require_any
@@ -75,6 +76,9 @@ def index():
         query = query.where(ExposureItem.unit_id == form.unit.data)
     if ok(form.area):
         query = query.where(ExposureItem.area_id == form.area.data)
+    # what each row shows (its appeals for the badge, unit, point or area), loaded for the page at once
+    query = query.options(selectinload(ExposureItem.appeals), selectinload(ExposureItem.unit),
+                          selectinload(ExposureItem.point), selectinload(ExposureItem.area))
     page = db.paginate(query.order_by(ExposureItem.updated_at.desc(), ExposureItem.id.desc()), per_page=PER_PAGE,
                        error_out=False)
     counts = dict(db.session.execute(

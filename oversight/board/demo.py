@@ -115,8 +115,8 @@ def draw_scene(scene, rng, fixed=False):
 
 def _photo(item, scene, rng, stage="before", entry=None, now=None):
     """An ItemPhoto whose published copy already exists (the drawn scenes have nothing to blur)."""
-    data = draw_scene(scene, rng, fixed=stage == "after")
-    original, published = store_photos([prepare_photo(data), prepare_photo(data)])
+    prepared = prepare_photo(draw_scene(scene, rng, fixed=stage == "after"))  # once: the copies are the same
+    original, published = store_photos([prepared, prepared])
     photo = ItemPhoto(item=item, entry=entry, stage=stage, original_key=original.key,
                       original_thumb_key=original.thumb_key, published_key=published.key,
                       published_thumb_key=published.thumb_key, width=original.width, height=original.height,

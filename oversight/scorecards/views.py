@@ -219,8 +219,8 @@ def compare():
     rule = rules.current_rule()
     rows = tables.scored(period, "unit", rule, ids=ids) if ids else []
     rows.sort(key=lambda r: ids.index(r.key))
+    db.session.commit()  # before the units are read: a commit expires them, and each would be read again
     all_units = db.session.execute(db.select(Unit).where(Unit.active.is_(True)).order_by(Unit.code)).scalars().all()
-    db.session.commit()
     return render_template("scorecards/compare.html", rows=rows, chosen=ids, keep_args=[("unit", i) for i in ids],
                            all_units=all_units,
                            columns=tables.columns_for("unit"), max_compared=MAX_COMPARED, **_context(period, form))

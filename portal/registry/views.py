@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from portal.auth.permissions import Permission, require
 from portal.extensions import db
@@ -45,7 +46,7 @@ def category_choices():
     """Groups, each followed by its categories, for routing rules (a rule may name either)."""
     groups = db.session.execute(
         db.select(Category).where(Category.parent_id.is_(None), Category.active.is_(True))
-        .order_by(Category.sort_order, Category.code)
+        .order_by(Category.sort_order, Category.code).options(selectinload(Category.children))
     ).scalars()
     choices = list(BLANK)
     for group in groups:
@@ -67,6 +68,7 @@ class Registry:
     to_data: Callable = None
     order: Callable = None
     filters: list = field(default_factory=list)
+    load: tuple = ()  # loader options for the relations its columns show, so that a page takes a few queries
 
     def data_from(self, form):
         if self.to_data:
@@ -152,24 +154,29 @@ REGISTRIES = {
                  [(_l("Code"), "code"), (_l("Name"), "display_name"), (_l("Level"), "level.label"),
                   (_l("Parent"), "parent"), (_l("Territorial office"), "office_unit")],
                  prepare=_prepare_area, filters=[_level_filter],
-                 order=lambda q: q.order_by(None).order_by(Area.path)),
+                 order=lambda q: q.order_by(None).order_by(Area.path),
+                 load=(selectinload(Area.parent), selectinload(Area.office_unit))),
         Registry("units", Unit, UnitForm, _l("Units"),
                  [(_l("Code"), "code"), (_l("Name"), "display_name"), (_l("Kind"), "kind.label"),
                   (_l("Area"), "area"), (_l("Contact"), "contact_name"), (_l("Phone"), "contact_phone")],
-                 prepare=_prepare_unit, filters=[_kind_filter, _area_filter]),
+                 prepare=_prepare_unit, filters=[_kind_filter, _area_filter], load=(selectinload(Unit.area),)),
         Registry("points", Point, PointForm, _l("Points"),
                  [(_l("Code"), "code"), (_l("Name"), "display_name"), (_l("Kind"), "kind.label"),
                   (_l("Area"), "area.short_path"), (_l("Owner unit"), "owner_unit"), (_l("Address"), "address")],
-                 prepare=_prepare_point, filters=[_kind_filter, _area_filter]),
+                 prepare=_prepare_point, filters=[_kind_filter, _area_filter],
+                 load=(selectinload(Point.area).selectinload(Area.parent).selectinload(Area.parent),
+                       selectinload(Point.owner_unit))),
         Registry("categories", Category, CategoryForm, _l("Categories"),
                  [(_l("Code"), "code"), (_l("Name"), "display_name"), (_l("Group"), "parent"),
                   (_l("Kind"), "kind.label"), (_l("Limit (h)"), "limit_hours"),
                   (_l("Urgent limit (h)"), "urgent_limit_hours")],
-                 prepare=_prepare_category),
+                 prepare=_prepare_category, load=(selectinload(Category.parent),)),
         Registry("rules", RoutingRule, RoutingRuleForm, _l("Routing rules"),
                  [(_l("Category or group"), "category"), (_l("Area"), "area"), (_l("Point"), "point"),
                   (_l("Responsible unit"), "unit"), (_l("Note"), "note")],
-                 prepare=_prepare_rule, to_data=_rule_data),
+                 prepare=_prepare_rule, to_data=_rule_data,
+                 load=(selectinload(RoutingRule.category), selectinload(RoutingRule.area),
+                       selectinload(RoutingRule.point), selectinload(RoutingRule.unit))),
     ]
 }
 
@@ -200,7 +207,7 @@ def list_records(name):
         query = apply(query, registry.model)
     if registry.order:
         query = registry.order(query)
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query.options(*registry.load), per_page=PER_PAGE, error_out=False)
     extra = {}
     if registry.model is RoutingRule:
         extra["test_form"] = _route_test()

@@ -73,31 +73,43 @@ def endpoints(app):
 
 
 def request_strategy(spec, known):
-    ops = operations(spec)
+    """Requests to the operations of ``spec``. Each strategy is built once, not once per example: hypothesis
+    validates a new strategy on its first draw, which cost more than the drawing (the same draws either way)."""
+    ops = st.sampled_from(operations(spec))
+    values = {}
+
+    def value(name, schema):
+        key = (name, repr(schema))
+        if key not in values:
+            values[key] = value_for(schema, known.get(name))
+        return values[key]
+
+    field_names = {}
 
     @st.composite
     def draw(draw_):
-        path, method, op = draw_(st.sampled_from(ops))
+        path, method, op = draw_(ops)
         url, query = path, {}
         for parameter in op.get("parameters", []):
             name, schema = parameter["name"], parameter["schema"]
             if parameter["in"] == "path":
-                raw = draw_(value_for(schema, known.get(name)))
+                raw = draw_(value(name, schema))
                 url = url.replace("{" + name + "}", raw.replace("/", "").replace("?", "").replace("#", "") or "x")
             elif draw_(st.booleans()):
-                query[name] = draw_(value_for(schema, known.get(name)))
+                query[name] = draw_(value(name, schema))
         form = None
         if "requestBody" in op:
             fields = op["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]["properties"]
-            form = {name: draw_(value_for(schema, known.get(name))) for name, schema in fields.items()
+            form = {name: draw_(value(name, schema)) for name, schema in fields.items()
                     if name in ("api_key", "service_code") or draw_(st.booleans())}
             if draw_(st.booleans()):
-                form["attribute[lamps]"] = draw_(value_for({}, known["attribute[lamps]"]))
+                form["attribute[lamps]"] = draw_(value("attribute[lamps]", {}))
             if draw_(st.booleans()):  # half of the POSTs: a good one with one field changed, so some are filed
-                name = draw_(st.sampled_from(sorted(fields)))
+                names = field_names.setdefault((path, method), st.sampled_from(sorted(fields)))
+                name = draw_(names)
                 form = {"api_key": known["api_key"][0], "service_code": "SZ03", "address_id": "P-1",
                         "description": "路灯不亮", "attribute[lamps]": "1", "device_id": draw_(TEXT),
-                        name: draw_(value_for(fields[name], known.get(name)))}
+                        name: draw_(value(name, fields[name]))}
         return path, method, url, query, form
 
     return draw()
