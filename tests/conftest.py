@@ -2,6 +2,7 @@
 import copy
 import fcntl
 import itertools
+import operator
 import os
 import shutil
 import sqlite3
@@ -18,8 +19,9 @@ from werkzeug.routing.rules import Rule
 
 from composition import create_app
 from composition.demo import seed_demo_city
+from portal import cache
 from portal.city import ensure_city_settings
-from portal.extensions import db
+from portal.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
@@ -126,6 +128,112 @@ class _SharedEngines:
 
 ENGINES = _SharedEngines()
 db._make_engine = ENGINES.make
+
+# The extension objects shared by every app of the process; ``init_app`` writes some of the app's settings onto them
+# (Flask-Limiter whether it is enabled, Flask-Compress its cache), so they hold those of the app built last.
+SHARED_EXTENSIONS = (db, migrate, csrf, limiter, compress, babel, login_manager)
+# What an app holds that is set up once, at build time: a test that changes any of it gets an app of its own next.
+_APP_SETUP = ("view_functions", "blueprints", "error_handler_spec", "before_request_funcs", "after_request_funcs",
+              "teardown_request_funcs", "teardown_appcontext_funcs", "url_value_preprocessors",
+              "url_default_functions", "template_context_processors", "url_build_error_handlers",
+              "shell_context_processors")
+
+
+def _setup_of(app):
+    """What ``app`` was set up with, flattened to a list of the very objects (compared by identity): its attributes,
+    routes, hooks, handlers and the Jinja environment's, but not what is restored in place (config, extensions,
+    Jinja's globals, filters and tests) nor what requests fill (Jinja's loaded templates)."""
+    found = []
+
+    def walk(value):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not _holds_nothing(item):
+                    found.append(key)
+                    walk(item)
+            found.append(_END)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item)
+            found.append(_END)
+        else:
+            found.append(value)
+
+    env = app.jinja_env
+    found.extend(value for key, value in vars(app).items() if key != "_got_first_request")
+    found.extend(value for key, value in vars(app.url_map).items() if key != "_remap")  # "rules changed"
+    found.extend(vars(env).values())
+    walk([[getattr(app, name) for name in _APP_SETUP], app.url_map._rules, env.extensions])
+    return found
+
+
+def _holds_nothing(value):
+    """A dict or list with nothing but such in it: Flask's error handlers are defaultdicts of defaultdicts, and
+    looking a blueprint's handler for a code up adds both keys, with nothing under them."""
+    if isinstance(value, dict):
+        return all(_holds_nothing(item) for item in value.values())
+    return isinstance(value, list) and all(_holds_nothing(item) for item in value)
+
+
+def _same(found, kept):
+    return len(found) == len(kept) and all(map(operator.is_, found, kept))
+
+
+_END = object()  # the end of a dict or list in ``_setup_of``
+
+
+class _KeptApps:
+    """One app per worker and test database for the tests that take it as it comes (``app``, ``client``, a bare
+    ``make_app()``): building an app is ~200 URL rules registered by Flask and Werkzeug, and a fresh app loads every
+    template it renders again. The kept app is given to the next such test as it was built: its config and
+    ``app.extensions`` (the per-app caches: public pages, settings copy, survey form pages, HTTP client, stores ...)
+    restored to their state after the build, Jinja's globals, filters and tests too, the shared extension objects
+    given back the state this app's build left on them (another test's app may have been built since), and
+    Flask's "has served a request" flag cleared. A test that changed what the app was set up with (a route, a hook,
+    an attribute: ``_setup_of``) leaves the app behind and the next test builds a new one; so does a test whose
+    engine was disposed (``_SharedEngines.release``)."""
+
+    def __init__(self):
+        self.kept = {}  # database url -> (app, its state after the build)
+
+    def keep(self, app, url):
+        env, _loader = app.jinja_env, app.jinja_loader  # Flask makes both on first use: made now, not in a test
+        with app.app_context():
+            engine = db.engine
+        self.kept[url] = (app, {
+            "setup": _setup_of(app), "config": copy.deepcopy(dict(app.config)),
+            "extensions": copy.deepcopy({key: value for key, value in app.extensions.items() if type(value) is dict}),
+            "objects": {key: value for key, value in app.extensions.items() if type(value) is not dict},
+            "jinja": [(kept, dict(kept)) for kept in (env.globals, env.filters, env.tests)],
+            "shared": [(extension, dict(vars(extension))) for extension in SHARED_EXTENSIONS],
+            "engine": engine})
+
+    def take(self, url, uploads):
+        """The kept app for ``url``, as it was built and with ``uploads`` as its upload folder; None when there is
+        none to give (none built yet, or the last test changed it)."""
+        app, state = self.kept.pop(url, (None, None))
+        if app is None or not _same(_setup_of(app), state["setup"]) \
+                or not any(engine is state["engine"] for engine in ENGINES.engines.values()):
+            return None
+        app.config.clear()  # in place: the security headers hold the config itself
+        app.config.update(copy.deepcopy(state["config"]), UPLOAD_FOLDER=str(uploads))
+        app.extensions.clear()
+        app.extensions.update(state["objects"], **copy.deepcopy(state["extensions"]))
+        cache.init_app(app)  # an empty store of public pages
+        for kept, items in state["jinja"]:
+            kept.clear()
+            kept.update(items)
+        for extension, items in state["shared"]:
+            vars(extension).clear()
+            vars(extension).update(items)
+        backend = app.config["COMPRESS_CACHE_BACKEND"]
+        compress.cache = backend() if backend else None  # a new app's, as Flask-Compress's init_app makes it
+        app._got_first_request = False
+        self.kept[url] = app, state
+        return app
+
+
+KEPT_APPS = _KeptApps()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -355,7 +463,8 @@ def demo_city(seeded_city):
 @pytest.fixture
 def make_app(request, database_url, uploads):
     """Build an app on the test database with extra config (e.g. CSRF on); on a fresh copy of the demo city when
-    the test asks for ``demo_city``."""
+    the test asks for ``demo_city``. A test's first app without extra config on the test database is the worker's
+    kept one (``_KeptApps``), as it was built."""
     apps = []
     url = database_url
     if "demo_city" in request.fixturenames:
@@ -365,6 +474,19 @@ def make_app(request, database_url, uploads):
             shutil.copytree(seeded.uploads, uploads, dirs_exist_ok=True)
 
     def factory(**overrides):
+        plain = not overrides and not apps and url == database_url  # the test's first app, as it comes
+        app = KEPT_APPS.take(url, uploads) if plain else None
+        if app is None:
+            app = build(**overrides)
+            if plain:
+                KEPT_APPS.keep(app, url)
+        apps.append(app)
+        with app.app_context():
+            ensure_city_settings()
+            db.session.commit()
+        return app
+
+    def build(**overrides):
         overrides.setdefault("UPLOAD_FOLDER", str(uploads))
         ENGINES.slot = (url, len(apps)) if url == database_url else None
         try:
@@ -373,10 +495,6 @@ def make_app(request, database_url, uploads):
             ENGINES.slot = None
         app.jinja_env.bytecode_cache = TEMPLATE_BYTECODE
         app.test_client_class = IsolatedClient
-        apps.append(app)
-        with app.app_context():
-            ensure_city_settings()
-            db.session.commit()
         return app
 
     yield factory
