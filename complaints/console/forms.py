@@ -2,7 +2,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
 from markupsafe import Markup
-from sqlalchemy.orm import selectinload
 from wtforms import (
     BooleanField,
     DateField,
@@ -26,7 +25,7 @@ from portal.extensions import db
 from portal.forms import BaseForm
 from portal.i18n import picker_key
 from portal.registry import services as registry
-from portal.registry.models import Category, Unit
+from portal.registry.models import Unit
 from portal.registry.qr import MAX_DB_ID
 
 BLANK = [("", "—")]
@@ -86,29 +85,16 @@ def unit_choices():
     return BLANK + [(u.id, f"{u.display_name} ({u.code})") for u in units]
 
 
-def _groups():
-    """The active groups with their categories loaded in one more query (not one query per group: the case list
-    builds its category filter on every page)."""
-    return db.session.execute(
-        db.select(Category).where(Category.parent_id.is_(None), Category.active.is_(True))
-        .order_by(Category.sort_order, Category.code).options(selectinload(Category.children))
-    ).scalars().all()
-
-
 def category_filter_choices():
     """Groups (meaning all their categories), each followed by its categories."""
-    choices = list(BLANK)
-    for group in _groups():
-        choices.append((group.id, f"【{group.display_name}】"))
-        choices += [(c.id, "\u3000" + c.display_name) for c in group.children if c.active]
-    return choices
+    return BLANK + registry.group_and_category_choices()
 
 
 def grouped_category_choices(with_keys=False):
     """{group name: [(id, name)]} for a select with optgroups; only categories can be chosen. ``with_keys`` adds
     each option's ``data-keys`` for the quick picker (names in 简/繁/English, synonyms, pinyin and initials)."""
     choices = {}
-    for group in _groups():
+    for group in registry.active_groups():
         label = group.display_name if group.display_name not in choices else f"{group.display_name} ({group.code})"
         choices[label] = [
             (c.id, c.display_name, {"data-keys": picker_key(c.name, c.name_zh_hant, c.name_en, c.synonyms,

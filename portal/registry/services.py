@@ -1,5 +1,7 @@
 """What the registry does: saving areas/units/points/categories/rules with audit, searching, and routing."""
 
+from sqlalchemy.orm import selectinload
+
 from portal.auth import audit
 from portal.extensions import db
 from portal.i18n import search_key
@@ -263,3 +265,22 @@ def place_label(area):
     ids = area.ancestor_ids()
     chosen = [ids[1]] + ([area.parent_id] if area.parent_id not in (None, ids[1]) else [])
     return " / ".join([names[i] for i in chosen if i in names] + [area.display_name])
+
+
+def active_groups():
+    """The active category groups in their order, each with its categories loaded in one more query (not one query
+    per group: the case list builds its category filter on every page)."""
+    return db.session.execute(
+        db.select(Category).where(Category.parent_id.is_(None), Category.active.is_(True))
+        .order_by(Category.sort_order, Category.code).options(selectinload(Category.children))
+    ).scalars().all()
+
+
+def group_and_category_choices():
+    """(id, label) for a select where a group or a category may be chosen: each active group (【…】), followed by
+    its active categories, indented. Used by routing rules and by the case list's filter."""
+    choices = []
+    for group in active_groups():
+        choices.append((group.id, f"【{group.display_name}】"))
+        choices += [(c.id, "\u3000" + c.display_name) for c in group.children if c.active]
+    return choices

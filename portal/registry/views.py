@@ -44,15 +44,7 @@ def group_choices():
 
 def category_choices():
     """Groups, each followed by its categories, for routing rules (a rule may name either)."""
-    groups = db.session.execute(
-        db.select(Category).where(Category.parent_id.is_(None), Category.active.is_(True))
-        .order_by(Category.sort_order, Category.code).options(selectinload(Category.children))
-    ).scalars()
-    choices = list(BLANK)
-    for group in groups:
-        choices.append((group.id, f"【{group.display_name}】"))
-        choices += [(c.id, "\u3000" + c.display_name) for c in group.children if c.active]
-    return choices
+    return BLANK + services.group_and_category_choices()
 
 
 @dataclass

@@ -140,3 +140,39 @@ def test_points_in_an_area_include_the_whole_subtree(app):
     found = db.session.execute(services.active_points_query(area=district)).scalars().all()
     assert found == [inside]
     assert db.session.get(Point, inside.id).area == db.session.get(Area, street.id)
+
+
+def _statements_of(client, url):
+    from tests.sqlcount import recorded_statements
+
+    with recorded_statements() as seen:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(seen)
+
+
+def _add_rows(count):
+    """``count`` points and routing rules, each in an area of its own under a street, with its own unit and category
+    group: every relation a row shows is a different record."""
+    for n in range(count):
+        district = make_area(f"区{n}")
+        street = make_area(f"街道{n}", level=AreaLevel.STREET, parent=district)
+        unit = make_unit(f"单位{n}")
+        make_point(area=street, name=f"点位{n}", owner=unit)
+        group = make_category(f"大类{n}", as_group=True)
+        make_rule(make_category(f"小类{n}", parent=group), unit, area=street)
+
+
+@pytest.mark.parametrize("url", ["/console/points/", "/console/rules/", "/console/cases/"])
+def test_a_list_sends_as_many_statements_for_eight_rows_as_for_two(client, login, url):
+    """The points, routing rules and the case list's category filter load what their rows show with the page, not
+    one query per row (without that, 2 → 8 rows took the points list from 11 to 29 statements, the rules from 14 to
+    38, the case list from 13 to 19)."""
+    login(make_user(Role.ADMIN))
+    _add_rows(2)
+    client.get(url)  # what a first request reads once (the city's settings) is not counted
+    few = _statements_of(client, url)
+    _add_rows(6)
+    many = _statements_of(client, url)
+
+    assert many == few, (few, many)
