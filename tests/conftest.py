@@ -188,8 +188,9 @@ class _KeptApps:
     template it renders again. The kept app is given to the next such test as it was built: its config and
     ``app.extensions`` (the per-app caches: public pages, settings copy, survey form pages, HTTP client, stores ...)
     restored to their state after the build, Jinja's globals, filters and tests too, the shared extension objects
-    given back the state this app's build left on them (another test's app may have been built since), and
-    Flask's "has served a request" flag cleared. A test that changed what the app was set up with (a route, a hook,
+    given back the state this app's build left on them (another test's app may have been built since) but for
+    Flask-Babel's catalogues, read once per process as in production (a new Domain per test read the .mo files at
+    every test), and Flask's "has served a request" flag cleared. A test that changed what the app was set up with (a route, a hook,
     an attribute: ``_setup_of``) leaves the app behind and the next test builds a new one; so does a test whose
     engine was disposed (``_SharedEngines.release``)."""
 
@@ -223,9 +224,12 @@ class _KeptApps:
         for kept, items in state["jinja"]:
             kept.clear()
             kept.update(items)
+        translations = vars(babel).get("domain_instance")  # Flask-Babel's catalogues, read once per process
         for extension, items in state["shared"]:
             vars(extension).clear()
             vars(extension).update(items)
+        if translations is not None:
+            babel.domain_instance = translations
         backend = app.config["COMPRESS_CACHE_BACKEND"]
         compress.cache = backend() if backend else None  # a new app's, as Flask-Compress's init_app makes it
         app._got_first_request = False
