@@ -13,7 +13,7 @@ from shapely.geometry import MultiPoint
 from portal.extensions import db
 from portal.registry.boundaries import set_boundary
 from portal.registry.cells import forget_cells
-from portal.registry.models import Area, AreaLevel, Point
+from portal.registry.models import Area, AreaLevel, Point, with_boundary
 
 MARGIN_DEG = 0.012  # the city reaches this far beyond its outermost cell centres
 PRECISION_DEG = 1e-6  # about 10 cm: what the demo's positions are rounded to
@@ -37,7 +37,7 @@ def build_demo_boundaries(city, grid_centres, seed):
     shapes = {grid_id: shapely.set_precision(shapely.union_all(cells_of), PRECISION_DEG)
               for grid_id, cells_of in parts.items()}
     areas = {a.id: a for a in db.session.scalars(db.select(Area).where(
-        Area.path.startswith(city.path, autoescape=True)))}
+        Area.path.startswith(city.path, autoescape=True)).options(with_boundary()))}
     members = {}
     for grid in grids:
         for ancestor_id in grid.ancestor_ids()[:-1]:

@@ -16,7 +16,7 @@ from portal.auth import audit
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.registry.cells import forget_cells
-from portal.registry.models import Area
+from portal.registry.models import Area, with_boundary
 from portal.registry.outcome import ImportOutcome
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -151,7 +151,7 @@ def _read_features(features, problems):
     codes = [f.get("properties", {}).get(CODE_PROPERTY) if isinstance(f, dict) and isinstance(
         f.get("properties"), dict) else None for f in features]
     areas = {a.code: a for a in db.session.scalars(db.select(Area).where(
-        Area.code.in_([c for c in codes if isinstance(c, str)])))}
+        Area.code.in_([c for c in codes if isinstance(c, str)])).options(with_boundary()))}
     seen, good = {}, {}
     for number, (raw, code) in enumerate(zip(features, codes, strict=True), start=1):
         def report(message, number=number, code=code):
@@ -190,7 +190,8 @@ def _check_nesting(good, problems):
     ids = set(good)
     parent_ids = {f.area.parent_id for f in good.values() if f.area.parent_id is not None}
     relatives = db.session.scalars(db.select(Area).where(db.or_(
-        Area.id.in_(parent_ids), Area.parent_id.in_(parent_ids | ids)), Area.boundary.isnot(None))).all()
+        Area.id.in_(parent_ids), Area.parent_id.in_(parent_ids | ids)), Area.boundary.isnot(None))
+        .options(with_boundary())).all()
     geometry = {a.id: _stored_geometry(a) for a in relatives if a.id not in ids}
     geometry.update({area_id: f.geometry for area_id, f in good.items()})
     by_id = {a.id: a for a in relatives} | {f.area.id: f.area for f in good.values()}
@@ -287,7 +288,8 @@ def _as_stored(geometry):
 
 def export_boundaries():
     """Every area with a boundary as a GeoJSON FeatureCollection (a dict), importable again."""
-    areas = db.session.scalars(db.select(Area).where(Area.boundary.isnot(None)).order_by(Area.path, Area.code))
+    areas = db.session.scalars(db.select(Area).where(Area.boundary.isnot(None)).order_by(Area.path, Area.code)
+                              .options(with_boundary()))
     parents = dict(db.session.execute(db.select(Area.id, Area.code)).all())
     return {"type": "FeatureCollection", "features": [{
         "type": "Feature",

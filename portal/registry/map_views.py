@@ -3,7 +3,7 @@ from flask import Blueprint, abort, jsonify, request
 
 from portal import coords
 from portal.extensions import db
-from portal.registry.models import Area, AreaLevel
+from portal.registry.models import Area, AreaLevel, with_boundary
 
 bp = Blueprint("areamap", __name__, url_prefix="/map")
 
@@ -11,7 +11,8 @@ bp = Blueprint("areamap", __name__, url_prefix="/map")
 def area_features(level, system):
     """The active areas of ``level`` that have a boundary, as GeoJSON features (code, name, population)."""
     areas = db.session.scalars(db.select(Area).where(Area.level == level, Area.active.is_(True),
-                                                     Area.boundary.isnot(None)).order_by(Area.code))
+                                                     Area.boundary.isnot(None))
+                                  .order_by(Area.code).options(with_boundary()))
     return [{"type": "Feature", "id": area.id,
              "properties": {"code": area.code, "name": area.display_name, "population": area.population},
              "geometry": coords.geometry_from_wgs84(area.boundary, system)} for area in areas]

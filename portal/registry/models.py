@@ -1,6 +1,6 @@
 """Areas, units, points, the problem taxonomy and the routing table."""
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, undefer
 
 from portal.extensions import db
 from portal.i18n import search_key
@@ -92,7 +92,9 @@ class Area(NamedMixin, TimestampMixin, db.Model):
     office_unit_id: Mapped[int | None] = mapped_column(db.ForeignKey("units.id", use_alter=True), index=True)
     # The boundary: a GeoJSON Polygon or MultiPolygon geometry in WGS-84 (longitude first, as GeoJSON says), and
     # its bounding box for cheap prefilters in SQL. No PostGIS: the same columns work on SQLite and PostgreSQL.
-    boundary: Mapped[dict | None] = mapped_column(db.JSON)
+    # Deferred: a precise outline is tens of kilobytes, and the pages that list every area (the case list's filter,
+    # the registry, the scorecards) need none; what draws or checks boundaries asks for them (``with_boundary``).
+    boundary: Mapped[dict | None] = mapped_column(db.JSON, deferred=True)
     bbox_west: Mapped[float | None] = mapped_column(db.Float)
     bbox_south: Mapped[float | None] = mapped_column(db.Float)
     bbox_east: Mapped[float | None] = mapped_column(db.Float)
@@ -124,6 +126,12 @@ class Area(NamedMixin, TimestampMixin, db.Model):
             node = node.parent
         return " / ".join(reversed(names))
 
+
+
+def with_boundary():
+    """The loader option for a query of areas whose boundaries are used: fetched with the areas, not one query each
+    (``Area.boundary`` is deferred)."""
+    return undefer(Area.boundary)
 
 class Unit(NamedMixin, TimestampMixin, db.Model):
     """A responsible unit (责任单位): department, territorial office or contractor."""

@@ -9,6 +9,7 @@ from portal.extensions import db
 from portal.registry.boundaries import import_boundaries
 from portal.registry.models import Area, AreaLevel
 from tests.factories import make_area, make_user
+from tests.sqlcount import recorded_statements
 
 
 def english(message):
@@ -184,6 +185,36 @@ def test_the_public_area_map_serves_one_level_converted_for_the_tiles(app, clien
     assert [f["properties"]["code"] for f in streets["features"]] == ["S-E", "S-W"]
     assert streets["features"][1]["geometry"]["coordinates"][0][0] == [120.0, 30.0]
     assert client.get("/map/areas.json?level=nonsense").status_code == 404
+
+
+def boundary_reads(statements):
+    """The statements that fetch a boundary (it is named between SELECT and FROM)."""
+    return [s for s in statements if s.startswith("SELECT") and "areas.boundary" in s.split(" FROM ")[0]]
+
+
+def test_pages_that_list_areas_read_no_boundary_and_the_map_reads_them_in_one_statement(app, client, login):
+    """A city's boundaries are large (a precise street outline is tens of kilobytes): the case list, the area list
+    and the scorecards list every area on each page and must not fetch and decode them. The map and an import
+    that need them fetch them with the areas, not one query per area."""
+    district, west, east = city(app)
+    more = [make_area(f"街道{n}", level=AreaLevel.STREET, parent=district, code=f"S-{n}") for n in range(3)]
+    assert import_boundaries(collection(*GOOD), actor=None).updated == 3
+    db.session.commit()
+    login(make_user(Role.ADMIN))
+    for page in ("/console/cases/", "/console/areas/", "/console/scorecards/"):
+        with recorded_statements() as statements:
+            assert client.get(page).status_code == 200, page
+        assert boundary_reads(statements) == [], page
+    with recorded_statements() as statements:
+        streets = client.get("/map/areas.json?level=street").get_json()
+    assert [f["properties"]["code"] for f in streets["features"]] == ["S-E", "S-W"]
+    assert len(boundary_reads(statements)) == 1
+    db.session.expire_all()
+    with recorded_statements() as statements:
+        again = import_boundaries(collection(*GOOD), actor=None)
+    assert (again.updated, again.unchanged) == (0, 3)
+    assert len(boundary_reads(statements)) == 2  # the features' areas, and their parents and siblings
+    assert len(more) == 3 and all(area.boundary is None for area in more)
 
 
 def test_the_area_map_for_gcj02_tiles_shifts_every_position(make_app):
