@@ -106,24 +106,39 @@ def _copy_marks(where=None):
 
 # ---------------------------------------------------------------- refresh (the scheduler's job)
 
-def _recount_day(day, zone):
-    """Replace the rollup rows of one local day with fresh counts from the cases."""
-    start, end = day_bounds(day, day, zone)
-    db.session.execute(db.delete(ReceivedRollup).where(ReceivedRollup.day == day))
-    db.session.execute(db.delete(DueRollup).where(DueRollup.day == day))
+def _recount_statements():
+    """The statements that replace the rollup rows of one local day with fresh counts from the cases, for any day
+    (its date and UTC bounds are parameters): built once per refresh, so that SQLAlchemy works out each one's cache
+    key once (the due columns are large expressions) and not once per day. Core tables: the parameters are the
+    statements' own, not rows to insert."""
+    day = db.bindparam("rollup_day", type_=db.Date)
+    start = db.bindparam("day_start", type_=Case.created_at.type)
+    end = db.bindparam("day_end", type_=Case.created_at.type)
+    received_table, due_table = ReceivedRollup.__table__, DueRollup.__table__
+    statements = [db.delete(received_table).where(received_table.c.day == day),
+                  db.delete(due_table).where(due_table.c.day == day)]
     received_names = ["level", "day", "key", "channel", "received", "filed"]
     due_names = ["level", "day", "key"] + [column.name for column in due_columns()]
     for level in ROLLED_LEVELS:
         key = case_key(level)
         grouping = [] if level == "city" else [key]
-        received = (db.select(db.literal(level), db.literal(day, db.Date), key, Case.channel, *received_columns())
+        received = (db.select(db.literal(level), day, key, Case.channel, *received_columns())
                     .where(Case.created_at >= start, Case.created_at < end)
                     .group_by(*grouping, Case.channel))
-        db.session.execute(db.insert(ReceivedRollup).from_select(received_names, received))
-        due = (db.select(db.literal(level), db.literal(day, db.Date), key, *due_columns())
+        statements.append(db.insert(received_table).from_select(received_names, received))
+        due = (db.select(db.literal(level), day, key, *due_columns())
                .where(Case.due_at >= start, Case.due_at < end)
                .group_by(*grouping).having(db.func.count() > 0))
-        db.session.execute(db.insert(DueRollup).from_select(due_names, due))
+        statements.append(db.insert(due_table).from_select(due_names, due))
+    return statements
+
+
+def _recount_days(days, zone):
+    statements = _recount_statements()
+    for day in days:
+        start, end = day_bounds(day, day, zone)
+        for statement in statements:
+            db.session.execute(statement, {"rollup_day": day, "day_start": start, "day_end": end})
 
 
 def _first_day(zone):
@@ -167,8 +182,7 @@ def refresh_rollups(now=None):
             db.session.execute(db.delete(CaseMark).where(CaseMark.case_id.in_(batch)))
             _copy_marks(Case.id.in_(batch))
     days = sorted(day for day in days if day <= yesterday)
-    for day in days:
-        _recount_day(day, zone)
+    _recount_days(days, zone)
     state.timezone = tz
     state.rolled_through = yesterday
     state.watermark = now - LAG
