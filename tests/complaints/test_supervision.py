@@ -332,6 +332,36 @@ def test_the_notice_list_filters_and_a_handler_sees_only_their_unit(staff, clien
     assert client.get(f"/console/supervision/notices/{theirs.id}/print").status_code == 404
 
 
+def _add_notices_of_strangers(count, start):
+    """``count`` 督办单, each about a case of its own category, to a unit of its own, issued by a user of its own:
+    every relation a row of the list shows is a different record."""
+    for n in range(start, start + count):
+        unit = make_unit(f"单位{n}")
+        case = make_case(category=make_category(f"小类{n}"), point=make_point(name=f"点位{n}"))
+        db.session.add(SupervisionNotice(kind=NoticeKind.SUPERVISE, case_id=case.id, unit_id=unit.id,
+                                         due_at=MONDAY_9, issued_at=MONDAY_9, number=f"督〔2026〕{n:04d}号",
+                                         issued_by_id=make_user(Role.DISPATCHER).id))
+    db.session.commit()
+
+
+def test_the_notice_list_sends_as_many_statements_for_eight_notices_as_for_two(staff, client):
+    """The list loads each notice's case, category, unit and issuer with the page, not one query per notice
+    (without that, 2 → 8 notices took it from 13 to 37 statements)."""
+    from tests.sqlcount import recorded_statements
+
+    sign_in(client, staff["dispatcher"])
+    _add_notices_of_strangers(2, start=1)
+    client.get("/console/supervision/")  # what a first request reads once (the city's settings) is not counted
+    counts = []
+    for more in (0, 6):
+        _add_notices_of_strangers(more, start=3)
+        with recorded_statements() as seen:
+            page = client.get("/console/supervision/?lang=en").get_data(as_text=True)
+        assert page.count("notice-supervise") == 2 + more
+        counts.append(len(seen))
+    assert counts[0] == counts[1], counts
+
+
 def test_the_printed_supervision_notice_names_number_unit_and_case(staff, client):
     case = dispatched(staff)
     watch(DUE + timedelta(hours=1))

@@ -1,6 +1,7 @@
 """The board's console pages: lists, new items, the item page with its steps, redaction without JavaScript,
 appeals from the unit's inbox, candidates; originals only for editors and publishers; every text inert."""
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -35,6 +36,35 @@ def test_the_list_shows_items_with_counts_by_state(app, client, login, moderator
     assert 'data-count="draft">1<' in page and 'data-count="published">1<' in page
     only_drafts = body(client.get("/console/board/?state=draft"))
     assert "草稿一号" in only_drafts and "已发布一号" not in only_drafts
+
+
+def _add_items_of_strangers(count, start):
+    """``count`` items, alternately at a point and in an area, each of a unit of its own with an appeal: every
+    relation a row of the list shows is a different record."""
+    for n in range(start, start + count):
+        unit = make_unit(f"单位{n}")
+        where = {"point": make_point(name=f"点位{n}")} if n % 2 else {"area": make_area(f"区{n}")}
+        item = make_item("review", title=f"待审曝光{n}号", unit=unit, photos=0, **where)
+        db.session.add(Appeal(item=item, unit_id=unit.id, statement="已整改"))
+    db.session.commit()
+
+
+def test_the_list_sends_as_many_statements_for_eight_items_as_for_two(app, client, login, moderator):
+    """The list loads each item's appeals, unit, point and area with the page, not one query per item (without
+    that, 2 → 8 items took it from 14 to 32 statements)."""
+    from tests.sqlcount import recorded_statements
+
+    login(moderator)
+    _add_items_of_strangers(2, start=1)
+    client.get("/console/board/")  # what a first request reads once (the city's settings) is not counted
+    counts = []
+    for more in (0, 6):
+        _add_items_of_strangers(more, start=3)
+        with recorded_statements() as seen:
+            page = body(client.get("/console/board/"))
+        assert len(re.findall(r"待审曝光\d+号", page)) == 2 + more
+        counts.append(len(seen))
+    assert counts[0] == counts[1], counts
 
 
 def test_a_new_item_through_the_form(app, client, login, moderator):
