@@ -83,10 +83,11 @@ def _strings(value):
     return value if isinstance(value, (tuple, list)) else (value,)
 
 
-def problems():
-    """Everything that would make a language show English or stale text: one line per problem."""
+def problems(wanted=None):
+    """Everything that would make a language show English or stale text: one line per problem. ``wanted``: the
+    message keys of the code and templates, when already extracted (``source_messages``)."""
     issues = []
-    wanted = source_messages()
+    wanted = source_messages() if wanted is None else wanted
     for locale in LOCALES:
         if not po_path(locale).exists():
             issues.append(f"{locale}: catalogue missing (run `make translations`)")
