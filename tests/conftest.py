@@ -190,9 +190,9 @@ class _KeptApps:
     restored to their state after the build, Jinja's globals, filters and tests too, the shared extension objects
     given back the state this app's build left on them (another test's app may have been built since) but for
     Flask-Babel's catalogues, read once per process as in production (a new Domain per test read the .mo files at
-    every test), and Flask's "has served a request" flag cleared. A test that changed what the app was set up with (a route, a hook,
-    an attribute: ``_setup_of``) leaves the app behind and the next test builds a new one; so does a test whose
-    engine was disposed (``_SharedEngines.release``)."""
+    every test), and Flask's "has served a request" flag cleared. A test that changed what the app was set up with
+    (a route, a hook, an attribute: ``_setup_of``) leaves the app behind and the next test builds a new one; so does
+    a test whose engine was disposed (``_SharedEngines.release``)."""
 
     def __init__(self):
         self.kept = {}  # database url -> (app, its state after the build)
