@@ -347,19 +347,12 @@ def _add_notices_of_strangers(count, start):
 def test_the_notice_list_sends_as_many_statements_for_eight_notices_as_for_two(staff, client):
     """The list loads each notice's case, category, unit and issuer with the page, not one query per notice
     (without that, 2 → 8 notices took it from 13 to 37 statements)."""
-    from tests.sqlcount import recorded_statements
+    from tests.sqlcount import statements_for_two_and_eight_rows
 
     sign_in(client, staff["dispatcher"])
-    _add_notices_of_strangers(2, start=1)
-    client.get("/console/supervision/")  # what a first request reads once (the city's settings) is not counted
-    counts = []
-    for more in (0, 6):
-        _add_notices_of_strangers(more, start=3)
-        with recorded_statements() as seen:
-            page = client.get("/console/supervision/?lang=en").get_data(as_text=True)
-        assert page.count("notice-supervise") == 2 + more
-        counts.append(len(seen))
-    assert counts[0] == counts[1], counts
+    few, many = statements_for_two_and_eight_rows(client, "/console/supervision/?lang=en", _add_notices_of_strangers,
+                                                  lambda page: page.count("notice-supervise"))
+    assert few == many, (few, many)
 
 
 def test_the_printed_supervision_notice_names_number_unit_and_case(staff, client):

@@ -52,19 +52,12 @@ def _add_items_of_strangers(count, start):
 def test_the_list_sends_as_many_statements_for_eight_items_as_for_two(app, client, login, moderator):
     """The list loads each item's appeals, unit, point and area with the page, not one query per item (without
     that, 2 → 8 items took it from 14 to 32 statements)."""
-    from tests.sqlcount import recorded_statements
+    from tests.sqlcount import statements_for_two_and_eight_rows
 
     login(moderator)
-    _add_items_of_strangers(2, start=1)
-    client.get("/console/board/")  # what a first request reads once (the city's settings) is not counted
-    counts = []
-    for more in (0, 6):
-        _add_items_of_strangers(more, start=3)
-        with recorded_statements() as seen:
-            page = body(client.get("/console/board/"))
-        assert len(re.findall(r"待审曝光\d+号", page)) == 2 + more
-        counts.append(len(seen))
-    assert counts[0] == counts[1], counts
+    few, many = statements_for_two_and_eight_rows(client, "/console/board/", _add_items_of_strangers,
+                                                  lambda page: len(re.findall(r"待审曝光\d+号", page)))
+    assert few == many, (few, many)
 
 
 def test_a_new_item_through_the_form(app, client, login, moderator):
