@@ -7,6 +7,10 @@ savepoint, reads, then writes (quotas, tokens, bulk steps) calls ``lock_for_writ
 Writers also queue on a file lock beside the database (``QueuedWriterConnection``): SQLite's own busy handler waits
 for its write lock by sleeping 1, 2, 5, 10 ms and more between tries, so under load a worker went on sleeping long
 after the lock was free (a report holds it for about a third of a millisecond).
+
+A table hint written for SQLite (``select.with_hint(table, "INDEXED BY ix_name", "sqlite")``) is rendered after the
+table's name, as SQLite reads it: SQLAlchemy renders table hints for MySQL and SQL Server only and dropped these
+without a word (``_from_hint_text``).
 """
 import fcntl
 import os
@@ -14,7 +18,19 @@ import sqlite3
 import threading
 import time
 
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
+
 from portal.extensions import db
+
+
+def _from_hint_text(_compiler, _table, text):
+    """``FROM cases INDEXED BY ix_cases_due_at_hours``: the scorecards' percentile reads name their partial index,
+    which SQLite's planner would not pick (it walked (state, due_at) and looked every case of the period up: with
+    1,000,000 cases those reads took 284 ms a page, 68 ms with the index)."""
+    return text
+
+
+SQLiteCompiler.get_from_hint_text = _from_hint_text
 
 # Statements that take SQLite's write lock (a transaction's first write, or an explicit BEGIN IMMEDIATE).
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "BEGIN IMMEDIATE")

@@ -83,7 +83,8 @@ def exact_p90s(periods, storage, towards, counts, tz, now, percentiles=None):
                 if storage != "city":
                     bounds.append(key.in_(sorted(groups[ordered[number]])))
                 part = db.select(literal_column(str(number)).label("idx"), key.label("key"), value.label("value"))
-                if t is Case.__table__:  # SQLite would rather walk (state, due_at) and look every case up
+                if t is Case.__table__:
+                    # SQLite would rather walk (state, due_at) and look every case up (portal.sqlite renders the hint)
                     part = part.with_hint(t, f"INDEXED BY {PERCENTILE_INDEXES[kind]}", "sqlite")
                 parts.append(part.where(*bounds))
             if not parts:

@@ -12,6 +12,7 @@ from portal.extensions import db
 from portal.registry.models import AreaLevel
 from tests.factories import make_area, make_category, make_unit
 from tests.oversight.scorecards.helpers import local, put_case
+from tests.sqlcount import recorded_statements
 
 NOVEMBER = Period.containing("month", date(2026, 11, 1))
 NOW = local(2026, 12, 5, 9)
@@ -79,3 +80,23 @@ def test_the_rollups_give_the_same_percentile(place):
     refresh_rollups()
     db.session.commit()
     assert p90_of(unit, now=None) == live == pytest.approx(100)  # rank ⌈4.5⌉ = 5 of 5
+
+
+def test_on_sqlite_the_values_are_read_through_the_handling_time_indexes(app, place):
+    """The reads of the values inside a bucket name their partial (due time, handling time) index: SQLite otherwise
+    walks (state, due time) and looks every case of the period up (with 1,000,000 cases: 284 → 68 ms a page).
+    SQLAlchemy renders table hints only for MySQL and SQL Server; portal.sqlite renders SQLite's INDEXED BY."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("INDEXED BY is SQLite's")
+    unit = make_unit("市环卫处")
+    for value in (3, 5, 8):
+        closed_after(value, unit=unit, area=place["north"], category=place["category"])
+    with recorded_statements() as statements:
+        assert p90_of(unit) == 8
+    reads = [s for s in statements if "cases.hours AS value" in s or "cases.work_hours AS value" in s]
+    assert reads
+    for read in reads:
+        index = "ix_cases_due_at_hours" if "cases.hours AS value" in read else "ix_cases_due_at_work_hours"
+        assert f"FROM cases INDEXED BY {index} " in read
+        plan = db.session.execute(db.text("EXPLAIN QUERY PLAN " + read.replace("?", "NULL"))).all()
+        assert any(f"USING INDEX {index}" in row[-1] for row in plan), plan
