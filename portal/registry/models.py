@@ -127,11 +127,11 @@ class Area(NamedMixin, TimestampMixin, db.Model):
         return " / ".join(reversed(names))
 
 
-
 def with_boundary():
     """The loader option for a query of areas whose boundaries are used: fetched with the areas, not one query each
     (``Area.boundary`` is deferred)."""
     return undefer(Area.boundary)
+
 
 class Unit(NamedMixin, TimestampMixin, db.Model):
     """A responsible unit (责任单位): department, territorial office or contractor."""
