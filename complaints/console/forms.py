@@ -85,11 +85,6 @@ def unit_choices():
     return BLANK + [(u.id, f"{u.display_name} ({u.code})") for u in units]
 
 
-def category_filter_choices():
-    """Groups (meaning all their categories), each followed by its categories."""
-    return BLANK + registry.group_and_category_choices()
-
-
 def grouped_category_choices(with_keys=False):
     """{group name: [(id, name)]} for a select with optgroups; only categories can be chosen. ``with_keys`` adds
     each option's ``data-keys`` for the quick picker (names in 简/繁/English, synonyms, pinyin and initials)."""

@@ -18,7 +18,6 @@ from complaints.console.forms import (
     BulkForm,
     CaseFilterForm,
     SavedFilterForm,
-    category_filter_choices,
     unit_choices,
 )
 from complaints.models import Case, CaseState, Channel, IllegalTransition
@@ -47,7 +46,7 @@ def _filter_form():
     form = CaseFilterForm(request.args)
     form.unit.choices = [("", _("Any unit"))] + unit_choices()[1:]
     form.area.choices = [("", _("Any area"))] + registry.area_choices()
-    form.category.choices = [("", _("Any category"))] + category_filter_choices()[1:]
+    form.category.choices = [("", _("Any category"))] + registry.group_and_category_choices()
     form.validate()  # a bad value is shown as an error and ignored
     return form
 
