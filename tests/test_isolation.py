@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from portal import cache, hooks
 from portal.clock import utcnow
 from portal.config import DEFAULTS
-from portal.extensions import db, limiter
+from portal.extensions import babel, db, limiter
 from portal.scheduler.models import JobRun
 from tests.conftest import KEPT_APPS, _empty_all_tables
 from tests.factories import make_case, make_user
@@ -48,10 +48,13 @@ def _public_pages_kept(app):
 
 def test_the_kept_app_comes_back_as_it_was_built(app, client, database_url, tmp_path):
     """``app`` is kept for the next test that takes it as it comes (``_KeptApps``): what this test changes on it
-    (config, cached pages, per-app caches, Jinja globals, the shared extensions' state) is undone before then."""
+    (config, cached pages, per-app caches, Jinja globals, the shared extensions' state) is undone before then, but
+    not the catalogues Flask-Babel read (once per process, as in production)."""
     built = copy.deepcopy(dict(app.config))
     assert client.get("/board/").status_code == 200  # a public page kept in the app's store
     assert _public_pages_kept(app) > 0
+    catalogues = babel.domain_instance
+    assert ("zh_Hans", "messages") in catalogues.cache  # the page was translated: the .mo file was read
     app.config["BOARD_CLUSTER_THRESHOLD"] = 99
     app.jinja_env.globals["left_behind"] = "a global"
     app.extensions["left_behind"] = "a cache"
@@ -66,6 +69,7 @@ def test_the_kept_app_comes_back_as_it_was_built(app, client, database_url, tmp_
     assert "left_behind" not in kept.jinja_env.globals
     assert "left_behind" not in kept.extensions and "left_behind" not in kept.extensions[hooks._KEY]
     assert limiter.enabled is False
+    assert babel.domain_instance is catalogues  # not read again by the next test
     assert not kept._got_first_request  # a test may still add to it before its first request, as to a new app
 
 
